@@ -1,0 +1,106 @@
+"""Option groups shared by commands, and the one place exceptions become exit codes."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from calendar_sched import errors
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+EXIT_FAILED = 3
+EXIT_CONFIG = 4
+EXIT_PENDING = 75
+
+
+def source_options(func: F) -> F:
+    """FILE... plus the options that say how to read a calendar."""
+    decorators = [
+        click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False)),
+        click.option("--sheet", help="XLSX sheet to read (default: the first)."),
+        click.option(
+            "--timezone",
+            "timezone",
+            help="IANA zone for times without an offset (default: the file's, else this "
+            "machine's).",
+        ),
+        click.option(
+            "--date-format",
+            type=click.Choice(["dmy", "mdy", "ymd"]),
+            help="Order of day and month in dates like 03/04/2026.",
+        ),
+        click.option(
+            "--default-channels",
+            help="Channels for rows that name none (comma-separated references).",
+        ),
+        click.option(
+            "--channels-file",
+            type=click.Path(exists=True, dir_okay=False),
+            help="Channel list in the GET /integrations shape, to validate offline.",
+        ),
+        click.option(
+            "--max-errors",
+            type=click.IntRange(min=1),
+            default=1000,
+            show_default=True,
+            help="Stop listing errors after this many.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def output_options(func: F) -> F:
+    """``--json`` for machine-readable output with a stable shape."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(
+        func
+    )
+
+
+def exit_codes(func: F) -> F:
+    """Turn library exceptions into a clear message and the documented exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        debug = bool((ctx.find_root().obj or {}).get("debug"))
+        try:
+            return func(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(EXIT_PENDING)
+        except (errors.AuthError, errors.ConfigError) as exc:
+            _fail(exc, EXIT_CONFIG, debug)
+        except errors.InputError as exc:
+            _fail(exc, EXIT_INVALID, debug)
+        except errors.CalendarSchedError as exc:
+            _fail(exc, EXIT_FAILED, debug)
+        except Exception as exc:  # a bug: say so plainly, traceback only with --debug
+            if debug:
+                raise
+            click.echo(
+                f"Error: unexpected {type(exc).__name__}: {exc}\n"
+                "This is a bug in calendar-sched; run again with --debug for details.",
+                err=True,
+            )
+            sys.exit(EXIT_FAILED)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _fail(exc: BaseException, code: int, debug: bool) -> None:
+    if debug:
+        raise exc
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(code)
