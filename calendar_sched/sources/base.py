@@ -1,0 +1,36 @@
+"""The one record shape every reader produces: cells plus their position."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from calendar_sched.models import Position
+from calendar_sched.report import RowError
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One row / item as read, with canonical keys (see ``layouts.canonical_key``).
+
+    Flat formats (CSV, XLSX) give dotted keys such as ``text.x``, ``thread.1`` or
+    ``settings.youtube.title`` with raw cell values (str for CSV; str, int, float, bool or
+    datetime for XLSX). YAML/JSON give the item's own nested values under canonical top-level keys.
+    """
+
+    position: Position
+    cells: dict[str, Any]
+
+
+@dataclass
+class LoadedFile:
+    """Everything read from one calendar file."""
+
+    path: Path
+    format: str  # csv | tsv | xlsx | yaml | json
+    records: list[RawRecord]
+    layout: str = "calendar-sched"  # or "hootsuite"
+    timezone: str | None = None  # YAML/JSON top-level `timezone`
+    defaults: dict[str, Any] = field(default_factory=dict)  # YAML/JSON top-level `defaults`
+    problems: list[RowError] = field(default_factory=list)  # unreadable-file, encoding-fallback…
