@@ -6,9 +6,12 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+from calendar_sched.models import Channel, MediaRef, Position, Post, PostValue
 
 Handler = Callable[[httpx.Request], httpx.Response]
 COUNTED = ("POST", "/public/v1/posts")
@@ -97,3 +100,26 @@ class FakeApi:
             if m == method and pattern.endswith("*") and path.startswith(pattern[:-1]):
                 return answer
         return Canned(404, {"message": f"Cannot {method} {path}"})
+
+
+def make_post(
+    entry: str,
+    when: datetime,
+    *,
+    channel: str = "c-x",
+    identifier: str = "x",
+    text: str = "hello",
+    media: list[MediaRef] | None = None,
+    thread: list[PostValue] | None = None,
+    **fields: Any,
+) -> Post:
+    """A Post built directly (no calendar file), for planner and backend tests."""
+    values = [PostValue(text=text, media=media or []), *(thread or [])]
+    return Post(
+        entry_key=entry,
+        position=Position(file="test.csv", row=2),
+        channel=Channel(id=channel, name=f"{identifier} {channel}", identifier=identifier),
+        publish_at=when.astimezone(UTC),
+        values=values,
+        **fields,
+    )

@@ -1,0 +1,270 @@
+"""The Postiz backend: request bodies, the pack key, and the Public API calls.
+
+One ``POST /public/v1/posts`` carries every Post that shares a publish instant, type, short-link
+flag, tags and repeat interval; each Post is one ``posts[]`` element with its own integration,
+values (main post + thread items with ``delay``) and settings. Only that call counts against the
+quota on current servers (reference/postiz-api.md §2–3).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import mimetypes
+import uuid
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from calendar_sched.backends.base import (
+    CostModel,
+    RateState,
+    RemotePost,
+    SentPost,
+    UploadedMedia,
+)
+from calendar_sched.client import ApiResponse, PostizClient
+from calendar_sched.config import target_fingerprint
+from calendar_sched.errors import ConfigError, FatalApiError, InputError
+from calendar_sched.models import ID_NAMESPACE, Channel, MediaRef, Post, utc_iso
+from calendar_sched.rules import rule_for
+
+#: Stand-ins for media not uploaded yet, as long as real Postiz answers, so sizes are honest.
+PLACEHOLDER_MEDIA_ID = "0" * 36
+PLACEHOLDER_MEDIA_PATH = "https://uploads.postiz.com/2026/12/01/" + "0" * 32
+
+#: Room kept in every body for the top-level fields (date, type, tags, inter).
+ENVELOPE_RESERVE = 1024
+
+
+def to_html(text: str) -> str:
+    """Each line as an escaped ``<p>`` paragraph, so ``& < >`` are published as typed."""
+    if not text:
+        return ""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in lines)
+
+
+def dumps(data: Any) -> bytes:
+    """JSON exactly as sent (compact, UTF-8), so measured sizes are the real ones."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+class PostizBackend:
+    """Postiz Public API v1: pure request building for the planner, I/O for the executor."""
+
+    name = "postiz"
+
+    def __init__(
+        self,
+        client: PostizClient | None = None,
+        *,
+        costs: CostModel | None = None,
+        fingerprint: str | None = None,
+    ) -> None:
+        self.client = client
+        self.costs = costs or CostModel()
+        base = client.base_url if client else "offline"
+        self.fingerprint = fingerprint or target_fingerprint(base)
+
+    def __repr__(self) -> str:
+        return f"PostizBackend(client={self.client!r}, costs={self.costs!r})"
+
+    # pure: what the planner uses
+
+    def pack_key(self, post: Post) -> Hashable:
+        """(publish instant, type, short link, tags, repeat): what one request must share."""
+        return (
+            post.publish_at.astimezone(UTC),
+            post.type,
+            post.short_link,
+            tuple(post.tags),
+            post.repeat_every_days,
+        )
+
+    def post_bytes(self, post: Post) -> int:
+        """Size of this Post's ``posts[]`` element plus its comma, with placeholder media."""
+        return len(dumps(self.post_element(post, {}, placeholders=True))) + 1
+
+    def envelope_bytes(self) -> int:
+        """Size of a body with no posts, plus a reserve for tags."""
+        sample = {
+            "type": "schedule",
+            "shortLink": False,
+            "date": "2026-12-01T09:00:00Z",
+            "tags": [],
+            "posts": [],
+            "inter": 365,
+        }
+        return len(dumps(sample)) + ENVELOPE_RESERVE
+
+    def build_body(
+        self, posts: Sequence[Post], media: Mapping[str, UploadedMedia]
+    ) -> dict[str, Any]:
+        """The JSON body of one ``POST /posts`` carrying ``posts`` (which share a pack key)."""
+        if not posts:
+            raise ValueError("a request needs at least one post")
+        first = posts[0]
+        keys = {self.pack_key(p) for p in posts}
+        if len(keys) > 1:
+            raise ValueError("posts of one request must share the pack key")
+        body: dict[str, Any] = {
+            "type": first.type,
+            "shortLink": first.short_link,
+            "date": utc_iso(first.publish_at),
+            "tags": [{"value": tag, "label": tag} for tag in first.tags],
+            "posts": [self.post_element(post, media) for post in posts],
+        }
+        if first.repeat_every_days:
+            body["inter"] = first.repeat_every_days
+        return body
+
+    def post_element(
+        self, post: Post, media: Mapping[str, UploadedMedia], *, placeholders: bool = False
+    ) -> dict[str, Any]:
+        """One ``posts[]`` element: integration, values with deterministic ids, settings."""
+        values = [
+            {
+                "id": post.value_id(self.fingerprint, position),
+                "content": to_html(value.text),
+                "image": [self._image(ref, media, placeholders) for ref in value.media],
+                "delay": value.delay,
+            }
+            for position, value in enumerate(post.values)
+        ]
+        return {
+            "integration": {"id": post.channel.id},
+            "value": values,
+            "settings": {"__type": post.channel.identifier, **post.settings},
+        }
+
+    def _image(
+        self, ref: MediaRef, media: Mapping[str, UploadedMedia], placeholders: bool
+    ) -> dict[str, str]:
+        uploaded = media.get(ref.dedupe_key)
+        if uploaded is not None:
+            return {"id": uploaded.id, "path": uploaded.path}
+        if placeholders:  # sizing before uploads: a realistic stand-in
+            suffix = ".mp4" if ref.kind == "video" else ".png"
+            return {"id": PLACEHOLDER_MEDIA_ID, "path": PLACEHOLDER_MEDIA_PATH + suffix}
+        if ref.url:  # Postiz accepts any fetchable URL with a media extension
+            return {"id": str(uuid.uuid5(ID_NAMESPACE, ref.url)), "path": ref.url}
+        raise ConfigError(f"media {ref.source} was not uploaded before its post")
+
+    # I/O: what the executor uses
+
+    def _api(self) -> PostizClient:
+        if self.client is None:
+            raise ConfigError("this Postiz backend is offline (no API URL and key)")
+        return self.client
+
+    @property
+    def rate_state(self) -> RateState | None:
+        """The quota as the last counted answer reported it."""
+        return self.client.rate_state if self.client else None
+
+    def discover(self) -> list[Channel]:
+        """``GET /integrations`` (free): every channel, disabled ones included."""
+        data = self._api().request("GET", "/integrations").data
+        if not isinstance(data, list):
+            raise FatalApiError("GET /integrations: expected a list", path="/integrations")
+        return [Channel.model_validate(item) for item in data]
+
+    def integration_settings(self, channel_id: str) -> dict[str, Any]:
+        """``GET /integration-settings/:id`` (free): rules, maxLength and settings schema."""
+        data = self._api().request("GET", f"/integration-settings/{channel_id}").data
+        output = data.get("output", data) if isinstance(data, dict) else {}
+        return output if isinstance(output, dict) else {}
+
+    def required_settings(self, channel: Channel, *, live: bool = True) -> list[str]:
+        """Settings the provider requires: from the server's schema, else from rules.py."""
+        if live and self.client is not None:
+            schema = self.integration_settings(channel.id).get("settings")
+            if isinstance(schema, dict):
+                return [str(key) for key in schema.get("required", [])]
+            return []
+        return [setting.key for setting in rule_for(channel.identifier).settings]
+
+    def upload(self, media: MediaRef) -> UploadedMedia:
+        """``POST /upload`` for a local file, ``/upload-from-url`` for a URL."""
+        if media.path:
+            path = Path(media.path)
+            try:
+                content = path.read_bytes()
+            except OSError as exc:
+                raise InputError(f"cannot read media {media.source}: {exc}") from exc
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            answer = self._api().request(
+                "POST", "/upload", files={"file": (path.name, content, mime)}
+            )
+        else:
+            answer = self._api().request(
+                "POST", "/upload-from-url", json_body={"url": media.url or media.source}
+            )
+        self._note_upload_cost(answer)
+        data = answer.data if isinstance(answer.data, dict) else {}
+        if not data.get("id") or not data.get("path"):
+            raise FatalApiError(f"upload of {media.source}: answer has no id/path", path="/upload")
+        return UploadedMedia(key=media.dedupe_key, id=str(data["id"]), path=str(data["path"]))
+
+    def _note_upload_cost(self, answer: ApiResponse) -> None:
+        # Older servers throttle uploads too; their answers then carry X-RateLimit-* headers.
+        if answer.rate is not None and not self.costs.counts_uploads:
+            self.costs = replace(self.costs, counts_uploads=True)
+
+    def create(self, posts: Sequence[Post], media: Mapping[str, UploadedMedia]) -> list[SentPost]:
+        """ONE counted ``POST /posts``; a resend upserts thanks to deterministic value ids."""
+        body = dumps(self.build_body(posts, media))
+        answer = self._api().request("POST", "/posts", content=body)
+        items = answer.data
+        if not isinstance(items, list) or len(items) != len(posts):
+            raise FatalApiError(
+                f"POST /posts: expected {len(posts)} results, got {items!r:.200}",
+                status=answer.status,
+                method="POST",
+                path="/posts",
+                body=items,
+            )
+        sent = []
+        for post, answered in zip(posts, items, strict=True):
+            item = answered if isinstance(answered, dict) else {}
+            remote = item.get("postId")
+            sent.append(
+                SentPost(
+                    post_key=post.key,
+                    remote_id=str(remote or post.value_id(self.fingerprint, 0)),
+                    channel_id=str(item.get("integration", post.channel.id)),
+                )
+            )
+        return sent
+
+    def list_posts(self, start: datetime, end: datetime) -> list[RemotePost]:
+        """``GET /posts`` between two instants, both inclusive (free; root posts only)."""
+        params = {"startDate": utc_iso(start), "endDate": utc_iso(end)}
+        data = self._api().request("GET", "/posts", params=params).data
+        items = data.get("posts", []) if isinstance(data, dict) else []
+        return [_remote(item) for item in items if isinstance(item, dict)]
+
+    def delete(self, remote_id: str) -> None:
+        """``DELETE /posts/:id``: soft-deletes the post's whole group (its thread)."""
+        self._api().request("DELETE", f"/posts/{remote_id}")
+
+
+def _remote(item: dict[str, Any]) -> RemotePost:
+    integration = item.get("integration") or {}
+    raw_date = str(item.get("publishDate", ""))
+    try:
+        publish_at = datetime.fromisoformat(raw_date.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        publish_at = datetime.fromtimestamp(0, UTC)
+    return RemotePost(
+        id=str(item.get("id", "")),
+        channel_id=str(integration.get("id", "")) if isinstance(integration, dict) else "",
+        publish_at=publish_at,
+        state=str(item.get("state", "")),
+        content=str(item.get("content", "")),
+        group=item.get("group"),
+        raw=item,
+    )
