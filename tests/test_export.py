@@ -1,0 +1,382 @@
+"""Export: source rows back with status, post ids and errors; per-post rows; safe writers."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from calendar_sched import export
+from calendar_sched.backends.base import RemotePost
+from calendar_sched.errors import ConfigError, InputError
+from calendar_sched.export import PostOutcome, export_rows, row_status
+from calendar_sched.models import Channel, Position, Post, PostValue
+from calendar_sched.report import RowError
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+def _at(day: int, hour: int) -> datetime:
+    return datetime(2026, 12, day, hour, 0, tzinfo=UTC)
+
+
+def _outcome(
+    entry: str, channel: str, status: Any, row: int | None = None, **kw: Any
+) -> PostOutcome:
+    file = kw.pop("file", str(GOLDEN / "calendar.csv"))
+    return PostOutcome(
+        post_key=f"{entry}@{channel}",
+        entry_key=entry,
+        channel_id=channel,
+        channel_name=kw.pop("channel_name", channel.replace("demo-", "Acme ")),
+        status=status,
+        position=Position(file=file, sheet=kw.pop("sheet", None), row=row)
+        if row is not None
+        else kw.pop("position", None),
+        **kw,
+    )
+
+
+def _csv_outcomes() -> list[PostOutcome]:
+    return [
+        _outcome("launch", "demo-x", "scheduled", 2, remote_id="p1", publish_at_utc=_at(1, 8)),
+        _outcome(
+            "launch",
+            "demo-linkedin",
+            "failed",
+            2,
+            error="post is too long, please fix it",
+            publish_at_utc=_at(1, 8),
+            request_index=0,
+        ),
+        _outcome("webinar", "demo-x", "published", 4, remote_id="p2", publish_at_utc=_at(2, 14)),
+        _outcome("tips", "demo-linkedin", "pending", 5, publish_at_utc=_at(3, 9)),
+    ]
+
+
+def _golden(name: str, data: bytes) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.write_bytes(data)
+    assert data == path.read_bytes(), f"{name} differs; UPDATE_GOLDEN=1 regenerates it"
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        ([], None),
+        (["scheduled"], "scheduled"),
+        (["scheduled", "scheduled"], "scheduled"),
+        (["scheduled", "failed"], "partial"),
+        (["published", "pending"], "partial"),
+        (["draft", "skipped"], "partial"),
+        (["published", "scheduled"], "scheduled"),
+        (["published", "draft", "scheduled"], "draft"),
+        (["failed", "pending"], "failed"),
+        (["pending", "skipped"], "pending"),
+        (["skipped"], "skipped"),
+    ],
+)
+def test_row_status(statuses: list[Any], expected: str | None) -> None:
+    assert row_status(statuses) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+1 tip", "'+1 tip"),
+        ("-5% off", "'-5% off"),
+        ("@mention", "'@mention"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("plain = text", "plain = text"),
+        ("", ""),
+    ],
+)
+def test_neutralise(raw: str, escaped: str) -> None:
+    assert export.neutralise(raw) == escaped
+
+
+def test_read_csv_keeps_every_column_and_row_number() -> None:
+    source = export.read_source(GOLDEN / "calendar.csv")
+    assert source.header == ["id", "publish_at", "channels", "text", "notes"]
+    assert source.delimiter == ";"
+    assert [number for number, _ in source.rows] == [2, 3, 4, 5]
+    assert source.rows[0][1][3] == "Launch day!\nTwo lines"
+    assert source.rows[1][1] == ["", "", "", "", ""]
+
+
+@pytest.mark.parametrize(
+    ("encoded", "text"),
+    [
+        (codecs.BOM_UTF8 + "é".encode(), "é"),
+        ("é".encode("utf-16"), "é"),
+        ("é".encode(), "é"),
+        ("é€".encode("cp1252"), "é€"),
+    ],
+)
+def test_decode_text(encoded: bytes, text: str) -> None:
+    assert export.decode_text(encoded) == text
+
+
+def test_csv_write_back_golden(tmp_path: Path) -> None:
+    out = tmp_path / "results.csv"
+    result = export_rows(GOLDEN / "calendar.csv", _csv_outcomes(), out)
+    assert result.rows == 4
+    assert result.statuses == {"scheduled": 1, "published": 1, "failed": 1, "pending": 1}
+    data = out.read_bytes()
+    _golden("calendar.results.csv", data)
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0] == ["id", "publish_at", "channels", "text", "notes", *export.RESULT_COLUMNS]
+    launch = dict(zip(rows[0], rows[1], strict=True))
+    assert launch["status"] == "partial"
+    assert launch["post_ids"] == "demo-x=p1"
+    assert launch["publish_at_utc"] == "2026-12-01T08:00:00Z"
+    assert launch["error"] == "Acme linkedin: post is too long, please fix it"
+    assert launch["notes"] == '\'=HYPERLINK("http://evil")'
+    assert rows[2] == [""] * 9  # the blank row stays, so later rows keep their numbers
+    assert rows[3][3:6] == ["'-5% off & more", "'@mention", "published"]
+    assert rows[4][5] == "pending"
+
+
+def test_json_write_back_golden(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    export_rows(GOLDEN / "calendar.csv", _csv_outcomes(), out, summary={"target": "sandbox"})
+    data = out.read_bytes()
+    _golden("calendar.results.json", data)
+    document = json.loads(data)
+    assert document["summary"]["target"] == "sandbox"
+    assert document["summary"]["posts_failed"] == 1
+    first = document["rows"][0]
+    assert first["row"] == 2
+    assert first["values"]["post_ids"] == {"demo-x": "p1"}
+    assert first["values"]["notes"] == '=HYPERLINK("http://evil")'  # JSON is data, not a sheet
+
+
+def test_xlsx_write_back_reads_back_with_types_styles_and_escaping(tmp_path: Path) -> None:
+    out = tmp_path / "results.xlsx"
+    export_rows(GOLDEN / "calendar.csv", _csv_outcomes(), out, summary={"requests_sent": 3})
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames == ["Results", "About"]
+    sheet = workbook["Results"]
+    header = [c.value for c in sheet[1]]
+    assert header[-4:] == list(export.RESULT_COLUMNS)
+    assert sheet.freeze_panes == "A2"
+    assert all(c.font.bold for c in sheet[1])
+    assert sheet.column_dimensions["D"].width > sheet.column_dimensions["A"].width >= 8
+    status = header.index("status") + 1
+    fills = {sheet.cell(r, status).value: sheet.cell(r, status).fill.fgColor.rgb for r in (2, 4, 5)}
+    assert fills == {"partial": "00F8CBAD", "published": "00C6EFCE", "pending": "00FFEB9C"}
+    when = sheet.cell(2, header.index("publish_at_utc") + 1)
+    assert when.value == datetime(2026, 12, 1, 8, 0)
+    assert when.is_date
+    assert when.number_format == "yyyy-mm-dd hh:mm"
+    formula = sheet.cell(2, header.index("notes") + 1)
+    assert formula.value == '=HYPERLINK("http://evil")'
+    assert formula.data_type == "s"
+    assert formula.quotePrefix
+    plain = sheet.cell(5, header.index("notes") + 1)
+    assert plain.value == "plain"
+    assert not plain.quotePrefix
+    about = {row[0]: row[1] for row in workbook["About"].iter_rows(min_row=2, values_only=True)}
+    assert about["source"] == "calendar.csv"
+    assert about["requests_sent"] == 3
+    assert about["posts"] == 4
+
+
+def test_xlsx_source_keeps_types_and_row_numbers(tmp_path: Path) -> None:
+    source = tmp_path / "month.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "December"
+    sheet.append(["id", "date", "time", "channels", "text", "budget"])
+    sheet.append(["a", date(2026, 12, 1), "09:00", "demo-x", "Hello", 12.5])
+    sheet.append([None, None, None, None, None, None])
+    sheet.append(["b", date(2026, 12, 2), "10:00", "demo-x", "World", 3])
+    book.create_sheet("Notes").append(["ignored"])
+    book.save(source)
+    outcomes = [
+        _outcome("a", "demo-x", "scheduled", 2, remote_id="r1", file=str(source), sheet="December"),
+        _outcome("b", "demo-x", "draft", 4, remote_id="r2", file=str(source), sheet="December"),
+        _outcome("c", "demo-x", "failed", 2, file=str(source), sheet="Notes"),  # other sheet
+    ]
+    out = tmp_path / "back.xlsx"
+    export_rows(source, outcomes, out)
+    back = openpyxl.load_workbook(out)["December"]
+    assert back.cell(2, 2).value == datetime(2026, 12, 1)
+    assert back.cell(2, 2).is_date
+    assert back.cell(2, 6).value == 12.5
+    assert [back.cell(r, 1).value for r in (2, 3, 4)] == ["a", None, "b"]
+    assert [back.cell(r, 7).value for r in (2, 3, 4)] == ["scheduled", None, "draft"]
+    assert back.cell(4, 8).value == "demo-x=r2"
+
+
+def test_xlsx_named_sheet_missing_is_input_error(tmp_path: Path) -> None:
+    source = tmp_path / "month.xlsx"
+    openpyxl.Workbook().save(source)
+    with pytest.raises(InputError, match="no sheet 'Nope'"):
+        export.read_source(source, sheet="Nope")
+
+
+def test_yaml_source_rows_are_its_items(tmp_path: Path) -> None:
+    outcomes = [
+        _outcome("launch", "demo-x", "scheduled", position=Position(file="calendar.yaml", index=0)),
+        _outcome("webinar", "demo-x", "failed", error="boom"),  # no position: matched by id
+    ]
+    out = tmp_path / "items.csv"
+    export_rows(GOLDEN / "calendar.yaml", outcomes, out)
+    data = out.read_bytes()
+    _golden("calendar-yaml.results.csv", data)
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[0]["text"] == "Launch day!"
+    assert rows[0]["text.x"] == "Launch day on X"
+    assert rows[0]["channels"] == "demo-x, demo-linkedin"
+    assert rows[0]["thread.1"] == "First reply"
+    assert rows[0]["thread.2.delay"] == "5"
+    assert rows[0]["settings.x.who_can_reply_post"] == "everyone"
+    assert rows[0]["status"] == "scheduled"
+    assert rows[1]["text"] == "'=cmd|' /C calc'!A0"
+    assert rows[1]["tags"] == "events, webinar"
+    assert (rows[1]["status"], rows[1]["error"]) == ("failed", "Acme x: boom")
+    document = json.loads(
+        export.json_text(
+            export.results_table(export.read_source(GOLDEN / "calendar.yaml"), outcomes)
+        )
+    )
+    assert [r["item"] for r in document["rows"]] == [0, 1]
+
+
+def test_re_export_overwrites_result_columns(tmp_path: Path) -> None:
+    first = tmp_path / "first.csv"
+    export_rows(GOLDEN / "calendar.csv", _csv_outcomes(), first)
+    later = [_outcome("tips", "demo-linkedin", "scheduled", 5, remote_id="p9", file=str(first))]
+    second = tmp_path / "second.csv"
+    export_rows(first, later, second)
+    rows = list(csv.reader(io.StringIO(second.read_text("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0].count("status") == 1
+    assert len(rows[0]) == 9
+    assert rows[4][5:7] == ["scheduled", "demo-linkedin=p9"]
+    assert rows[1][5] == ""  # no outcome for this row in the second export
+
+
+def test_validation_errors_fill_their_rows() -> None:
+    source = export.read_source(GOLDEN / "calendar.csv")
+    problems = [
+        RowError("bad-datetime", "cannot read 'soon'", row=5, field="publish_at"),
+        RowError("past-publish-time", "in the past", row=4),
+    ]
+    table = export.results_table(source, [], problems)
+    status, error = table.header.index("status"), table.header.index("error")
+    assert table.rows[3][status] == "failed"
+    assert table.rows[3][error] == "bad-datetime: cannot read 'soon'"
+    assert table.rows[2][status] is None  # warnings are not failures
+
+
+def test_per_post_export(tmp_path: Path) -> None:
+    out = tmp_path / "posts.csv"
+    result = export_rows(GOLDEN / "calendar.csv", _csv_outcomes(), out, per_post=True)
+    assert result.rows == 4
+    data = out.read_bytes()
+    _golden("calendar.posts.csv", data)
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert list(rows[0]) == list(export.PER_POST_COLUMNS)
+    assert rows[1] == {
+        "entry": "launch",
+        "channel": "demo-linkedin",
+        "channel_name": "Acme linkedin",
+        "post_id": "",
+        "status": "failed",
+        "publish_at_utc": "2026-12-01T08:00:00Z",
+        "request": "0",
+        "error": "post is too long, please fix it",
+    }
+    xlsx = tmp_path / "posts.xlsx"
+    export_rows(GOLDEN / "calendar.csv", _csv_outcomes(), xlsx, per_post=True)
+    sheet = openpyxl.load_workbook(xlsx)["Posts"]
+    assert sheet.cell(3, 7).value == 0
+    assert sheet.cell(2, 6).is_date
+
+
+def test_pending_outcomes_from_posts() -> None:
+    channel = Channel(id="demo-x", name="Acme on X", identifier="x")
+    post = Post(
+        entry_key="launch",
+        position=Position(file="c.csv", row=2),
+        channel=channel,
+        publish_at=_at(1, 8),
+        values=[PostValue(text="hi")],
+    )
+    (outcome,) = export.pending_outcomes([post])
+    assert (outcome.post_key, outcome.status, outcome.channel_name) == (
+        "launch@demo-x",
+        "pending",
+        "Acme on X",
+    )
+    assert outcome.position == post.position
+    assert outcome.publish_at_utc == _at(1, 8)
+
+
+def test_refresh_outcomes_applies_server_states() -> None:
+    def remote(rid: str, state: str, **raw: Any) -> RemotePost:
+        return RemotePost(rid, "demo-x", _at(5, 9), state, "<p>x</p>", None, raw)
+
+    outcomes = [
+        _outcome("a", "demo-x", "scheduled", 2, remote_id="p1"),
+        _outcome("b", "demo-x", "scheduled", 3, remote_id="p2"),
+        _outcome("c", "demo-x", "scheduled", 4, remote_id="gone"),
+        _outcome("d", "demo-x", "pending", 5),
+    ]
+    fresh = export.refresh_outcomes(
+        outcomes, [remote("p1", "PUBLISHED"), remote("p2", "ERROR", error="token expired")]
+    )
+    assert [o.status for o in fresh] == ["published", "failed", "scheduled", "pending"]
+    assert fresh[0].publish_at_utc == _at(5, 9)
+    assert fresh[1].error == "token expired"
+    assert fresh[2].error == "not listed by the server any more (deleted?)"
+    assert fresh[3] == outcomes[3]
+
+
+def test_unknown_output_format_is_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="use a .csv, .xlsx or .json"):
+        export_rows(GOLDEN / "calendar.csv", [], tmp_path / "out.ods")
+
+
+def test_unreadable_source_is_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a CSV, XLSX, YAML or JSON"):
+        export.read_source(tmp_path / "x.pdf")
+    with pytest.raises(InputError, match="cannot read"):
+        export.read_source(tmp_path / "missing.csv")
+
+
+def test_atomic_write_leaves_old_file_and_no_temp_on_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "results.csv"
+    out.write_text("old")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(export.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="disk full"):
+        export_rows(GOLDEN / "calendar.csv", _csv_outcomes(), out)
+    assert out.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
+
+
+def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
+    out = tmp_path / "sub" / "results.json"
+    export.atomic_write_text(out, "x" * 1000)
+    export.atomic_write_text(out, "short")
+    assert out.read_text() == "short"
+    assert [p.name for p in out.parent.iterdir()] == ["results.json"]
