@@ -122,3 +122,14 @@ def write_json(rows: list[PeerRow], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(rows), encoding="utf-8")
     return path
+
+
+def from_calendar(path: Path, channels_file: Path) -> list[PeerRow]:
+    """Per-channel rows of any calendar, through calendar-sched's own loader and resolver."""
+    from bench.harness import NotAvailable
+
+    try:
+        from calendar_sched import load_posts  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise NotAvailable("calendar_sched has no public loader for Posts yet") from exc
+    return from_posts(list(load_posts(path, channels_file=channels_file)))
