@@ -179,30 +179,17 @@ def read_source(path: Path, sheet: str | None = None) -> SourceTable:
             return _read_xlsx(path, sheet)
         if suffix in (".yaml", ".yml", ".json"):
             return _read_items(path)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
+    except (OSError, ValueError, csv.Error, yaml.YAMLError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from exc
     raise InputError(f"cannot export from {path.name}: not a CSV, XLSX, YAML or JSON file")
 
 
-def decode_text(data: bytes) -> str:
-    """Bytes of a text calendar → str: BOM-marked UTF-8/UTF-16, else UTF-8, else cp1252."""
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def _read_csv(path: Path) -> SourceTable:
-    text = decode_text(path.read_bytes())
-    sample = text[:8192]
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    # The same decoding and delimiter rules as the CSV reader, so row numbers agree.
+    from calendar_sched.sources.csv import decode, sniff_delimiter
+
+    text, _ = decode(path.read_bytes(), file=str(path))
+    delimiter = sniff_delimiter(text, default="\t" if path.suffix.lower() == ".tsv" else ",")
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     return _with_header(path, "csv", records, delimiter=delimiter)
 
@@ -210,12 +197,25 @@ def _read_csv(path: Path) -> SourceTable:
 def _read_xlsx(path: Path, sheet: str | None) -> SourceTable:
     import openpyxl
 
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    from calendar_sched.sources.xlsx import cell_value
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zip, XML and key errors for non-workbooks
+        raise InputError(f"{path.name} is not a valid .xlsx workbook ({exc})") from None
     try:
         if sheet is not None and sheet not in workbook.sheetnames:
             raise InputError(f"{path.name} has no sheet {sheet!r}; sheets: {workbook.sheetnames}")
         worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
-        records = [list(row) for row in worksheet.iter_rows(values_only=True)]
+        worksheet.reset_dimensions()
+        records: list[list[Any]] = []
+        for row in worksheet.iter_rows(min_row=1):
+            number = next((c.row for c in row if isinstance(getattr(c, "row", None), int)), None)
+            while number is not None and len(records) < number - 1:
+                records.append([])  # rows the read-only reader skips are blank rows
+            records.append(
+                [cell_value(c.value, getattr(c, "number_format", "General")) for c in row]
+            )
         title = worksheet.title
     finally:
         workbook.close()
@@ -248,7 +248,9 @@ def _with_header(
 
 
 def _read_items(path: Path) -> SourceTable:
-    text = decode_text(path.read_bytes())
+    from calendar_sched.sources.csv import decode
+
+    text, _ = decode(path.read_bytes(), file=str(path))
     data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     items = data.get("posts", []) if isinstance(data, dict) else data
     if not isinstance(items, list):

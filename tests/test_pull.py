@@ -1,0 +1,241 @@
+"""Pull: existing posts → an editable calendar in this project's own format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from calendar_sched import pull
+from calendar_sched.backends.base import RemotePost
+from calendar_sched.backends.postiz import to_html
+from calendar_sched.errors import ConfigError
+from calendar_sched.models import Channel, MediaRef, Position, Post, PostValue
+
+CHANNELS = [
+    Channel(id="demo-x", name="Acme on X", identifier="x", profile="acme"),
+    Channel(
+        id="demo-linkedin", name="Dana Reyes (LinkedIn)", identifier="linkedin", profile="dana"
+    ),
+    Channel(id="demo-youtube", name="Acme YouTube", identifier="youtube", profile="acme"),
+]
+
+
+def _remote(
+    rid: str,
+    when: datetime,
+    content: str,
+    *,
+    channel: str = "demo-x",
+    identifier: str = "x",
+    state: str = "QUEUE",
+    **raw: Any,
+) -> RemotePost:
+    item = {
+        "id": rid,
+        "content": content,
+        "publishDate": when.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "state": state,
+        "integration": {"id": channel, "providerIdentifier": identifier, "name": channel.upper()},
+        **raw,
+    }
+    return RemotePost(rid, channel, when, state, content, "g-" + rid, item)
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 12, day, hour, minute, tzinfo=UTC)
+
+
+REMOTES = [
+    _remote(
+        "p2",
+        _at(2, 15),
+        "<p>Webinar &amp; Q&amp;A</p><p></p><p>Join us</p>",
+        settings=json.dumps({"__type": "x", "who_can_reply_post": "everyone"}),
+        tags=[{"tag": {"id": "t1", "name": "events"}}],
+    ),
+    _remote(
+        "p1",
+        _at(1, 8),
+        "<p>Launch</p>",
+        channel="demo-linkedin",
+        identifier="linkedin",
+        state="DRAFT",
+        image=json.dumps([{"id": "m1", "path": "https://cdn.example/a.png"}]),
+    ),
+    _remote("p3", _at(3, 9), "Weekly tip", state="PUBLISHED", intervalInDays=7),
+    _remote("p3", _at(10, 9), "Weekly tip", state="PUBLISHED", intervalInDays=7),
+    _remote(
+        "p4",
+        _at(4, 12),
+        "<p>Video</p>",
+        channel="demo-youtube",
+        identifier="youtube",
+        settings=json.dumps({"__type": "youtube", "title": "Demo", "tags": [{"value": "a"}]}),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("content", "text"),
+    [
+        ("<p>Hello</p>", "Hello"),
+        ("<p>a &amp; b &lt;c&gt;</p><p>second</p>", "a & b <c>\nsecond"),
+        ("<p>a</p><p></p><p>b</p>", "a\n\nb"),
+        ("<p>a</p>\n<p>b</p>", "a\nb"),
+        ("<p>one<br>two</p>", "one\ntwo"),
+        ("<p><strong>bold</strong> and <a href='x'>link</a></p>", "bold and link"),
+        ("plain &amp; escaped", "plain & escaped"),
+        ("no markup at all", "no markup at all"),
+        ("", ""),
+    ],
+)
+def test_html_to_text(content: str, text: str) -> None:
+    assert pull.html_to_text(content) == text
+
+
+@given(
+    st.lists(st.text(alphabet=st.characters(exclude_characters="\r\n"), max_size=20), max_size=5)
+)
+def test_html_to_text_inverts_the_backends_to_html(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    assert pull.html_to_text(to_html(text)) == text
+
+
+def test_remote_value_id() -> None:
+    assert pull.remote_value_id("postiz:abc123") == "abc123"
+    assert pull.remote_value_id("postiz:") is None
+    assert pull.remote_value_id("launch") is None
+
+
+def test_pull_entries_shape_order_and_dedupe() -> None:
+    entries = pull.pull_entries(REMOTES, timezone="Europe/Berlin")
+    assert [e["id"] for e in entries] == ["postiz:p1", "postiz:p2", "postiz:p3", "postiz:p4"]
+    draft, webinar, tip, video = entries
+    assert draft["type"] == "draft"
+    assert draft["publish_at"] == "2026-12-01T09:00:00+01:00"
+    assert draft["channels"] == ["demo-linkedin"]
+    assert draft["media"] == ["https://cdn.example/a.png"]
+    assert webinar["text"] == "Webinar & Q&A\n\nJoin us"
+    assert webinar["settings"] == {"x": {"who_can_reply_post": "everyone"}}
+    assert webinar["tags"] == ["events"]
+    assert tip["repeat_every_days"] == 7
+    assert tip["_note"] == "PUBLISHED on DEMO-X"
+    assert video["settings"]["youtube"]["tags"] == [{"value": "a"}]
+
+
+def test_pull_entries_channel_filter() -> None:
+    wanted = pull.select_channels(["x:acme", "Acme YouTube"], CHANNELS)
+    assert wanted == {"demo-x", "demo-youtube"}
+    entries = pull.pull_entries(REMOTES, channel_ids=wanted)
+    assert {e["channels"][0] for e in entries} == {"demo-x", "demo-youtube"}
+
+
+def test_select_channels_unknown_lists_known() -> None:
+    with pytest.raises(ConfigError, match=r"unknown channel\(s\) tiktok; known: x:acme"):
+        pull.select_channels(["demo-x", "tiktok"], CHANNELS)
+
+
+def test_write_calendar_yaml(tmp_path: Path) -> None:
+    out = tmp_path / "pulled.yaml"
+    pull.write_calendar(pull.pull_entries(REMOTES), out)
+    text = out.read_text()
+    assert "# Comments (thread replies) are not listed by the API" in text
+    assert "  # DRAFT on DEMO-LINKEDIN\n  - id: postiz:p1" in text
+    data = yaml.safe_load(text)
+    assert data["timezone"] == "UTC"
+    assert data["posts"][1] == {
+        "id": "postiz:p2",
+        "publish_at": "2026-12-02T15:00:00+00:00",
+        "channels": ["demo-x"],
+        "type": "schedule",
+        "text": "Webinar & Q&A\n\nJoin us",
+        "tags": ["events"],
+        "settings": {"x": {"who_can_reply_post": "everyone"}},
+    }
+    assert all("_note" not in post for post in data["posts"])
+
+
+def test_write_calendar_empty_yaml(tmp_path: Path) -> None:
+    out = tmp_path / "none.yml"
+    pull.write_calendar([], out)
+    assert yaml.safe_load(out.read_text())["posts"] == []
+
+
+def test_write_calendar_csv_and_xlsx(tmp_path: Path) -> None:
+    entries = pull.pull_entries(REMOTES)
+    out = tmp_path / "pulled.csv"
+    pull.write_calendar(entries, out)
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"), newline="")))
+    assert list(rows[0])[:8] == [
+        "id",
+        "publish_at",
+        "timezone",
+        "channels",
+        "type",
+        "text",
+        "media",
+        "tags",
+    ]
+    assert rows[0]["media"] == "https://cdn.example/a.png"
+    assert rows[1]["settings.x.who_can_reply_post"] == "everyone"
+    assert rows[2]["repeat_every_days"] == "7"
+    assert json.loads(rows[3]["settings.youtube.tags"]) == [{"value": "a"}]
+    book = tmp_path / "pulled.xlsx"
+    pull.write_calendar(entries, book, summary={"from": "2026-12-01"})
+    workbook = openpyxl.load_workbook(book)
+    assert workbook.sheetnames == ["Calendar", "About"]
+    sheet = workbook["Calendar"]
+    assert sheet.cell(3, 6).value == "Webinar & Q&A\n\nJoin us"
+    assert sheet.cell(1, 1).value == "id"
+
+
+def test_write_calendar_rejects_other_formats(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"use \.yaml, \.csv or \.xlsx"):
+        pull.write_calendar([], tmp_path / "x.json")
+
+
+def _post(entry_key: str, remote: RemotePost, **changes: Any) -> Post:
+    fields: dict[str, Any] = {
+        "entry_key": entry_key,
+        "position": Position(file="pulled.yaml", index=0),
+        "channel": next(c for c in CHANNELS if c.id == remote.channel_id),
+        "publish_at": remote.publish_at,
+        "type": "draft" if remote.state == "DRAFT" else "schedule",
+        "values": [PostValue(text=pull.html_to_text(remote.content))],
+        "settings": pull.remote_settings(remote),
+        "tags": pull.remote_tags(remote),
+    }
+    fields.update(changes)
+    return Post(**fields)
+
+
+def test_pulled_unchanged_detects_edits() -> None:
+    webinar = REMOTES[0]
+    assert pull.pulled_unchanged(_post("postiz:p2", webinar), webinar)
+    assert not pull.pulled_unchanged(_post("launch", webinar), webinar)
+    assert not pull.pulled_unchanged(_post("postiz:p2", webinar, publish_at=_at(2, 16)), webinar)
+    edited = [PostValue(text="Webinar & Q&A")]
+    assert not pull.pulled_unchanged(_post("postiz:p2", webinar, values=edited), webinar)
+    assert not pull.pulled_unchanged(_post("postiz:p2", webinar, tags=[]), webinar)
+    assert not pull.pulled_unchanged(_post("postiz:p2", webinar, type="draft"), webinar)
+    draft = REMOTES[1]
+    media = [MediaRef(source="https://cdn.example/a.png", url="https://cdn.example/a.png")]
+    values = [PostValue(text="Launch", media=media)]
+    assert pull.pulled_unchanged(_post("postiz:p1", draft, values=values), draft)
+    assert not pull.pulled_unchanged(_post("postiz:p1", draft), draft)  # media removed
+
+
+def test_listing_window_covers_the_end_day() -> None:
+    start, end = pull.listing_window(_at(1, 0), _at(31, 0))
+    assert (start, end) == (_at(1, 0), datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC))
+    assert pull.listing_window(_at(1, 0), _at(31, 12))[1] == _at(31, 12)
