@@ -1,0 +1,628 @@
+"""Run a Plan against a Backend, exactly once and paced to the quota: the only side effects.
+
+Order of work: replay the journal and reconcile calls that were started without an outcome
+(a free listing, matched by deterministic ids), report or prune Posts removed from the
+calendar, then send what is still pending. Every counted call waits until the known budget
+covers it; a 429 blocks all counted calls until ``Retry-After`` has passed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
+
+from tenacity import RetryCallState, Retrying
+
+from calendar_sched import retry
+from calendar_sched.backends.base import Backend, RateState, RemotePost, SentPost, UploadedMedia
+from calendar_sched.errors import (
+    AlreadyPublished,
+    ApiError,
+    AuthError,
+    FatalApiError,
+    PayloadTooLarge,
+    RateLimited,
+    RetriableApiError,
+    ValidationRejected,
+)
+from calendar_sched.journal import Journal
+from calendar_sched.models import MediaRef, Post, utc_iso
+from calendar_sched.pacing import Budget
+
+if TYPE_CHECKING:
+    from calendar_sched.planner import Plan
+
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+T = TypeVar("T")
+
+UPLOAD_WORKERS = 4
+LISTING_MARGIN = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing the executor did or learnt, with a snapshot of progress for displays."""
+
+    kind: str  # recovered, removed, pruned, uploaded, sent, failed, waiting, rate-limited, ...
+    message: str
+    posts: tuple[str, ...] = ()
+    until: float | None = None  # for "waiting": epoch seconds
+    done: int = 0
+    total: int = 0
+    requests_sent: int = 0
+    requests_planned: int = 0
+    remaining: int | None = None  # budget left in the current window, when known
+
+
+@dataclass
+class RunResult:
+    """What a run achieved, and what is left."""
+
+    total: int = 0
+    done: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    already_published: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    requests_sent: int = 0
+    uploads: int = 0
+    rate_limited: int = 0
+    stopped: bool = False
+    stop_reason: str = ""
+    rate: RateState | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when nothing is pending (failures are final, not pending)."""
+        return not self.pending
+
+
+class _Stop(Exception):
+    """Internal: end the run early, leaving the rest pending."""
+
+
+def execute(
+    plan: Plan,
+    backend: Backend,
+    journal: Journal,
+    *,
+    clock: Clock = time.time,
+    sleep: Sleep = time.sleep,
+    on_event: Callable[[Event], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+    prune: bool = False,
+    attempts: int = retry.DEFAULT_ATTEMPTS,
+) -> RunResult:
+    """Apply ``plan`` through ``backend``, journaling every call; safe to run again to resume.
+
+    Args:
+        plan: what to send, from ``planner.plan`` (computed with this journal's done state).
+        backend: the API to call.
+        journal: the open, locked journal of this calendar and target.
+        clock: epoch seconds (injected so tests run on a fake clock).
+        sleep: how to wait (injected so tests run instantly).
+        on_event: called for each step, e.g. to drive a progress display.
+        stop: polled between calls and while waiting; True ends the run cleanly.
+        prune: delete Posts the journal holds that the calendar no longer has.
+        attempts: tries per call for transient failures.
+
+    Returns:
+        The ``RunResult``; ``stopped`` is set when interrupted or paused with work pending.
+
+    Raises:
+        AuthError: the key was refused; nothing is lost and a re-run resumes.
+    """
+    runner = _Runner(plan, backend, journal, clock, sleep, on_event, stop, prune, attempts)
+    return runner.run()
+
+
+class _Runner:
+    def __init__(
+        self,
+        plan: Plan,
+        backend: Backend,
+        journal: Journal,
+        clock: Clock,
+        sleep: Sleep,
+        on_event: Callable[[Event], None] | None,
+        stop: Callable[[], bool] | None,
+        prune: bool,
+        attempts: int,
+    ) -> None:
+        self.plan = plan
+        self.backend = backend
+        self.journal = journal
+        self.clock = clock
+        self.sleep = sleep
+        self.on_event = on_event
+        self.stop = stop or (lambda: False)
+        self.prune = prune
+        self.attempts = attempts
+        self.posts = {post.key: post for post in plan.posts}
+        self.hashes = {post.key: post.content_hash() for post in plan.posts}
+        self.result = RunResult(total=len(self.posts) + len(plan.skipped))
+        self.budget = Budget(
+            limit=plan.limit,
+            window_seconds=plan.window_seconds,
+            reserve=plan.reserve,
+            rate=journal.state.rate,
+        )
+        self._seen_rate = backend.rate_state
+        self.media_failed: dict[str, str] = {}
+        self.failed_now: set[str] = set()
+        self._lock = threading.Lock()
+
+    # Driver
+
+    def run(self) -> RunResult:
+        self.journal.planned(self.plan.posts, self.plan.skipped)
+        try:
+            self._reconcile_in_doubt()
+            self._removed()
+            self._send_all()
+        except _Stop as stop:
+            self.result.stopped = True
+            self.result.stop_reason = str(stop)
+        except KeyboardInterrupt:
+            self.result.stopped = True
+            self.result.stop_reason = "interrupted"
+        self._finish()
+        return self.result
+
+    def _finish(self) -> None:
+        state = self.journal.state
+        result = self.result
+        for key in self.posts:
+            done = state.done.get(key)
+            if done is not None and done.content_hash == self.hashes[key]:
+                (result.already_published if done.already_published else result.done).append(key)
+            elif key in state.failed:
+                result.failed[key] = state.failed[key].message
+            else:
+                result.pending.append(key)
+        result.done.extend(key for key in self.plan.skipped if key not in self.posts)
+        result.rate = self.budget.as_rate()
+        if result.pending and not result.stopped:
+            result.stopped = True
+            result.stop_reason = result.stop_reason or "work left pending"
+        self._emit("finished", self._summary())
+
+    def _summary(self) -> str:
+        r = self.result
+        parts = [f"{len(r.done) + len(r.already_published)}/{r.total} posts scheduled"]
+        if r.failed:
+            parts.append(f"{len(r.failed)} failed")
+        if r.pending:
+            parts.append(f"{len(r.pending)} pending")
+        parts.append(f"{r.requests_sent} counted requests")
+        return ", ".join(parts)
+
+    def _emit(
+        self, kind: str, message: str, *, posts: Iterable[str] = (), until: float | None = None
+    ) -> None:
+        if self.on_event is None:
+            return
+        with self._lock:
+            self._emit_locked(kind, message, posts, until)
+
+    def _emit_locked(
+        self, kind: str, message: str, posts: Iterable[str], until: float | None
+    ) -> None:
+        assert self.on_event is not None
+        state = self.journal.state
+        done = sum(
+            1
+            for key, content_hash in self.hashes.items()
+            if (d := state.done.get(key)) is not None and d.content_hash == content_hash
+        ) + sum(1 for key in self.plan.skipped if key not in self.posts)
+        self.on_event(
+            Event(
+                kind,
+                message,
+                tuple(posts),
+                until,
+                done=done,
+                total=self.result.total,
+                requests_sent=self.result.requests_sent,
+                requests_planned=self.plan.requests_counted,
+                remaining=self.budget.available(self.clock()),
+            )
+        )
+
+    def _check_stop(self) -> None:
+        if self.stop():
+            raise _Stop("stopped on request")
+
+    # Resume
+
+    def _reconcile_in_doubt(self) -> None:
+        in_doubt = dict(self.journal.state.in_doubt)
+        if not in_doubt:
+            return
+        # An update in doubt proves nothing by presence (the old version has the same id):
+        # resend it, which is an in-place upsert.
+        creates = [item for item in in_doubt.values() if not item.update]
+        found = self._listing([item.publish_at for item in creates]) if creates else {}
+        recovered = []
+        for item in in_doubt.values():
+            remote = found.get(item.value_id) if not item.update else None
+            if remote is not None:
+                self.journal.resolved(
+                    item.key,
+                    remote_id=remote.id,
+                    content_hash=item.content_hash,
+                    channel_id=remote.channel_id,
+                )
+                recovered.append(item.key)
+            else:
+                self.journal.resolved(item.key, remote_id=None)
+        self.result.recovered = recovered
+        resend = len(in_doubt) - len(recovered)
+        self._emit(
+            "recovered",
+            f"resuming an interrupted run: {len(in_doubt)} posts were in flight; "
+            f"{len(recovered)} found on the server, {resend} not applied (will send)",
+            posts=recovered,
+        )
+
+    def _listing(self, moments: Sequence[datetime]) -> dict[str, RemotePost]:
+        start, end = min(moments) - LISTING_MARGIN, max(moments) + LISTING_MARGIN
+        try:
+            listed = self._free_call(lambda: self.backend.list_posts(start, end))
+        except AuthError:
+            raise
+        except ApiError as exc:
+            raise _Stop(f"could not list posts to check calls in doubt: {exc}") from exc
+        return {remote.id: remote for remote in listed}
+
+    def _removed(self) -> None:
+        state = self.journal.state
+        keep = set(self.posts) | set(self.plan.skipped)
+        removed = [key for key in state.done if key not in keep]
+        self.result.removed = removed
+        if not removed:
+            return
+        if not self.prune:
+            self._emit(
+                "removed",
+                f"{len(removed)} posts are no longer in the calendar (kept on the server; "
+                "--prune deletes them)",
+                posts=removed,
+            )
+            return
+        for key in removed:
+            self._check_stop()
+            self._prune(key, state.done[key].remote_id)
+
+    def _prune(self, key: str, remote_id: str) -> None:
+        try:
+            self._free_call(lambda: self.backend.delete(remote_id))
+        except AuthError:
+            raise
+        except ApiError as exc:
+            self._emit("failed", f"could not delete {key}: {_message(exc)}", posts=[key])
+            return
+        self.journal.deleted(key, remote_id)
+        self.result.pruned.append(key)
+        self._emit("pruned", f"deleted {key} (removed from the calendar)", posts=[key])
+
+    # Work
+
+    def _needs(self, post: Post) -> bool:
+        done = self.journal.state.done.get(post.key)
+        if done is not None and done.content_hash == self.hashes[post.key]:
+            return False
+        return post.key not in self.failed_now
+
+    def _send_all(self) -> None:
+        requests = list(self.plan.requests)
+        index = 0
+        while index < len(requests):
+            self._check_stop()
+            if requests[index].kind == "upload":
+                # Consecutive uploads go together: free ones run in parallel.
+                batch = []
+                while index < len(requests) and requests[index].kind == "upload":
+                    key = requests[index].media_key
+                    if key is not None and key in self.plan.media:
+                        batch.append(self.plan.media[key])
+                    index += 1
+                self._upload(batch)
+                continue
+            keys = requests[index].post_keys
+            index += 1
+            self._send([self.posts[key] for key in keys if key in self.posts])
+
+    def _send(self, posts: list[Post]) -> None:
+        queue: deque[list[Post]] = deque([posts])
+        while queue:
+            self._check_stop()
+            group = [post for post in queue.popleft() if self._needs(post)]
+            group = self._with_media(group)
+            if group:
+                queue.extendleft(reversed(self._send_group(group)))
+
+    def _media_of(self, post: Post) -> list[MediaRef]:
+        return [m for value in post.values for m in value.media if m.dedupe_key in self.plan.media]
+
+    def _with_media(self, group: list[Post]) -> list[Post]:
+        """Upload what ``group`` uses (if not yet done); fail the Posts whose media failed."""
+        self._upload([m for post in group for m in self._media_of(post)])
+        keep = []
+        for post in group:
+            bad = [m for m in self._media_of(post) if m.dedupe_key in self.media_failed]
+            if bad:
+                reason = self.media_failed[bad[0].dedupe_key]
+                self._fail(
+                    [post], f"media {bad[0].source} could not be uploaded: {reason}", "media"
+                )
+            else:
+                keep.append(post)
+        return keep
+
+    def _send_group(self, group: list[Post]) -> list[list[Post]]:
+        """Send one request; returns the sub-groups still to send (after a split or a refusal)."""
+        media = dict(self.journal.state.uploaded)
+        try:
+            sent = self._counted_create(group, media)
+        except ValidationRejected as exc:
+            bad = [p for p in group if exc.channel and p.channel.name == exc.channel]
+            bad = bad or [p for p in group if p.channel.id == exc.channel]
+            if not bad and len(group) == 1:
+                bad = group
+            if not bad:
+                return _halves(group)  # the server did not say which: isolate it
+            self._fail(bad, _message(exc), "rejected", exc.status)
+            return [[p for p in group if p not in bad]]
+        except PayloadTooLarge as exc:
+            if len(group) == 1:
+                self._fail(group, f"too large for the server even alone: {exc}", "too-large", 413)
+                return []
+            self._emit("split", f"request too large (413): splitting {len(group)} posts in two")
+            return _halves(group)
+        except AlreadyPublished as exc:
+            return self._already_published(group, exc)
+        except AuthError:
+            raise
+        except FatalApiError as exc:
+            self._fail(group, _message(exc), f"http-{exc.status}", exc.status)
+            return []
+        except RetriableApiError as exc:
+            self._unknown_outcome(group, exc)
+            return []
+        keys = [s.post_key for s in sent]
+        self._emit("sent", f"scheduled {len(keys)} posts in one request", posts=keys)
+        return []
+
+    def _counted_create(self, group: list[Post], media: dict[str, UploadedMedia]) -> list[SentPost]:
+        attempt = 0
+
+        def once() -> list[SentPost]:
+            nonlocal attempt
+            attempt += 1
+            self._await_budget()
+            call = self.journal.started(group, attempt=attempt)
+            self.budget.spent(self.clock())
+            self.result.requests_sent += 1
+            try:
+                sent = self.backend.create(group, media)
+            except RateLimited as exc:
+                self._adopt_rate()
+                # The throttler rejects before the handler runs: nothing was written.
+                self.journal.failed(
+                    call, message=str(exc), status=429, code="rate-limited", transient=False
+                )
+                raise
+            except ApiError as exc:
+                self._adopt_rate()
+                transient = isinstance(exc, RetriableApiError)
+                self.journal.failed(
+                    call,
+                    message=_message(exc),
+                    status=exc.status,
+                    code=type(exc).__name__,
+                    transient=transient,
+                )
+                raise
+            self._adopt_rate()
+            self.journal.succeeded(call, sent)
+            return sent
+
+        while True:
+            try:
+                sent: list[SentPost] = self._retrying(counted=True)(once)
+                return sent
+            except RateLimited as exc:
+                self.result.rate_limited += 1
+                until = self.clock() + (exc.retry_after or self.plan.window_seconds)
+                self.budget.block(until)
+                self._record_rate()
+                self._emit(
+                    "rate-limited",
+                    "429: another client spent the budget; sending nothing counted until "
+                    f"{_clock_text(until)}",
+                    until=until,
+                )
+
+    def _already_published(self, group: list[Post], exc: AlreadyPublished) -> list[list[Post]]:
+        if len(group) == 1:
+            published = group
+        else:
+            # Postiz writes posts one by one: those before the refused one were created.
+            listed = self._listing([p.publish_at for p in group])
+            published = []
+            for post in group:
+                remote = listed.get(post.value_id(self.backend.fingerprint, 0))
+                if remote is not None and remote.state == "PUBLISHED":
+                    published.append(post)
+            if not published:
+                return _halves(group)
+        for post in published:
+            self.journal.resolved(
+                post.key,
+                remote_id=post.value_id(self.backend.fingerprint, 0),
+                content_hash=self.hashes[post.key],
+                channel_id=post.channel.id,
+                already_published=True,
+                how="already-published",
+            )
+        self._emit(
+            "already-published",
+            f"{len(published)} posts were already published; left as they are ({exc})",
+            posts=[p.key for p in published],
+        )
+        rest = [p for p in group if p not in published]
+        return [rest] if rest else []
+
+    def _unknown_outcome(self, group: list[Post], exc: RetriableApiError) -> None:
+        """Retries ran out: find out by listing what landed, then pause the run."""
+        creates = [p for p in group if p.key not in self.journal.state.done]
+        listed = self._listing([p.publish_at for p in group]) if creates else {}
+        found = []
+        for post in group:
+            in_doubt = self.journal.state.in_doubt.get(post.key)
+            remote = listed.get(post.value_id(self.backend.fingerprint, 0))
+            if in_doubt is not None and not in_doubt.update and remote is not None:
+                self.journal.resolved(
+                    post.key,
+                    remote_id=remote.id,
+                    content_hash=self.hashes[post.key],
+                    channel_id=remote.channel_id,
+                )
+                found.append(post.key)
+            else:
+                self.journal.resolved(post.key, remote_id=None)
+        raise _Stop(
+            f"the server keeps failing ({_message(exc)}); {len(found)} of {len(group)} posts of "
+            "the last request were found on the server; run again later to resume"
+        )
+
+    def _fail(
+        self, posts: Sequence[Post], message: str, code: str, status: int | None = None
+    ) -> None:
+        for post in posts:
+            self.journal.post_failed(post.key, message, code=code, status=status)
+            self.failed_now.add(post.key)
+        self._emit("failed", f"{len(posts)} posts refused: {message}", posts=[p.key for p in posts])
+
+    # Uploads
+
+    def _upload(self, media: Sequence[MediaRef]) -> None:
+        uploaded = self.journal.state.uploaded
+        todo = list(
+            {
+                m.dedupe_key: m
+                for m in media
+                if m.dedupe_key not in uploaded and m.dedupe_key not in self.media_failed
+            }.values()
+        )
+        if not todo:
+            return
+        counted = self.backend.costs.counts_uploads or self.backend.costs.counts_everything
+        if counted:
+            for item in todo:
+                self._check_stop()
+                self._upload_one(item, counted=True)
+            return
+        with ThreadPoolExecutor(max_workers=min(UPLOAD_WORKERS, len(todo))) as pool:
+            for future in [pool.submit(self._upload_one, item, counted=False) for item in todo]:
+                future.result()
+
+    def _upload_one(self, media: MediaRef, *, counted: bool) -> None:
+        def once() -> UploadedMedia:
+            if counted:
+                self._await_budget()
+                self.budget.spent(self.clock())
+                self.result.requests_sent += 1
+            try:
+                return self.backend.upload(media)
+            finally:
+                if counted:
+                    self._adopt_rate()
+
+        try:
+            stored = self._retrying(counted=counted)(once)
+        except AuthError:
+            raise
+        except FatalApiError as exc:
+            self.media_failed[media.dedupe_key] = _message(exc)
+            return
+        except RetriableApiError as exc:
+            raise _Stop(f"uploading {media.source} keeps failing: {_message(exc)}") from exc
+        self.journal.uploaded(stored)
+        with self._lock:
+            self.result.uploads += 1
+        self._emit("uploaded", f"uploaded {media.source}")
+
+    # Pacing
+
+    def _retrying(self, *, counted: bool) -> Retrying:
+        def report(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            self._emit("retry", f"attempt {state.attempt_number} failed ({exc}); retrying")
+
+        return retry.retrying(
+            counted=counted, attempts=self.attempts, sleep=self._nap, before_sleep=report
+        )
+
+    def _free_call(self, call: Callable[[], T]) -> T:
+        result: T = self._retrying(counted=False)(call)
+        return result
+
+    def _nap(self, seconds: float) -> None:
+        self._wait_until(self.clock() + seconds)
+
+    def _await_budget(self) -> None:
+        """Block until the known budget covers one counted call."""
+        while True:
+            now = self.clock()
+            wait = self.budget.wait(now)
+            if wait <= 0:
+                return
+            until = now + wait
+            self._emit(
+                "waiting",
+                f"quota for this window used: next counted call at {_clock_text(until)}",
+                until=until,
+            )
+            self._wait_until(until)
+
+    def _wait_until(self, until: float) -> None:
+        while True:
+            self._check_stop()
+            left = until - self.clock()
+            if left <= 0:
+                return
+            self.sleep(min(left, 1.0))
+
+    def _adopt_rate(self) -> None:
+        current = self.backend.rate_state
+        if current is not None and current != self._seen_rate:
+            self._seen_rate = current
+            self.budget.adopt(current)
+            self._record_rate()
+
+    def _record_rate(self) -> None:
+        self.journal.rate(self.budget.as_rate())
+
+
+def _halves(group: list[Post]) -> list[list[Post]]:
+    middle = len(group) // 2
+    return [group[:middle], group[middle:]]
+
+
+def _message(exc: ApiError) -> str:
+    return str(exc) if exc.status is None else f"{exc} (HTTP {exc.status})"
+
+
+def _clock_text(moment: float) -> str:
+    return utc_iso(datetime.fromtimestamp(moment, UTC))
