@@ -25,6 +25,7 @@ import yaml
 
 from calendar_sched.backends.base import RemotePost
 from calendar_sched.errors import ConfigError, InputError
+from calendar_sched.journal import JournalState
 from calendar_sched.models import Position, Post, utc_iso
 from calendar_sched.report import RowError
 
@@ -141,6 +142,74 @@ def pending_outcomes(posts: Iterable[Post]) -> list[PostOutcome]:
         )
         for p in posts
     ]
+
+
+def journal_outcomes(posts: Sequence[Post], journal_path: Path) -> list[PostOutcome]:
+    """Each Post's outcome as the run journal records it (all pending without a journal)."""
+    from calendar_sched import journal
+
+    if not journal_path.exists():
+        return pending_outcomes(posts)
+    lines, _ = journal.read_lines(journal_path)
+    state = journal.replay(lines) if lines else journal.JournalState()
+    return outcomes_from_state(posts, state, request_indexes(lines))
+
+
+def request_indexes(lines: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Post key → 0-based index of the last counted request that carried it."""
+    indexes: dict[str, int] = {}
+    sent = 0
+    for event in lines:
+        if event.get("event") == "started" and event.get("counted", True):
+            for item in event.get("posts", []):
+                indexes[str(item.get("key"))] = sent
+            sent += 1
+    return indexes
+
+
+def outcomes_from_state(
+    posts: Sequence[Post], state: JournalState, requests: Mapping[str, int] | None = None
+) -> list[PostOutcome]:
+    """Outcomes from a replayed journal: done, failed, in doubt, skipped or pending per Post.
+
+    A Post done with another content hash (edited since) is pending: its update is not sent yet.
+    A Post missing from a recorded plan and never done was left out of the run (skipped).
+    """
+    outcomes: list[PostOutcome] = []
+    for post in posts:
+        key = post.key
+        done = state.done.get(key)
+        status: Status = "pending"
+        error: str | None = None
+        if key in state.failed:
+            status, error = "failed", state.failed[key].message
+        elif key in state.in_doubt:
+            error = "sent, but the answer was lost; run again to reconcile"
+        elif done is not None and done.content_hash == post.content_hash():
+            status = "published" if done.already_published else _sent_status(post)
+        elif done is not None:
+            error = "edited since it was sent; run again to update it"
+        elif state.planned and key not in state.planned:
+            status = "skipped"
+        outcomes.append(
+            PostOutcome(
+                post_key=key,
+                entry_key=post.entry_key,
+                channel_id=post.channel.id,
+                channel_name=post.channel.name,
+                status=status,
+                remote_id=done.remote_id if done is not None else None,
+                publish_at_utc=post.publish_at,
+                request_index=(requests or {}).get(key),
+                error=error,
+                position=post.position,
+            )
+        )
+    return outcomes
+
+
+def _sent_status(post: Post) -> Status:
+    return "draft" if post.type == "draft" else "scheduled"
 
 
 def refresh_outcomes(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -114,19 +113,6 @@ def test_read_csv_keeps_every_column_and_row_number() -> None:
     assert [number for number, _ in source.rows] == [2, 3, 4, 5]
     assert source.rows[0][1][3] == "Launch day!\nTwo lines"
     assert source.rows[1][1] == ["", "", "", "", ""]
-
-
-@pytest.mark.parametrize(
-    ("encoded", "text"),
-    [
-        (codecs.BOM_UTF8 + "é".encode(), "é"),
-        ("é".encode("utf-16"), "é"),
-        ("é".encode(), "é"),
-        ("é€".encode("cp1252"), "é€"),
-    ],
-)
-def test_decode_text(encoded: bytes, text: str) -> None:
-    assert export.decode_text(encoded) == text
 
 
 def test_csv_write_back_golden(tmp_path: Path) -> None:
@@ -380,3 +366,59 @@ def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
     export.atomic_write_text(out, "short")
     assert out.read_text() == "short"
     assert [p.name for p in out.parent.iterdir()] == ["results.json"]
+
+
+def _journal_posts() -> list[Post]:
+    x = Channel(id="demo-x", name="Acme on X", identifier="x")
+    li = Channel(id="demo-linkedin", name="Acme LinkedIn", identifier="linkedin")
+
+    def make(key: str, channel: Channel, row: int, **kw: Any) -> Post:
+        return Post(
+            entry_key=key,
+            position=Position(file="month.csv", row=row),
+            channel=channel,
+            publish_at=_at(1, 8),
+            values=[PostValue(text=kw.pop("text", key))],
+            **kw,
+        )
+
+    return [
+        make("a", x, 2),
+        make("a", li, 2),
+        make("b", x, 3, type="draft"),
+        make("c", x, 4),
+        make("d", x, 5),
+        make("e", x, 6),
+    ]
+
+
+def test_journal_outcomes_from_a_real_journal(tmp_path: Path) -> None:
+    from calendar_sched.backends.base import SentPost
+    from calendar_sched.journal import Journal
+
+    a_x, a_li, b, c, d, e = _journal_posts()
+    path = tmp_path / "month.csv.journal.jsonl"
+    assert {o.status for o in export.journal_outcomes([a_x, b], path)} == {"pending"}
+    with Journal(path, fingerprint="fp") as journal:
+        journal.planned([a_x, a_li, b, c, d])
+        call = journal.started([a_x, a_li], counted=True)
+        journal.succeeded(call, [SentPost(a_x.key, "r1", "demo-x")])
+        journal.post_failed(a_li.key, "post is too long, please fix it", status=400)
+        call = journal.started([b, c])
+        journal.succeeded(call, [SentPost(b.key, "r2", "demo-x"), SentPost(c.key, "r3", "demo-x")])
+        journal.started([d])  # no outcome: the answer was lost
+    edited_c = c.model_copy(update={"values": [PostValue(text="c, edited")]})
+    outcomes = export.journal_outcomes([a_x, a_li, b, edited_c, d, e], path)
+    got = [(o.post_key, o.status, o.remote_id, o.request_index) for o in outcomes]
+    assert got == [
+        ("a@demo-x", "scheduled", "r1", 0),
+        ("a@demo-linkedin", "failed", None, 0),
+        ("b@demo-x", "draft", "r2", 1),
+        ("c@demo-x", "pending", "r3", 1),
+        ("d@demo-x", "pending", None, 2),
+        ("e@demo-x", "skipped", None, None),
+    ]
+    assert outcomes[1].error == "post is too long, please fix it"
+    assert outcomes[3].error == "edited since it was sent; run again to update it"
+    assert outcomes[4].error == "sent, but the answer was lost; run again to reconcile"
+    assert outcomes[0].position == a_x.position
