@@ -61,7 +61,7 @@ class Sandbox:
         self.workdir.mkdir(parents=True, exist_ok=True)
         db = self.workdir / f"sandbox-{self.port}.db"
         argv = [
-            CALENDAR_SCHED, "sandbox", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            *_serve_command(), "--host", "127.0.0.1", "--port", str(self.port),
             "--api-key", self.key, "--limit", str(self.limit), "--window", str(self.window),
             "--db", str(db),
         ]  # fmt: skip
@@ -116,6 +116,16 @@ class Sandbox:
         body = answer.json()
         items: list[dict[str, Any]] = body["posts"] if isinstance(body, dict) else body
         return items
+
+
+def _serve_command() -> list[str]:
+    """``calendar-sched sandbox serve``, or bench/sandbox_serve.py until that command exists."""
+    probe = subprocess.run(
+        [CALENDAR_SCHED, "sandbox", "serve", "--help"], capture_output=True, check=False
+    )
+    if probe.returncode == 0:
+        return [CALENDAR_SCHED, "sandbox", "serve"]
+    return [sys.executable, str(ROOT / "bench" / "sandbox_serve.py")]
 
 
 _TAG = re.compile(r"<[^>]+>")

@@ -338,9 +338,10 @@ def table(results: dict[str, Any]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for cal in results["calendars"]:
         for tool, row in cal["tools"].items():
-            if row.get("mode") == "not run" or "error" in row and "counted_requests" not in row:
-                cells = [cal["name"], cal["posts"], tool, "not run: " + row.get("reason",
-                         row.get("error", ""))[:80]] + ["-"] * (len(head) - 4)  # fmt: skip
+            if row.get("mode") == "not run" or "error" in row:
+                why = row.get("reason") or row.get("error", "")
+                cells = [cal["name"], cal["posts"], tool, f"not run: {why[:90]}"]
+                cells += ["-"] * (len(head) - len(cells))
             else:
                 kill = cal.get("kill", {}).get(tool, {})
                 cells = [
@@ -409,7 +410,7 @@ def measure(calendar: Calendar, args: argparse.Namespace, work: Path) -> dict[st
     if calendar.name in args.kill_on:
         entry["kill"] = {}
         for tool in ("calendar-sched", "per-row script", "postiz CLI"):
-            if tool == "postiz CLI" and args.no_cli:
+            if tool == "postiz CLI" and (args.no_cli or calendar.name != args.cli_kill_on):
                 continue
             try:
                 entry["kill"][tool] = kill_and_rerun(tool, calendar, work)
@@ -451,6 +452,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
     args.kill_on = {"sample month", "generated 300"}
+    args.cli_kill_on = "sample month" if SAMPLE.exists() else "generated 300"
     started = time.monotonic()
     results: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
