@@ -1,0 +1,88 @@
+"""``calendar-sched channels``: the account's channels and the settings each provider requires."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from calendar_sched.backends.postiz import PostizBackend
+from calendar_sched.channels import label, load_channels_file
+from calendar_sched.cli import render
+from calendar_sched.cli.options import exit_codes, output_options
+from calendar_sched.client import PostizClient
+from calendar_sched.config import resolve_target
+from calendar_sched.models import Channel
+
+#: Where the embedded sandbox keeps its state, as ``run`` does.
+STATE_DIR = ".calendar-sched"
+
+
+@click.command("channels")
+@click.option(
+    "--channels-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="List this file's channels (GET /integrations shape) instead of asking the server.",
+)
+@output_options
+@exit_codes
+def channels_command(channels_file: str | None, as_json: bool) -> None:
+    """List the channels of the configured account (or the built-in sandbox)."""
+    if channels_file:
+        found = load_channels_file(channels_file)
+        rows = describe(found, PostizBackend(), live=False)
+        source = channels_file
+    else:
+        with _backend() as (backend, source):
+            rows = describe(backend.discover(), backend, live=True)
+    if as_json:
+        render.print_json(rows)
+        return
+    out = render.console()
+    table = Table(title=f"Channels ({source})", title_justify="left")
+    for column in ("Reference", "Id", "Name", "Disabled", "Required settings"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row["reference"],
+            row["id"],
+            row["name"],
+            "yes" if row["disabled"] else "",
+            ", ".join(row["required_settings"]),
+        )
+    out.print(table)
+    out.print(f"{len(rows)} channels; use a reference or an id in the `channels` column")
+
+
+def describe(
+    channels: list[Channel], backend: PostizBackend, *, live: bool
+) -> list[dict[str, Any]]:
+    """One row per channel: the ``GET /integrations`` fields plus reference and settings."""
+    return [
+        {
+            **channel.model_dump(),
+            "reference": label(channel),
+            "required_settings": backend.required_settings(channel, live=live),
+        }
+        for channel in channels
+    ]
+
+
+@contextmanager
+def _backend() -> Iterator[tuple[PostizBackend, str]]:
+    target = resolve_target()
+    if not target.embedded:
+        with PostizClient(target.base_url, target.api_key) as client:
+            yield PostizBackend(client, fingerprint=target.fingerprint), client.base_url
+        return
+    from calendar_sched.sandbox.embedded import start_embedded
+
+    with (
+        start_embedded(Path(STATE_DIR)) as sandbox,
+        PostizClient(sandbox.url, sandbox.api_key) as client,
+    ):
+        yield PostizBackend(client, fingerprint=target.fingerprint), "built-in sandbox"

@@ -1,0 +1,227 @@
+"""``calendar-sched plan``: preview the requests, windows, ETA and late Posts, offline."""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from calendar_sched.backends.base import CostModel
+from calendar_sched.backends.postiz import PostizBackend
+from calendar_sched.channels import load_channels_file, split_refs
+from calendar_sched.cli import render
+from calendar_sched.cli.options import EXIT_INVALID, exit_codes, output_options, source_options
+from calendar_sched.config import resolve_target
+from calendar_sched.journal import JournalState, journal_path_for, read_state
+from calendar_sched.models import utc_iso
+from calendar_sched.planner import Plan, plan
+from calendar_sched.validate import ValidateOptions, validate
+
+
+@click.command("plan")
+@source_options
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="Counted requests per window (default: the last value the server sent, else 30).",
+)
+@click.option(
+    "--window",
+    "window_seconds",
+    type=click.FloatRange(min=1),
+    default=3600.0,
+    show_default=True,
+    help="Length of a quota window in seconds.",
+)
+@click.option(
+    "--reserve",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Requests per window left for other tools of the same account.",
+)
+@click.option(
+    "--snap",
+    "snap_minutes",
+    type=click.IntRange(min=1),
+    help="Move publish times to the nearest point of an M-minute grid to merge requests.",
+)
+@click.option(
+    "--count-uploads",
+    is_flag=True,
+    help="The server counts uploads against the quota too (older Postiz servers).",
+)
+@output_options
+@exit_codes
+def plan_command(
+    files: tuple[str, ...],
+    sheet: str | None,
+    timezone: str | None,
+    date_format: str | None,
+    default_channels: str | None,
+    channels_file: str | None,
+    max_errors: int,
+    limit: int | None,
+    window_seconds: float,
+    reserve: int,
+    snap_minutes: int | None,
+    count_uploads: bool,
+    as_json: bool,
+) -> None:
+    """Preview the fewest API requests for FILE..., their quota windows and ETA (offline)."""
+    now = datetime.now(UTC)
+    options = ValidateOptions(
+        sheet=sheet,
+        timezone=timezone,
+        date_format=date_format,  # type: ignore[arg-type]
+        default_channels=split_refs(default_channels or ""),
+        channels=load_channels_file(channels_file) if channels_file else None,
+        max_errors=max_errors,
+        now=now,
+    )
+    checked = validate(list(files), options)
+    if not checked.report.valid:
+        render.print_report(checked.report, as_json=as_json)
+        sys.exit(EXIT_INVALID)
+    state = _journal_state(files[0])
+    seen_limit = state.rate.limit if state and state.rate else None
+    if limit is None and seen_limit is not None and reserve >= seen_limit:
+        raise click.BadParameter(f"must be below the limit ({seen_limit})", param_hint="--reserve")
+    if limit is not None and reserve >= limit:
+        raise click.BadParameter(f"must be below --limit ({limit})", param_hint="--reserve")
+    costs = CostModel(
+        limit=limit or seen_limit or CostModel.limit,
+        window_seconds=window_seconds,
+        counts_uploads=count_uploads,
+    )
+    result = plan(
+        checked.posts,
+        PostizBackend(costs=costs),
+        reserve=reserve,
+        snap_minutes=snap_minutes,
+        done=state.done_hashes() if state else None,
+        uploaded=set(state.uploaded) if state else (),
+        now=now,
+    )
+    if as_json:
+        render.print_json(plan_json(result))
+        return
+    _print_plan(result, demo=checked.demo_channels and not resolve_target().embedded)
+
+
+def plan_json(result: Plan) -> dict[str, Any]:
+    """The ``plan --json`` shape (issue 5), plus a few extra keys."""
+    where = result.request_of()
+    return {
+        "requests": result.requests_counted,
+        "lower_bound": result.lower_bound,
+        "naive_requests": result.naive_requests,
+        "windows": result.windows,
+        "eta_seconds": result.eta_seconds,
+        "late": result.late,
+        "posts": [
+            {
+                "entry": post.entry_key,
+                "channel": post.channel.id,
+                "publish_at": utc_iso(post.publish_at),
+                "request": where[post.key],
+            }
+            for post in result.posts
+        ],
+        "requests_detail": [
+            {
+                "index": r.index,
+                "window": r.window,
+                "counted": r.counted,
+                "kind": r.kind,
+                "posts": len(r.post_keys),
+                "bytes": r.bytes,
+            }
+            for r in result.requests
+        ],
+        "uploads": len(result.media),
+        "skipped": result.skipped,
+        "snapped": result.snapped,
+        "oversize": result.oversize,
+        "limit": result.limit,
+        "reserve": result.reserve,
+        "window_seconds": result.window_seconds,
+    }
+
+
+def summary_line(result: Plan) -> str:
+    """``123 posts in 26 requests (lower bound 26; a per-row script needs 123) · …``."""
+    posts = len(result.posts)
+    windows = f"{result.windows} window" + ("" if result.windows == 1 else "s")
+    requests = f"{result.requests_counted} request" + ("" if result.requests_counted == 1 else "s")
+    return (
+        f"{posts} post{'' if posts == 1 else 's'} in {requests} (lower bound "
+        f"{result.lower_bound}; a per-row script needs {result.naive_requests}) · {windows} · "
+        f"ETA {render.duration(result.eta_seconds)}"
+    )
+
+
+def _journal_state(calendar: str) -> JournalState | None:
+    path = journal_path_for(calendar)
+    return read_state(path) if Path(path).exists() else None
+
+
+def _print_plan(result: Plan, *, demo: bool) -> None:
+    out = render.console()
+    if demo:
+        out.print(
+            "[yellow]note:[/] channels were checked against the demo list; pass --channels-file "
+            "(from `calendar-sched channels --json`) to plan against your account"
+        )
+    by_key = {p.key: p for p in result.posts}
+    table = Table(title=f"Plan: {result.limit - result.reserve} requests per window")
+    for column in ("Window", "Starts", "Requests", "Uploads", "Posts", "Channels"):
+        table.add_column(column, justify="left" if column == "Starts" else "right")
+    table.add_column("Earliest (UTC)", no_wrap=True)
+    rows: dict[int, dict[str, Any]] = defaultdict(
+        lambda: {"requests": 0, "uploads": 0, "posts": 0, "channels": set(), "deadline": None}
+    )
+    for r in result.requests:
+        row = rows[r.window]
+        row["send_at"] = r.send_at
+        row["requests" if r.kind == "post" else "uploads"] += 1
+        row["posts"] += len(r.post_keys)
+        row["channels"].update(by_key[k].channel.id for k in r.post_keys)
+        if r.deadline and (row["deadline"] is None or r.deadline < row["deadline"]):
+            row["deadline"] = r.deadline
+    for window, row in sorted(rows.items()):
+        deadline = row["deadline"]
+        table.add_row(
+            str(window + 1),
+            render.offset(row["send_at"]),
+            str(row["requests"]),
+            str(row["uploads"]),
+            str(row["posts"]),
+            str(len(row["channels"])),
+            deadline.strftime("%Y-%m-%d %H:%M") if deadline else "",
+        )
+    if result.requests:
+        out.print(table)
+    for change in result.snapped:
+        out.print(f"snapped {change['entry']}: {change['from']} → {change['to']}")
+    if result.skipped:
+        out.print(f"{len(result.skipped)} posts already done per the journal: skipped")
+    for key in result.oversize:
+        out.print(f"[red]warning:[/] {key} is bigger than one request may be; shorten it")
+    if result.late:
+        out.print(
+            f"[yellow]warning:[/] {len(result.late)} posts would be sent after their publish "
+            "time at this pace (Postiz then publishes them at once):"
+        )
+        sent = {k: r.send_at for r in result.requests for k in r.post_keys}
+        for key in result.late[:20]:
+            due = by_key[key].publish_at.strftime("%Y-%m-%d %H:%M UTC")
+            out.print(f"  {key}: due {due}, sent {render.offset(sent[key])}")
+        if len(result.late) > 20:
+            out.print(f"  … and {len(result.late) - 20} more (see --json)")
+    out.print(summary_line(result))

@@ -1,0 +1,59 @@
+"""Rich rendering shared by ``plan`` and ``channels``: durations, report tables, JSON."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from calendar_sched.report import Report
+
+
+def console() -> Console:
+    """A console on the current stdout (so CliRunner captures it)."""
+    return Console(highlight=False, soft_wrap=True)
+
+
+def duration(seconds: float) -> str:
+    """``2h05`` style: hours and minutes, rounded up to the minute."""
+    minutes = math.ceil(max(0.0, seconds) / 60)
+    return f"{minutes // 60}h{minutes % 60:02d}"
+
+
+def offset(seconds: float) -> str:
+    """``+1h00``: a start offset from now."""
+    return "+" + duration(seconds)
+
+
+def print_json(data: Any) -> None:
+    """Indented JSON on stdout."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def print_report(report: Report, *, as_json: bool) -> None:
+    """The validation report: a Row / Field / Code / Message table, or its ``--json``."""
+    if as_json:
+        click.echo(report.to_json())
+        return
+    out = console()
+    table = Table(title="Problems", title_justify="left")
+    for column in ("File", "Row", "Field", "Code", "Message"):
+        table.add_column(column, overflow="fold")
+    for problem in [*report.errors, *report.warnings]:
+        code = problem.code if problem.severity == "error" else f"{problem.code} (warning)"
+        table.add_row(
+            problem.file or "",
+            "" if problem.row is None else str(problem.row),
+            problem.field or "",
+            code,
+            problem.message,
+        )
+    out.print(table)
+    out.print(
+        f"{len(report.errors)} errors, {len(report.warnings)} warnings in {report.entries} "
+        f"entries: fix the errors and run again"
+    )
