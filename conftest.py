@@ -1,3 +1,3 @@
 """Root pytest configuration: shared fixture modules are registered here."""
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.fixtures_sandbox"]

@@ -19,11 +19,12 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     # Each command lives in its own module; registering here keeps the import graph one-way.
-    from calendar_sched.cli import channels, plan, validate
+    from calendar_sched.cli import channels, plan, sandbox, validate
 
     main.add_command(validate.validate)
     main.add_command(plan.plan_command)
     main.add_command(channels.channels_command)
+    main.add_command(sandbox.sandbox)
 
 
 _register()

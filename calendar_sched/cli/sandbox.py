@@ -1,0 +1,119 @@
+"""``calendar-sched sandbox``: run the built-in Postiz Public API emulator."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from pathlib import Path
+
+import click
+
+from calendar_sched.cli.options import exit_codes
+from calendar_sched.errors import ConfigError
+from calendar_sched.sandbox.config import Faults, SandboxConfig, demo_channels, load_channels
+from calendar_sched.sandbox.server import serve as serve_sandbox
+
+
+@click.group()
+def sandbox() -> None:
+    """Run the built-in Postiz emulator (quota, validation, uploads, faults)."""
+
+
+@sandbox.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=5000,
+    show_default=True,
+    help="Port to listen on (0 = any free port).",
+)
+@click.option("--api-key", help="Key clients must send (default: a new random key).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Counted POST /posts per window.",
+)
+@click.option(
+    "--window",
+    type=click.FloatRange(min=0, min_open=True),
+    default=3600.0,
+    show_default=True,
+    help="Quota window and lock-out length, in seconds.",
+)
+@click.option(
+    "--channels-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Channels in the GET /integrations shape (default: the demo organisation).",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file to keep state in (default: a temporary one, removed at exit).",
+)
+@click.option("--tag", "tags", multiple=True, help="An organisation tag posts can use (repeat).")
+@click.option(
+    "--fault-5xx",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of POSTs answered 500 before writing.",
+)
+@click.option(
+    "--fault-drop-after-commit",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of POSTs written whose answer is lost (connection closed).",
+)
+@click.option(
+    "--fault-latency-ms", type=click.IntRange(min=0), default=0, help="Delay added to requests."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fault draws.")
+@exit_codes
+def serve(
+    host: str,
+    port: int,
+    api_key: str | None,
+    limit: int,
+    window: float,
+    channels_file: Path | None,
+    db: Path | None,
+    tags: tuple[str, ...],
+    fault_5xx: float,
+    fault_drop_after_commit: float,
+    fault_latency_ms: int,
+    seed: int,
+) -> None:
+    """Serve the Postiz Public API emulator until Ctrl-C; prints its URL and key."""
+    key = api_key or f"sandbox-{secrets.token_hex(10)}"
+    faults = Faults(fault_5xx, fault_drop_after_commit, fault_latency_ms)
+    if channels_file is not None:
+        loaded = load_channels(channels_file)
+        channels, verified, times = loaded.channels, loaded.verified, loaded.posting_times
+    else:
+        channels, verified, times = tuple(demo_channels()), frozenset(), {}
+
+    def ready(url: str) -> None:
+        click.echo(f"Postiz sandbox listening on {url} (Ctrl-C to stop)")
+        click.echo(f"POSTIZ_API_URL={url}")
+        click.echo(f"POSTIZ_API_KEY={key}")
+        click.echo(f"quota: {limit} POST /posts per {window:g} s; {len(channels)} channels")
+
+    with tempfile.TemporaryDirectory(prefix="calendar-sched-sandbox-") as scratch:
+        config = SandboxConfig(
+            api_key=key,
+            db_path=db or Path(scratch) / "sandbox.db",
+            limit=limit,
+            window=window,
+            channels=channels,
+            verified=verified,
+            posting_times=times,
+            tags=tags,
+            faults=faults,
+            seed=seed,
+        )
+        try:
+            serve_sandbox(config, host, port, on_ready=ready)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc

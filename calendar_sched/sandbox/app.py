@@ -1,0 +1,358 @@
+"""The Starlette application: routes of the Postiz Public API plus ``/_sandbox`` admin routes.
+
+Each public request goes through the server's stages in order (reference §2): JSON body parse
+(413 over the cap, 400 malformed; neither counted) → auth (401, not counted) → throttler
+(``POST /posts`` only, counted from here on) → validation (400) → handler.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from calendar_sched.sandbox import integrations, media, posts
+from calendar_sched.sandbox.config import SandboxConfig
+from calendar_sched.sandbox.faults import DropConnectionMiddleware, FaultInjector, request_drop
+from calendar_sched.sandbox.store import Store
+from calendar_sched.sandbox.throttle import TOO_MANY, Decision, hit
+from calendar_sched.sandbox.validation import Rejected, bad_request, validate_create
+
+Clock = Callable[[], float]
+Handler = Callable[["Sandbox", Request, Any], Awaitable[Response]]
+
+
+class Sandbox:
+    """Per-app state: config, store, faults, the key and the clock."""
+
+    def __init__(self, config: SandboxConfig, clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        self.store = Store(config.db_path)
+        self.store.seed_channels(config.channels, config.verified, config.posting_times)
+        self.store.seed_tags(config.tags, int(clock() * 1000))
+        self.faults = FaultInjector(config.faults, config.seed)
+        self.revoked = False
+        self._quota_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Release the database."""
+        self.store.close()
+
+    def authenticate(self, request: Request) -> Response | None:
+        """The ``PublicAuthMiddleware`` answer (§1): the header is compared as is."""
+        value = request.headers.get("authorization")
+        if not value:
+            return JSONResponse({"msg": "No API Key found"}, 401)
+        if value.startswith("pos_"):
+            return JSONResponse({"msg": "Invalid OAuth token"}, 401)
+        if self.revoked or not hmac.compare_digest(value.encode(), self.config.api_key.encode()):
+            return JSONResponse({"msg": "Invalid API key"}, 401)
+        return None
+
+    def count(self) -> Decision:
+        """One counted call through the throttler, persisted."""
+        with self._quota_lock, self.store.transaction():
+            state = self.store.throttle_state()
+            decision = hit(state, self.clock(), limit=self.config.limit, window=self.config.window)
+            self.store.save_throttle_state(state)
+            self.store.bump("counted_requests")
+            if not decision.allowed:
+                self.store.bump("rejected_429")
+            if decision.new_block:
+                self.store.bump("lockouts")
+        return decision
+
+    def base_url(self, request: Request) -> str:
+        """Where uploaded files are served from."""
+        return (self.config.public_url or str(request.base_url)).rstrip("/")
+
+
+def create_app(config: SandboxConfig, *, clock: Clock = time.time) -> Starlette:
+    """A Postiz Public API emulator; ``clock`` drives the throttler, publisher and dates."""
+    sandbox = Sandbox(config, clock)
+    routes = [
+        Route("/public/v1/is-connected", _public(_is_connected), methods=["GET"]),
+        Route("/public/v1/integrations", _public(_integrations), methods=["GET"]),
+        Route("/public/v1/find-slot/{id}", _public(_find_slot), methods=["GET"]),
+        Route(
+            "/public/v1/integration-settings/{id}", _public(_integration_settings), methods=["GET"]
+        ),
+        Route("/public/v1/posts", _public(_create_posts), methods=["POST"]),
+        Route("/public/v1/posts", _public(_list_posts), methods=["GET"]),
+        Route("/public/v1/posts/group/{group}", _public(_delete_group), methods=["DELETE"]),
+        Route("/public/v1/posts/{id}", _public(_delete_post), methods=["DELETE"]),
+        Route("/public/v1/upload", _public(_upload), methods=["POST"]),
+        Route("/public/v1/upload-from-url", _public(_upload_from_url), methods=["POST"]),
+        Route("/uploads/{path:path}", _serve_upload, methods=["GET"]),
+        Route("/_sandbox/stats", _stats, methods=["GET"]),
+        Route("/_sandbox/revoke", _revoke, methods=["POST"]),
+        Route("/_sandbox/faults", _faults, methods=["GET", "POST"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(DropConnectionMiddleware)],
+        exception_handlers={404: _not_found, 405: _not_found},
+    )
+    app.state.sandbox = sandbox
+    return app
+
+
+def _public(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        sandbox: Sandbox = request.app.state.sandbox
+        await sandbox.faults.delay()
+        body, error = await _read_json(request, sandbox.config.body_cap)
+        if error is not None:
+            return error
+        denied = sandbox.authenticate(request)
+        if denied is not None:
+            return denied
+        sandbox.store.publish_due(int(sandbox.clock() * 1000))
+        try:
+            return await handler(sandbox, request, body)
+        except Rejected as rejected:
+            return JSONResponse(rejected.body, rejected.status)
+
+    return endpoint
+
+
+async def _read_json(request: Request, cap: int) -> tuple[Any, Response | None]:
+    """Express ``json()`` with its default 100 kB limit: other content types parse to ``{}``."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return {}, None
+    raw = bytearray()
+    too_large = False
+    async for chunk in request.stream():
+        # Read to the end even when over the cap, so the client gets the answer, not a reset.
+        if not too_large:
+            raw += chunk
+            too_large = len(raw) > cap
+    if too_large:
+        return None, JSONResponse({"statusCode": 413, "message": "request entity too large"}, 413)
+    if not raw.strip():
+        return {}, None
+    try:
+        parsed = json.loads(raw)
+    except ValueError as exc:
+        position = getattr(exc, "pos", 0)
+        return None, _bad_json(f"Unexpected token in JSON at position {position}")
+    if not isinstance(parsed, dict | list):  # body-parser's strict mode
+        return None, _bad_json("Unexpected token in JSON at position 0")
+    return parsed, None
+
+
+def _bad_json(message: str) -> Response:
+    body = bad_request(message).body
+    return JSONResponse(body, 400)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    message = f"Cannot {request.method} {request.url.path}"
+    return JSONResponse({"message": message, "error": "Not Found", "statusCode": 404}, 404)
+
+
+# Public routes
+
+
+async def _is_connected(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return JSONResponse({"connected": True})
+
+
+async def _integrations(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    group = request.query_params.get("group") or None
+    return JSONResponse(integrations.list_integrations(sandbox.store, group))
+
+
+async def _find_slot(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    slot = integrations.find_slot(sandbox.store, request.path_params["id"], sandbox.clock())
+    return JSONResponse(slot)
+
+
+async def _integration_settings(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return JSONResponse(integrations.integration_settings(sandbox.store, request.path_params["id"]))
+
+
+async def _create_posts(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    decision = sandbox.count()
+    headers = decision.headers()
+    if not decision.allowed:
+        return JSONResponse(TOO_MANY, 429, headers=headers)
+    try:
+        valid = validate_create(body, sandbox.store.channel)
+        roll = sandbox.faults.roll()
+        if roll.fail_5xx:
+            sandbox.store.bump("faults_5xx")
+            return JSONResponse(posts.INTERNAL_ERROR, 500, headers=headers)
+        answer = posts.create_posts(sandbox.store, valid, sandbox.clock())
+    except Rejected as rejected:
+        return JSONResponse(rejected.body, rejected.status, headers=headers)
+    if roll.drop_after_commit:
+        sandbox.store.bump("dropped_after_commit")
+        request_drop(request.scope)
+    return JSONResponse(answer, 201, headers=headers)
+
+
+async def _list_posts(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return JSONResponse(posts.list_posts(sandbox.store, dict(request.query_params)))
+
+
+async def _delete_post(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return JSONResponse(
+        posts.delete_post(sandbox.store, request.path_params["id"], sandbox.clock())
+    )
+
+
+async def _delete_group(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    group = request.path_params["group"]
+    return JSONResponse(posts.delete_group(sandbox.store, group, sandbox.clock()))
+
+
+async def _upload(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    try:
+        form = await request.form(max_files=1)
+    except HTTPException:
+        return JSONResponse({"msg": "No file provided"}, 400)
+    try:
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            return JSONResponse({"msg": "No file provided"}, 400)
+        data = await upload.read()
+    finally:
+        await form.close()
+    kind = media.sniff(data)
+    if kind is None:
+        raise bad_request("Unsupported file type.")
+    cap = media.size_cap(
+        kind[0],
+        image_max=sandbox.config.image_max_bytes,
+        video_max=sandbox.config.video_max_bytes,
+    )
+    if len(data) > cap:
+        raise bad_request(f"File size exceeds the maximum allowed size of {cap} bytes.")
+    return _save_upload(sandbox, request, data, kind, source_url=None)
+
+
+async def _upload_from_url(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    url = body.get("url") if isinstance(body, dict) else None
+    messages = media.url_messages(url)
+    if messages:
+        raise bad_request(messages)
+    assert isinstance(url, str)
+    extension = url.split("?", 1)[0].rsplit(".", 1)[-1]
+    # The sandbox never reaches the internet: it stores a stand-in of the URL's type.
+    data = media.placeholder(extension)
+    kind = media.sniff(data)
+    assert kind is not None
+    return _save_upload(sandbox, request, data, kind, source_url=url)
+
+
+def _save_upload(
+    sandbox: Sandbox, request: Request, data: bytes, kind: tuple[str, str], source_url: str | None
+) -> Response:
+    roll = sandbox.faults.roll()
+    if roll.fail_5xx:
+        sandbox.store.bump("faults_5xx")
+        return JSONResponse(posts.INTERNAL_ERROR, 500)
+    now = sandbox.clock()
+    stored = media.store_file(sandbox.config.uploads_path, data, kind[1], now)
+    path = f"{sandbox.base_url(request)}/uploads/{stored.relative}"
+    media_id = sandbox.store.add_upload(
+        name=stored.name,
+        path=path,
+        mime=kind[0],
+        size=len(data),
+        source_url=source_url,
+        now_ms=int(now * 1000),
+    )
+    sandbox.store.bump("uploads")
+    if roll.drop_after_commit:
+        sandbox.store.bump("dropped_after_commit")
+        request_drop(request.scope)
+    answer = {
+        "id": media_id,
+        "name": stored.name,
+        "originalName": None,
+        "path": path,
+        "thumbnail": None,
+        "alt": None,
+    }
+    return JSONResponse(answer, 201)
+
+
+async def _serve_upload(request: Request) -> Response:
+    sandbox: Sandbox = request.app.state.sandbox
+    target = media.resolve_stored(sandbox.config.uploads_path, request.path_params["path"])
+    if target is None:
+        return await _not_found(request, LookupError())
+    mime = media.MIME_BY_EXT.get(target.suffix.lstrip("."), "application/octet-stream")
+    return FileResponse(target, media_type=mime)
+
+
+# Admin routes (no key)
+
+
+async def _stats(request: Request) -> Response:
+    sandbox: Sandbox = request.app.state.sandbox
+    return JSONResponse(sandbox.store.stats())
+
+
+async def _revoke(request: Request) -> Response:
+    sandbox: Sandbox = request.app.state.sandbox
+    body = await _admin_body(request)
+    sandbox.revoked = bool(body.get("revoked", True))
+    return JSONResponse({"revoked": sandbox.revoked})
+
+
+async def _faults(request: Request) -> Response:
+    sandbox: Sandbox = request.app.state.sandbox
+    if request.method == "POST":
+        body = await _admin_body(request)
+        try:
+            changes = _fault_changes(body)
+            seed = body.get("seed")
+            sandbox.faults.update(seed=None if seed is None else int(seed), **changes)
+        except (TypeError, ValueError) as exc:
+            return JSONResponse({"message": str(exc), "statusCode": 400}, 400)
+    return JSONResponse(sandbox.faults.faults.to_json())
+
+
+def _fault_changes(body: dict[str, Any]) -> dict[str, Any]:
+    names = {
+        "fault_5xx": ("fault_5xx", float),
+        "fault_drop_after_commit": ("drop_after_commit", float),
+        "fault_latency_ms": ("latency_ms", int),
+    }
+    unknown = set(body) - set(names) - {"seed"}
+    if unknown:
+        raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
+    changes = {}
+    for key, (attr, kind) in names.items():
+        if key in body:
+            value = kind(body[key])
+            if value < 0 or (kind is float and value > 1):
+                raise ValueError(f"{key} out of range: {value}")
+            changes[attr] = value
+    return changes
+
+
+async def _admin_body(request: Request) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -1,0 +1,143 @@
+"""Uploads (reference §4): type sniffing, size caps, URL checks and local file storage."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from calendar_sched.rules import POST_MEDIA_EXTENSIONS
+
+_MP4_BRANDS = {
+    b"isom",
+    b"iso2",
+    b"iso3",
+    b"iso4",
+    b"iso5",
+    b"iso6",
+    b"mp41",
+    b"mp42",
+    b"mp71",
+    b"avc1",
+    b"dash",
+    b"mmp4",
+    b"M4V ",
+    b"M4VP",
+    b"f4v ",
+}
+
+#: MIME type by file extension, for files served back.
+MIME_BY_EXT = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "avif": "image/avif",
+    "bmp": "image/bmp",
+    "tif": "image/tiff",
+    "mp4": "video/mp4",
+}
+
+# Smallest byte strings each type is recognised by; stand-ins for URLs the sandbox cannot fetch.
+_PLACEHOLDERS = {
+    "png": bytes.fromhex(
+        "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+        "0000000b49444154789c6360000200000500017a5eab3f0000000049454e44ae426082"
+    ),
+    "gif": bytes.fromhex("4749463839610100010000000021f90401000000002c00000000010001000002003b"),
+    "jpg": bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9"),
+    "webp": bytes.fromhex("524946461a000000574542505650384c0d0000002f00000010071011118888fe0700"),
+    "mp4": bytes.fromhex("000000186674797069736f6d0000020069736f6d69736f32"),
+}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file written under the upload directory."""
+
+    name: str
+    relative: str  # "YYYY/MM/DD/<name>"
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """(MIME type, extension) of the allowed types, from the leading bytes; else None."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg", "jpg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", "png"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif", "gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", "webp"
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image/tiff", "tif"
+    if data[:2] == b"BM" and len(data) >= 14:
+        return "image/bmp", "bmp"
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand in (b"avif", b"avis"):
+            return "image/avif", "avif"
+        if brand in _MP4_BRANDS:
+            return "video/mp4", "mp4"
+    return None
+
+
+def size_cap(mime: str, *, image_max: int, video_max: int) -> int:
+    """The largest size accepted for a type."""
+    return video_max if mime.startswith("video/") else image_max
+
+
+def url_messages(url: object) -> list[str]:
+    """``UploadDto`` problems of an upload-from-url target, as ``message[]`` items."""
+    if not isinstance(url, str) or not url:
+        return ["url must be a string", "url must be a valid https URL"]
+    parts = urlsplit(url)
+    messages = []
+    host = parts.hostname or ""
+    if parts.scheme != "https" or not host:
+        messages.append("url must be a valid https URL")
+    elif not _public_host(host):
+        messages.append("url must point to a public host")
+    if not parts.path.endswith(POST_MEDIA_EXTENSIONS):
+        messages.append(f"url must end with one of: {', '.join(POST_MEDIA_EXTENSIONS)}")
+    return messages
+
+
+def _public_host(host: str) -> bool:
+    # Checked syntactically: names are not resolved, IP literals must be global.
+    lowered = host.lower().rstrip(".")
+    if lowered == "localhost" or lowered.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(lowered)
+    except ValueError:
+        return True
+    return address.is_global
+
+
+def placeholder(extension: str) -> bytes:
+    """Bytes recognisable as the type of an extension (``jpeg`` counts as ``jpg``)."""
+    return _PLACEHOLDERS["jpg" if extension == "jpeg" else extension]
+
+
+def store_file(upload_dir: Path, data: bytes, extension: str, now: float) -> StoredFile:
+    """Write a file as Postiz local storage does: ``YYYY/MM/DD/<32 hex>.<ext>``."""
+    day = datetime.fromtimestamp(now, tz=UTC).strftime("%Y/%m/%d")
+    name = f"{secrets.token_hex(16)}.{extension}"
+    target = upload_dir / day / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return StoredFile(name, f"{day}/{name}")
+
+
+def resolve_stored(upload_dir: Path, relative: str) -> Path | None:
+    """The stored file for a served path, refusing anything outside the upload directory."""
+    root = upload_dir.resolve()
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        return None
+    return target

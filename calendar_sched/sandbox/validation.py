@@ -1,0 +1,269 @@
+"""Validation of ``POST /posts`` bodies with the server's 400 answers (reference §3, §8).
+
+Stages run in the server's order over the whole request before anything is written:
+integration ids present → integrations exist → ``CreatePostDto`` (``message[]`` body) →
+provider rules from :mod:`calendar_sched.rules` (``{statusCode, provider, name, message}``).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from calendar_sched.rules import POST_MEDIA_EXTENSIONS, Item, check_post, media_kind_of_path
+from calendar_sched.sandbox.store import ChannelRow, NewValue
+
+_ISO_DATE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}"
+    r"(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
+)
+_TAG = re.compile(r"<[^>]*>")
+_LINE_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</li>\s*<li[^>]*>", re.IGNORECASE)
+
+
+class Rejected(Exception):
+    """An error answer: HTTP status and JSON body exactly as the server sends them."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(f"{status} {body}")
+        self.status = status
+        self.body = body
+
+
+def bad_request(message: str | list[str]) -> Rejected:
+    """Nest's ``BadRequestException`` rendering."""
+    return Rejected(400, {"message": message, "error": "Bad Request", "statusCode": 400})
+
+
+@dataclass(frozen=True)
+class ValidPost:
+    """One ``posts[]`` element that passed every check."""
+
+    channel: ChannelRow
+    group: str | None
+    settings: dict[str, Any]
+    values: list[NewValue]
+
+
+@dataclass(frozen=True)
+class ValidRequest:
+    """A whole ``POST /posts`` body that passed every check."""
+
+    type: str | None
+    date_ms: int
+    tag_labels: list[str]
+    inter: int | None
+    republish: bool
+    creation_method: str
+    posts: list[ValidPost]
+
+
+def plain_text(content: str) -> str:
+    """The text Postiz measures: line-breaking tags become newlines, tags go, entities decode."""
+    return html.unescape(_TAG.sub("", _LINE_BREAK.sub("\n", content))).strip()
+
+
+def parse_date(value: Any) -> datetime | None:
+    """An ``IsDateString`` value as an aware UTC datetime (no offset = UTC), else None."""
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def has_media_extension(path: str) -> bool:
+    """``ValidUrlExtension``: the path before ``?`` has an allowed extension (case-sensitive)."""
+    return path.split("?", 1)[0].endswith(POST_MEDIA_EXTENSIONS)
+
+
+def validate_create(body: Any, lookup: Callable[[str], ChannelRow | None]) -> ValidRequest:
+    """Check a ``POST /posts`` body; raises :class:`Rejected` with the server's answer."""
+    if not isinstance(body, dict):
+        body = {}
+    posts = body.get("posts")
+    channels = _integrations(posts, lookup)
+    messages = _dto_messages(body, channels)
+    if messages:
+        raise bad_request(messages)
+    request_type = body.get("type")
+    valid_posts = []
+    for raw, channel in zip(posts, channels, strict=True):
+        values = [_value(item) for item in raw["value"]]
+        settings = _settings(raw, channel)
+        _provider_check(channel, values, settings, draft=request_type == "draft")
+        group = raw.get("group")
+        valid_posts.append(ValidPost(channel, group or None, settings, values))
+    date = parse_date(body["date"])
+    assert date is not None  # the DTO stage checked it
+    method = body.get("creationMethod")
+    return ValidRequest(
+        type=request_type if isinstance(request_type, str) else None,
+        date_ms=int(round(date.timestamp() * 1000)),
+        tag_labels=[t["label"] for t in body["tags"] if isinstance(t, dict) and "label" in t],
+        inter=_number(body.get("inter")),
+        republish=body.get("republish") is True,
+        creation_method=method if method in ("CLI", "API") else "API",
+        posts=valid_posts,
+    )
+
+
+def _integrations(posts: Any, lookup: Callable[[str], ChannelRow | None]) -> list[ChannelRow]:
+    if not isinstance(posts, list):
+        return []
+    ids = []
+    for raw in posts:
+        integration = raw.get("integration") if isinstance(raw, dict) else None
+        ident = integration.get("id") if isinstance(integration, dict) else None
+        if not ident:
+            raise bad_request("All posts must have an integration id")
+        ids.append(str(ident))
+    found = []
+    for ident in ids:
+        channel = lookup(ident)
+        if channel is None:
+            raise bad_request(f"Integration with id {ident} not found")
+        found.append(channel)
+    return found
+
+
+def _settings(raw: dict[str, Any], channel: ChannelRow) -> dict[str, Any]:
+    settings = raw.get("settings")
+    out = dict(settings) if isinstance(settings, dict) else {}
+    out["__type"] = channel.channel.identifier  # the server overwrites a client's __type
+    return out
+
+
+def _dto_messages(body: dict[str, Any], channels: list[ChannelRow]) -> list[str]:
+    messages = []
+    if body.get("shortLink") is None:
+        # enableImplicitConversion turns any present value into a boolean; only absence fails.
+        messages.append("shortLink must be a boolean value")
+    if parse_date(body.get("date")) is None:
+        messages.append("date must be a valid ISO 8601 date string")
+    if not isinstance(body.get("tags"), list):
+        messages.append("tags must be an array")
+    inter = body.get("inter")
+    if inter is not None and _number(inter) is None:
+        messages.append("inter must be a number conforming to the specified constraints")
+    if "republish" in body and not isinstance(body["republish"], bool):
+        messages.append("republish must be a boolean value")
+    posts = body.get("posts")
+    if not isinstance(posts, list) or not posts:
+        if not isinstance(posts, list):
+            messages.append("posts must be an array")
+        messages.append("posts must contain at least 1 elements")
+        return messages
+    for index, (raw, channel) in enumerate(zip(posts, channels, strict=True)):
+        messages.extend(_post_messages(f"posts.{index}", raw, channel))
+    return messages
+
+
+def _post_messages(prefix: str, raw: dict[str, Any], channel: ChannelRow) -> list[str]:
+    messages = []
+    group = raw.get("group")
+    if group is not None and not isinstance(group, str):
+        messages.append(f"{prefix}.group must be a string")
+    values = raw.get("value")
+    if not isinstance(values, list) or not values:
+        if not isinstance(values, list):
+            messages.append(f"{prefix}.value must be an array")
+        messages.append(f"{prefix}.value must contain at least 1 elements")
+    else:
+        for index, item in enumerate(values):
+            messages.extend(_value_messages(f"{prefix}.value.{index}", item))
+    if raw.get("type") != "draft":
+        # The settings DTO runs here even for draft requests; only a per-post type skips it.
+        settings = _settings(raw, channel)
+        for violation in check_post(channel.channel.identifier, [], settings):
+            if (violation.field or "").startswith("settings."):
+                messages.append(f"{prefix}.settings.{violation.server_message}")
+    return messages
+
+
+def _value_messages(prefix: str, item: Any) -> list[str]:
+    if not isinstance(item, dict):
+        return [f"{prefix}.content must be a string", f"{prefix}.image must be an array"]
+    messages = []
+    if not isinstance(item.get("content"), str):
+        messages.append(f"{prefix}.content must be a string")
+    if "id" in item and item["id"] is not None and not isinstance(item["id"], str):
+        messages.append(f"{prefix}.id must be a string")
+    if "delay" in item and item["delay"] is not None and _number(item["delay"]) is None:
+        messages.append(f"{prefix}.delay must be a number conforming to the specified constraints")
+    images = item.get("image")
+    if not isinstance(images, list):
+        messages.append(f"{prefix}.image must be an array")
+        return messages
+    for index, image in enumerate(images):
+        where = f"{prefix}.image.{index}"
+        image = image if isinstance(image, dict) else {}
+        if not isinstance(image.get("id"), str):
+            messages.append(f"{where}.id must be a string")
+        path = image.get("path")
+        if not isinstance(path, str):
+            messages.append(f"{where}.path must be a string")
+        elif not has_media_extension(path):
+            messages.append(
+                f"{where}.path must end with one of: {', '.join(POST_MEDIA_EXTENSIONS)}"
+            )
+    return messages
+
+
+def _value(item: dict[str, Any]) -> NewValue:
+    delay = _number(item.get("delay"))
+    return NewValue(
+        id=item.get("id") or str(uuid.uuid4()),
+        content=item["content"],
+        delay=delay or 0,
+        image=list(item["image"]),
+    )
+
+
+def _provider_check(
+    channel: ChannelRow, values: list[NewValue], settings: dict[str, Any], *, draft: bool
+) -> None:
+    identifier = channel.channel.identifier
+    items = [
+        Item(plain_text(v.content), [media_kind_of_path(str(i.get("path"))) for i in v.image])
+        for v in values
+    ]
+    found = check_post(
+        identifier,
+        items,
+        settings,
+        post_type="draft" if draft else "schedule",
+        verified=channel.verified,
+    )
+    if found:
+        raise Rejected(
+            400,
+            {
+                "statusCode": 400,
+                "provider": identifier,
+                "name": channel.channel.name,
+                "message": found[0].server_message,
+            },
+        )
+
+
+def _number(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(float(value))
+        except ValueError:
+            return None
+    return None
