@@ -410,8 +410,8 @@ class _Runner:
             nonlocal attempt
             attempt += 1
             self._await_budget()
-            call = self.journal.started(group, attempt=attempt)
             self.budget.spent(self.clock())
+            call = self.journal.started(group, attempt=attempt, rate=self.budget.as_rate())
             self.result.requests_sent += 1
             try:
                 sent = self.backend.create(group, media)

@@ -139,6 +139,10 @@ class _Folder:
             self.calls[event["call"]] = event["posts"]
             if event.get("counted", True):
                 state.requests_sent += 1
+            if event.get("rate"):
+                # The budget as it stood with this call counted: a call that died unanswered
+                # was still spent on the server.
+                state.rate = _rate(event["rate"])
             for item in event["posts"]:
                 key = item["key"]
                 previous = state.done.get(key)
@@ -184,12 +188,7 @@ class _Folder:
         elif kind == "uploaded":
             state.uploaded[event["key"]] = UploadedMedia(event["key"], event["id"], event["path"])
         elif kind == "rate":
-            state.rate = RateState(
-                event.get("limit"),
-                event.get("remaining"),
-                event.get("reset_at"),
-                event.get("blocked_until"),
-            )
+            state.rate = _rate(event)
         elif kind == "planned":
             before_plan = state.planned
             state.planned = {
@@ -215,6 +214,12 @@ class _Folder:
             state.deleted[event["key"]] = event["remote_id"]
         else:
             raise JournalCorrupt(f"journal event {state.events} has unknown kind {kind!r}")
+
+
+def _rate(data: dict[str, Any]) -> RateState:
+    return RateState(
+        data.get("limit"), data.get("remaining"), data.get("reset_at"), data.get("blocked_until")
+    )
 
 
 def replay(lines: Iterable[dict[str, Any]]) -> JournalState:
@@ -403,8 +408,15 @@ class Journal:
             }
         )
 
-    def started(self, posts: Sequence[Post], *, counted: bool = True, attempt: int = 1) -> str:
-        """Journal a create call *before* it is sent; returns its call id."""
+    def started(
+        self,
+        posts: Sequence[Post],
+        *,
+        counted: bool = True,
+        attempt: int = 1,
+        rate: RateState | None = None,
+    ) -> str:
+        """Journal a create call *before* it is sent, and the budget counting it; returns its id."""
         call = uuid.uuid4().hex[:12]
         self._append(
             {
@@ -412,6 +424,7 @@ class Journal:
                 "call": call,
                 "counted": counted,
                 "attempt": attempt,
+                "rate": None if rate is None else _rate_dict(rate),
                 "posts": [
                     {
                         "key": post.key,
@@ -496,16 +509,17 @@ class Journal:
 
     def rate(self, rate: RateState) -> None:
         """Journal the last quota state seen, for pacing after a restart."""
-        self._append(
-            {
-                "event": "rate",
-                "limit": rate.limit,
-                "remaining": rate.remaining,
-                "reset_at": rate.reset_at,
-                "blocked_until": rate.blocked_until,
-            }
-        )
+        self._append({"event": "rate", **_rate_dict(rate)})
 
     def deleted(self, key: str, remote_id: str) -> None:
         """Journal a pruned Post."""
         self._append({"event": "deleted", "key": key, "remote_id": remote_id})
+
+
+def _rate_dict(rate: RateState) -> dict[str, Any]:
+    return {
+        "limit": rate.limit,
+        "remaining": rate.remaining,
+        "reset_at": rate.reset_at,
+        "blocked_until": rate.blocked_until,
+    }

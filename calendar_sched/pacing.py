@@ -86,5 +86,8 @@ class Budget:
             self.remaining -= 1
 
     def as_rate(self) -> RateState:
-        """The known state, to journal for pacing after a restart."""
-        return RateState(self.limit, self.remaining, self._reset(), self.blocked_until)
+        """The known state (our own count where the server said nothing), to journal."""
+        remaining = self.remaining
+        if remaining is None and self.window_start is not None:
+            remaining = self.limit - self.used
+        return RateState(self.limit, remaining, self._reset(), self.blocked_until)
