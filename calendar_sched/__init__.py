@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from calendar_sched.planner import Plan, plan
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["Plan", "__version__", "plan"]
