@@ -125,11 +125,10 @@ def write_json(rows: list[PeerRow], path: Path) -> Path:
 
 
 def from_calendar(path: Path, channels_file: Path) -> list[PeerRow]:
-    """Per-channel rows of any calendar, through calendar-sched's own loader and resolver."""
-    from bench.harness import NotAvailable
+    """Per-channel rows of any calendar, through calendar-sched's own ``validate``."""
+    from calendar_sched import ValidateOptions, validate
+    from calendar_sched.models import Channel
 
-    try:
-        from calendar_sched import load_posts  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise NotAvailable("calendar_sched has no public loader for Posts yet") from exc
-    return from_posts(list(load_posts(path, channels_file=channels_file)))
+    channels = [Channel.model_validate(c) for c in json.loads(channels_file.read_text())]
+    validation = validate([path], ValidateOptions(channels=channels))
+    return from_posts(validation.posts)
