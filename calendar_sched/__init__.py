@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from calendar_sched.planner import Plan, plan
+from calendar_sched.validate import ValidateOptions, Validation, validate
 
 __version__ = "0.1.0"
 
-__all__ = ["Plan", "__version__", "plan"]
+__all__ = ["Plan", "ValidateOptions", "Validation", "__version__", "plan", "validate"]

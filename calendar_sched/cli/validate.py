@@ -1,0 +1,147 @@
+"""``calendar-sched validate``: check calendar files and list every problem, row by row."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from calendar_sched.channels import account_channels, load_channels_file
+from calendar_sched.cli.options import (
+    EXIT_INVALID,
+    EXIT_OK,
+    exit_codes,
+    output_options,
+    source_options,
+)
+from calendar_sched.dates import DateProblem, zone
+from calendar_sched.report import RowError
+from calendar_sched.validate import FileSummary, ValidateOptions, Validation
+from calendar_sched.validate import validate as run_validate
+
+_ZONE_NOTES = {
+    "file": ", from the file",
+    "option": "",
+    "machine": ", this machine's zone",
+    "fallback": ": this machine's zone is unknown, pass --timezone",
+}
+
+
+@click.command()
+@source_options
+@output_options
+@exit_codes
+def validate(
+    files: tuple[str, ...],
+    sheet: str | None,
+    timezone: str | None,
+    date_format: str | None,
+    default_channels: str | None,
+    channels_file: str | None,
+    max_errors: int,
+    as_json: bool,
+) -> None:
+    """Check calendar files and list every problem, row by row (exit 1 when any)."""
+    if timezone is not None:
+        try:
+            zone(timezone)
+        except DateProblem as problem:
+            raise click.BadParameter(problem.message, param_hint="--timezone") from None
+    channels = load_channels_file(channels_file) if channels_file else account_channels()
+    options = ValidateOptions(
+        sheet=sheet,
+        timezone=timezone,
+        date_format=date_format,  # type: ignore[arg-type]  # click.Choice guarantees it
+        default_channels=[default_channels] if default_channels else [],
+        channels=channels,
+        max_errors=max_errors,
+    )
+    result = run_validate(files, options)
+    if as_json:
+        click.echo(json.dumps(as_dict(result), indent=2, ensure_ascii=False))
+    else:
+        render(result, Console(highlight=False))
+    raise click.exceptions.Exit(EXIT_OK if result.report.valid else EXIT_INVALID)
+
+
+def as_dict(result: Validation) -> dict[str, Any]:
+    """The ``--json`` shape: the report plus one summary per file."""
+    data = result.report.to_dict()
+    data["files"] = [
+        {
+            "file": s.file,
+            "entries": s.entries,
+            "posts": s.posts,
+            "channels": s.channels,
+            "errors": s.errors,
+            "warnings": s.warnings,
+            "timezone": s.timezone,
+            "timezone_source": s.timezone_source,
+        }
+        for s in result.files
+    ]
+    data["demo_channels"] = result.demo_channels
+    return data
+
+
+def render(result: Validation, console: Console) -> None:
+    """The problem table (errors, then dimmer warnings) and one summary line per file."""
+    report = result.report
+    problems = report.errors + report.warnings
+    if problems:
+        several = len({p.file for p in problems if p.file}) > 1
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+        if several:
+            table.add_column("File", no_wrap=True)
+        table.add_column("Row", justify="right", no_wrap=True)
+        table.add_column("Field", overflow="fold", max_width=24)
+        table.add_column("Code", no_wrap=True)
+        table.add_column("Message", overflow="fold", ratio=1)
+        for problem in problems:
+            table.add_row(*_cells(problem, several), style=_style(problem))
+        console.print(table)
+    for summary in result.files:
+        console.print(summary_line(summary), soft_wrap=True)
+    if result.demo_channels:
+        console.print(
+            "Channels were checked against the built-in sandbox's demo channels; use "
+            "--channels-file or POSTIZ_API_URL/POSTIZ_API_KEY to check against your own.",
+            soft_wrap=True,
+        )
+
+
+def summary_line(summary: FileSummary) -> str:
+    """``december.csv: 60 entries, 214 posts on 7 channels, 0 errors, 2 warnings (…)``."""
+    zone_text = ""
+    if summary.timezone:
+        zone_text = f" (times read in {summary.timezone}{_ZONE_NOTES[summary.timezone_source]})"
+    return (
+        f"{Path(summary.file).name}: {_count(summary.entries, 'entry', 'entries')}, "
+        f"{_count(summary.posts, 'post')} on {_count(summary.channels, 'channel')}, "
+        f"{_count(summary.errors, 'error')}, {_count(summary.warnings, 'warning')}{zone_text}"
+    )
+
+
+def _count(number: int, one: str, many: str | None = None) -> str:
+    return f"{number} {one if number == 1 else many or one + 's'}"
+
+
+def _cells(problem: RowError, several: bool) -> list[str]:
+    cells = [
+        "" if problem.row is None else str(problem.row),
+        problem.field or "",
+        problem.code,
+        problem.message,
+    ]
+    if several:
+        cells.insert(0, Path(problem.file).name if problem.file else "")
+    return cells
+
+
+def _style(problem: RowError) -> str:
+    return "dim" if problem.severity == "warning" else ""

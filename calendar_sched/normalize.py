@@ -1,0 +1,548 @@
+"""Raw cells → Entry: dates and timezones, channels, text, media, threads and settings.
+
+One ``RawRecord`` (canonical keys, raw cell values) becomes one ``Entry`` plus the problems found
+on the way. Nothing here raises for bad input: every problem is a ``RowError`` with the fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any, Literal
+
+from calendar_sched import dates
+from calendar_sched.channels import split_refs
+from calendar_sched.dates import DateOrder, DateProblem, OrderDecision
+from calendar_sched.media import MediaChecker, MediaProblem
+from calendar_sched.models import Entry, MediaRef, Position, PostType, ThreadItem, utc_iso
+from calendar_sched.report import RowError
+from calendar_sched.sources.base import LoadedFile, RawRecord
+
+ZoneSource = Literal["file", "option", "machine", "fallback"]
+
+_POST_TYPES: tuple[PostType, ...] = ("schedule", "draft", "now")
+_MEDIA_SPLIT = re.compile(r"[|\r\n]+")
+_TAG_SPLIT = re.compile(r"[,;|\r\n]+")
+_TRUE = {"true", "yes", "y", "1", "x", "on"}
+_FALSE = {"false", "no", "n", "0", "off", ""}
+_MAX_VALUE = 200
+
+
+@dataclass(frozen=True)
+class ZoneChoice:
+    """The zone for rows without their own ``timezone``, and where it came from."""
+
+    name: str | None
+    source: ZoneSource
+    problem: str | None = None  # message of a bad-timezone error, when the default is unusable
+
+
+@dataclass
+class FileContext:
+    """Everything a record needs from its file and the options."""
+
+    file: str
+    base_dir: Path
+    layout: str
+    order: OrderDecision
+    zone: ZoneChoice
+    default_channels: list[str]
+    defaults: dict[str, Any]
+    media: MediaChecker
+    now: datetime
+
+
+@dataclass
+class Normalized:
+    """One record after normalisation: its Entry (None when unusable) and its problems."""
+
+    position: Position
+    entry: Entry | None
+    problems: list[RowError] = field(default_factory=list)
+    failed: bool = False  # an error applies to this record (possibly reported file-wide)
+    explicit_id: str | None = None  # the `id` cell, when given
+
+    @property
+    def has_errors(self) -> bool:
+        """True when the record has any error, its own or a file-wide one."""
+        return self.failed or any(p.severity == "error" for p in self.problems)
+
+
+@dataclass
+class NormalizedFile:
+    """One calendar file after normalisation."""
+
+    file: str
+    items: list[Normalized]
+    problems: list[RowError]  # file-wide: unreadable-file, ambiguous-date-format, …
+    zone: ZoneChoice
+
+
+def choose_zone(file_zone: str | None, option: str | None) -> ZoneChoice:
+    """The default zone: the file's, else ``--timezone``, else this machine's, else UTC."""
+    if file_zone is not None and file_zone.strip():
+        return _named_zone(file_zone, "file")
+    if option is not None and option.strip():
+        return _named_zone(option, "option")
+    machine = dates.machine_zone()
+    if machine:
+        return ZoneChoice(machine, "machine")
+    return ZoneChoice("UTC", "fallback")
+
+
+def _named_zone(name: str, source: ZoneSource) -> ZoneChoice:
+    try:
+        return ZoneChoice(dates.zone(name).key, source)
+    except DateProblem as problem:
+        return ZoneChoice(None, source, problem.message)
+
+
+def normalize_file(
+    loaded: LoadedFile,
+    *,
+    timezone: str | None = None,
+    date_format: DateOrder | None = None,
+    default_channels: Sequence[str] = (),
+    media: MediaChecker | None = None,
+    now: datetime | None = None,
+) -> NormalizedFile:
+    """Normalise every record of one loaded file."""
+    file = str(loaded.path)
+    defaults = {k: v for k, v in loaded.defaults.items() if not dates.is_blank(v)}
+    file_zone = loaded.timezone or _opt_text(defaults.pop("timezone", None))
+    zone = choose_zone(file_zone, timezone)
+    order = dates.decide_order(_date_values(loaded.records, defaults), date_format)
+    problems = list(loaded.problems)
+    if zone.problem:
+        flag = "--timezone" if zone.source == "option" else "timezone"
+        problems.append(RowError("bad-timezone", zone.problem, field=flag, file=file))
+    if order.problem:
+        problems.append(
+            RowError(
+                "ambiguous-date-format",
+                order.problem,
+                field="publish_at",
+                value=order.example,
+                file=file,
+            )
+        )
+    refs = [ref for text in default_channels for ref in split_refs(text)]
+    ctx = FileContext(
+        file=file,
+        base_dir=loaded.path.resolve().parent,
+        layout=loaded.layout,
+        order=order,
+        zone=zone,
+        default_channels=refs,
+        defaults=defaults,
+        media=media or MediaChecker(),
+        now=now or datetime.now(UTC),
+    )
+    items = [normalize_record(record, ctx) for record in loaded.records]
+    return NormalizedFile(file, items, problems, zone)
+
+
+def _date_values(records: Iterable[RawRecord], defaults: dict[str, Any]) -> Iterable[Any]:
+    yield defaults.get("publish_at")
+    yield defaults.get("date")
+    for record in records:
+        yield record.cells.get("publish_at")
+        yield record.cells.get("date")
+
+
+def row_of(position: Position) -> int | None:
+    """The number a user looks for: spreadsheet row, else YAML line, else item index."""
+    if position.row is not None:
+        return position.row
+    if position.line is not None:
+        return position.line
+    return position.index
+
+
+def derive_key(publish_at: datetime | None, text: str, channels: Iterable[str]) -> str:
+    """First 12 hex of sha256 over (UTC instant or ``now``, text, sorted channel refs)."""
+    when = utc_iso(publish_at) if publish_at is not None else "now"
+    payload = json.dumps([when, text, sorted(channels)], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+class _Row:
+    """Problem collector for one record."""
+
+    def __init__(self, position: Position, ctx: FileContext) -> None:
+        self.position = position
+        self.ctx = ctx
+        self.row = row_of(position)
+        self.problems: list[RowError] = []
+        self.failed = False
+
+    def add(self, code: str, message: str, field: str | None, value: Any = None) -> None:
+        self.problems.append(
+            RowError(
+                code,
+                message,
+                row=self.row,
+                field=field,
+                value=_raw(value),
+                file=self.ctx.file,
+            )
+        )
+        if code != "past-publish-time":
+            self.failed = True
+
+
+def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
+    """One record → Entry (or None when no instant could be read) plus its problems."""
+    row = _Row(record.position, ctx)
+    cells = _merge(ctx.defaults, record.cells)
+    post_type = _post_type(row, cells.get("type"))
+    text, overrides = _texts(row, cells)
+    media = _media(row, cells.get("media"), "media")
+    thread = _thread(row, cells)
+    channels = _channels(row, cells)
+    publish_at, zone_name = _when(row, cells, post_type)
+    tags = _tags(cells.get("tags"))
+    short_link = _flag(row, cells.get("short_link"), "short_link")
+    repeat = _repeat(row, cells.get("repeat_every_days"))
+    settings = _settings(row, cells)
+    if not text.strip() and not any(v.strip() for v in overrides.values()) and not media:
+        raw_media = cells.get("media")
+        if dates.is_blank(raw_media):
+            row.add("empty-post", "the post has neither text nor media; add one of them", "text")
+    key = _opt_text(cells.get("id"))
+    entry = None
+    if publish_at is not None:
+        if post_type == "schedule" and publish_at < ctx.now:
+            row.add(
+                "past-publish-time",
+                f"{publish_at.isoformat(timespec='minutes')} is in the past; Postiz publishes it "
+                "at once: move it or remove the row",
+                "publish_at",
+                publish_at.isoformat(),
+            )
+        entry = Entry(
+            key=key or derive_key(publish_at if post_type != "now" else None, text, channels),
+            position=record.position,
+            publish_at=publish_at,
+            timezone=zone_name,
+            channels=channels,
+            type=post_type,
+            text=text,
+            text_overrides=overrides,
+            media=media,
+            thread=thread,
+            tags=tags,
+            settings=settings,
+            short_link=short_link,
+            repeat_every_days=repeat,
+        )
+    return Normalized(record.position, entry, row.problems, row.failed, key)
+
+
+def _merge(defaults: dict[str, Any], cells: dict[str, Any]) -> dict[str, Any]:
+    if not defaults:
+        return cells
+    merged = dict(defaults)
+    for key, value in cells.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _raw(value: Any) -> str | None:
+    if dates.is_blank(value):
+        return None
+    if isinstance(value, datetime | date | time):
+        text = value.isoformat()
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    else:
+        text = str(value)
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
+
+
+def _opt_text(value: Any) -> str | None:
+    """A scalar cell as text: ints stay ints (``17.0`` → ``17``), blanks become None."""
+    if dates.is_blank(value) or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _post_type(row: _Row, value: Any) -> PostType:
+    text = (_opt_text(value) or "schedule").lower()
+    for known in _POST_TYPES:
+        if text == known:
+            return known
+    row.add("bad-value", "type must be schedule, draft or now", "type", value)
+    return "schedule"
+
+
+def _texts(row: _Row, cells: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    raw = cells.get("text")
+    overrides: dict[str, str] = {}
+    text = ""
+    if isinstance(raw, dict):
+        for name, value in raw.items():
+            body = _opt_text(value) or ""
+            ident = str(name).strip().lower()
+            if ident in ("default", "text", "*"):
+                text = body
+            elif body:
+                overrides[ident] = body
+    elif isinstance(raw, list):
+        row.add("bad-value", "text must be a string (or {default: …, x: …})", "text", raw)
+    else:
+        text = _opt_text(raw) or ""
+    for key, value in cells.items():
+        override = _opt_text(value) if key.startswith("text.") else None
+        if override:
+            overrides[key[5:].lower()] = override
+    link = _opt_text(cells.get("link"))
+    if link:
+        text = _with_link(text, link)
+        overrides = {ident: _with_link(body, link) for ident, body in overrides.items()}
+    return text, overrides
+
+
+def _with_link(text: str, link: str) -> str:
+    if link in text:
+        return text
+    return f"{text}\n{link}" if text else link
+
+
+def _sources(value: Any) -> list[str]:
+    if dates.is_blank(value):
+        return []
+    if isinstance(value, list):
+        found = []
+        for item in value:
+            if isinstance(item, dict):
+                item = item.get("path") or item.get("url") or item.get("source")
+            text = _opt_text(item)
+            if text:
+                found.extend(_sources(text))
+        return found
+    text = _opt_text(value) or ""
+    return [part.strip() for part in _MEDIA_SPLIT.split(text) if part.strip()]
+
+
+def _media(row: _Row, value: Any, field_name: str) -> list[MediaRef]:
+    found: list[MediaRef] = []
+    if isinstance(value, dict):
+        row.add("bad-value", "media must be a path, a URL or a list of them", field_name, value)
+        return found
+    for source in _sources(value):
+        checked = row.ctx.media.check(source, row.ctx.base_dir)
+        if isinstance(checked, MediaProblem):
+            row.add(checked.code, checked.message, field_name, source)
+        else:
+            found.append(checked)
+    return found
+
+
+def _thread(row: _Row, cells: dict[str, Any]) -> list[ThreadItem]:
+    raw: list[tuple[str, Any]] = []
+    whole = cells.get("thread")
+    if isinstance(whole, list):
+        raw.extend((f"thread.{n}", item) for n, item in enumerate(whole, start=1))
+    elif not dates.is_blank(whole):
+        raw.append(("thread.1", whole))
+    numbered = []
+    for key, value in cells.items():
+        number = key[7:] if key.startswith("thread.") else ""
+        if number.isdigit() and not dates.is_blank(value):
+            numbered.append((int(number), value))
+    offset = len(raw)
+    raw.extend((f"thread.{offset + n}", value) for n, value in sorted(numbered))
+    items = []
+    for field_name, value in raw:
+        if isinstance(value, dict):
+            text = _opt_text(value.get("text")) or ""
+            media = _media(row, value.get("media"), f"{field_name}.media")
+            delay = _delay(row, value.get("delay"), f"{field_name}.delay")
+            items.append(ThreadItem(text=text, media=media, delay=delay))
+        else:
+            items.append(ThreadItem(text=_opt_text(value) or ""))
+    return items
+
+
+def _delay(row: _Row, value: Any, field_name: str) -> int:
+    if dates.is_blank(value):
+        return 0
+    number = _integer(value)
+    if number is None or number < 0:
+        row.add("bad-value", "delay is whole minutes (0 or more)", field_name, value)
+        return 0
+    return number
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    text = str(value).strip()
+    if re.fullmatch(r"[+-]?\d+(\.0+)?", text):
+        return int(float(text))
+    return None
+
+
+def _channels(row: _Row, cells: dict[str, Any]) -> list[str]:
+    value = cells.get("channels")
+    refs: list[str] = []
+    if isinstance(value, list):
+        for item in value:
+            text = _opt_text(item)
+            if text:
+                refs.extend(split_refs(text))
+    elif isinstance(value, dict):
+        row.add("bad-value", "channels must be a list of channel references", "channels", value)
+    else:
+        refs = split_refs(_opt_text(value) or "")
+    if not refs:
+        refs = list(row.ctx.default_channels)
+    if not refs:
+        message = "no channels; add a channels column or pass --default-channels"
+        if row.ctx.layout == "hootsuite":
+            message = "Hootsuite calendars name no channels: pass --default-channels"
+        row.add("missing-field", message, "channels")
+    return list(dict.fromkeys(refs))
+
+
+def _when(row: _Row, cells: dict[str, Any], post_type: PostType) -> tuple[datetime | None, str]:
+    ctx = row.ctx
+    zone_name = ctx.zone.name or "UTC"
+    row_zone = _opt_text(cells.get("timezone"))
+    zone = None
+    if row_zone:
+        try:
+            zone = dates.zone(row_zone)
+            zone_name = zone.key
+        except DateProblem as problem:
+            row.add(problem.code, problem.message, "timezone", row_zone)
+    at, day, clock = cells.get("publish_at"), cells.get("date"), cells.get("time")
+    if all(dates.is_blank(v) for v in (at, day, clock)):
+        if post_type == "now":
+            return ctx.now, zone_name
+        row.add("missing-field", "no publish time; add publish_at (or date and time)", "publish_at")
+        return None, zone_name
+    field_name = "publish_at"
+    try:
+        if not dates.is_blank(at):
+            moment = dates.parse_datetime(at, ctx.order.order)
+        elif dates.is_blank(day):
+            field_name = "date"
+            raise DateProblem("missing-field", "a time but no date; add the date")
+        elif dates.is_blank(clock):
+            field_name = "date"
+            moment = dates.parse_datetime(day, ctx.order.order)
+        else:
+            field_name = "date"
+            parsed_day = dates.parse_date(day, ctx.order.order)
+            field_name = "time"
+            moment = dates.combine(parsed_day, dates.parse_time(clock))
+        if moment.tzinfo is None:
+            if row_zone and zone is None:
+                return None, zone_name  # bad-timezone already reported
+            if zone is None:
+                if ctx.zone.name is None:
+                    row.failed = True  # bad default zone, reported once for the file
+                    return None, zone_name
+                zone = dates.zone(ctx.zone.name)
+            moment = dates.localize(moment, zone)
+    except DateProblem as problem:
+        raw = {"publish_at": at, "date": day, "time": clock}[field_name]
+        if problem.code == "ambiguous-date-format" and ctx.order.problem:
+            row.failed = True  # reported once for the file
+        else:
+            row.add(problem.code, problem.message, field_name, raw)
+        return None, zone_name
+    return moment, zone_name
+
+
+def _tags(value: Any) -> list[str]:
+    if isinstance(value, list):
+        tags = [_opt_text(item) or "" for item in value]
+    else:
+        tags = _TAG_SPLIT.split(_opt_text(value) or "")
+    return list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
+
+
+def _flag(row: _Row, value: Any, field_name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = (_opt_text(value) or "").lower()
+    if text in _TRUE:
+        return True
+    if text not in _FALSE:
+        row.add("bad-value", f"{field_name} must be true or false", field_name, value)
+    return False
+
+
+def _repeat(row: _Row, value: Any) -> int | None:
+    if dates.is_blank(value):
+        return None
+    number = _integer(value)
+    if number is None or number < 0:
+        row.add(
+            "bad-value",
+            "repeat_every_days must be a whole number of days (or empty for no repeat)",
+            "repeat_every_days",
+            value,
+        )
+        return None
+    return number or None
+
+
+def _settings(row: _Row, cells: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    nested = cells.get("settings")
+    if isinstance(nested, dict):
+        for ident, values in nested.items():
+            if isinstance(values, dict):
+                out.setdefault(str(ident).lower(), {}).update(
+                    {str(k): v for k, v in values.items() if not dates.is_blank(v)}
+                )
+            else:
+                message = "settings are per platform: settings: {youtube: {title: …}}"
+                row.add("bad-value", message, f"settings.{ident}", values)
+    elif not dates.is_blank(nested):
+        row.add("bad-value", "settings must be a mapping per platform", "settings", nested)
+    for key, value in cells.items():
+        if key.startswith("settings.") and not dates.is_blank(value):
+            _, ident, name = key.split(".", 2)
+            out.setdefault(ident.lower(), {})[name] = _setting_value(value)
+    return out
+
+
+def _setting_value(value: Any) -> Any:
+    """Spreadsheet cells are text: read booleans and JSON lists/objects as such."""
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        return _opt_text(value)
+    text = value.strip()
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if text[:1] in "[{":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    return text

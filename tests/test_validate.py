@@ -1,0 +1,222 @@
+"""``validate``: files → entries, posts and one Report; never raises for bad input."""
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from calendar_sched.models import Channel
+from calendar_sched.validate import ValidateOptions, Validation, validate
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+HEADER = "id,publish_at,channels,text,media,settings.youtube.title,settings.youtube.type\n"
+
+
+def check(tmp_path: Path, body: str, name: str = "cal.csv", **kw: object) -> Validation:
+    path = tmp_path / name
+    path.write_text(body, encoding="utf-8")
+    options = ValidateOptions(timezone="Europe/Berlin", now=NOW, **kw)  # type: ignore[arg-type]
+    return validate([path], options)
+
+
+def test_valid_calendar_builds_posts(tmp_path: Path) -> None:
+    (tmp_path / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)
+    body = HEADER + (
+        'a,2030-12-01 09:00,"x, linkedin-page:acme-inc, instagram",Hello,pic.png,,\n'
+        "b,2030-12-02 09:00,telegram,Second,,,\n"
+    )
+    result = check(tmp_path, body)
+    assert result.report.valid, result.report.to_json()
+    assert result.report.entries == 2
+    assert result.report.posts == 4
+    post = result.posts[0]
+    assert post.channel.id == "demo-x"
+    assert post.entry_key == "a"
+    assert post.publish_at == datetime(2030, 12, 1, 8, 0, tzinfo=UTC)
+    assert post.settings == {"who_can_reply_post": "everyone"}
+    assert post.values[0].text == "Hello"
+    assert post.values[0].media[0].kind == "image"
+    assert result.report.flatten(["row", "code", "field"], warnings=True) == [
+        [2, "default-applied", "settings.x.who_can_reply_post"],
+        [2, "default-applied", "settings.instagram.post_type"],
+    ]
+    summary = result.files[0]
+    assert (summary.entries, summary.posts, summary.channels) == (2, 4, 4)
+    assert summary.timezone == "Europe/Berlin"
+    assert summary.timezone_source == "option"
+    assert result.demo_channels
+
+
+def test_rules_become_row_errors_with_fix(tmp_path: Path) -> None:
+    long = "y" * 300
+    body = HEADER + (
+        f"a,2030-12-01 09:00,x,{long},,,\n"
+        "b,2030-12-01 10:00,youtube,Video,,Title,\n"
+        "c,2030-12-01 11:00,instagram,No picture,,,\n"
+    )
+    result = check(tmp_path, body)
+    assert result.report.flatten(["row", "code", "field"]) == [
+        [2, "text-too-long", "text"],
+        [3, "media-required", "media"],
+        [3, "missing-setting", "settings.youtube.type"],
+        [4, "media-required", "media"],
+    ]
+    assert "x:acme: 300 characters; x allows 280" in result.report.errors[0].message
+    assert result.posts == []
+    assert [e.key for e in result.entries] == ["a", "b", "c"]
+
+
+def test_override_and_thread_fields(tmp_path: Path) -> None:
+    body = "publish_at,channels,text,text.x,thread.1\n" + (
+        f"2030-12-01 09:00,x,short,{'z' * 290},{'w' * 290}\n"
+    )
+    result = check(tmp_path, body)
+    assert result.report.flatten(["row", "code", "field"]) == [
+        [2, "text-too-long", "text.x"],
+        [2, "text-too-long", "thread.1"],
+    ]
+
+
+def test_duplicate_ids_and_derived_key_collisions(tmp_path: Path) -> None:
+    body = "id,publish_at,channels,text\n" + (
+        "a,2030-12-01 09:00,telegram,one\n"
+        "a,2030-12-02 09:00,telegram,two\n"
+        ",2030-12-03 09:00,telegram,same\n"
+        ",2030-12-03 09:00,telegram,same\n"
+    )
+    result = check(tmp_path, body)
+    assert result.report.flatten(["row", "code"]) == [[3, "duplicate-id"]]
+    assert "already used on row 2" in result.report.errors[0].message
+    keys = [e.key for e in result.entries]
+    assert keys[2] + "-2" == keys[3]
+    assert len(keys[2]) == 12
+    assert [w.code for w in result.report.warnings] == ["duplicate-content"]
+    assert result.report.warnings[0].row == 5
+
+
+def test_duplicate_content_needs_same_channel_within_an_hour(tmp_path: Path) -> None:
+    body = "publish_at,channels,text\n" + (
+        "2030-12-01 09:00,telegram,same\n"
+        "2030-12-01 10:00,telegram,same\n"
+        "2030-12-01 10:30,mastodon,same\n"
+        "2030-12-01 10:59,telegram,same\n"
+    )
+    result = check(tmp_path, body)
+    assert result.report.flatten(["row", "code"], warnings=True) == [[5, "duplicate-content"]]
+    assert "as row 3, 59 min apart" in result.report.warnings[0].message
+
+
+def test_channel_errors_and_custom_channel_list(tmp_path: Path) -> None:
+    channels = [
+        Channel(id="c1", name="Main", identifier="x", profile="main"),
+        Channel(id="c2", name="Second", identifier="x", profile="second"),
+        Channel(id="c3", name="Gone", identifier="mastodon", profile="gone", disabled=True),
+    ]
+    body = "publish_at,channels,text\n" + (
+        "2030-12-01 09:00,x,hi\n2030-12-01 09:00,mastodon,hi\n2030-12-01 09:00,nope,hi\n"
+    )
+    result = check(tmp_path, body, channels=channels)
+    assert result.report.flatten(["row", "code", "value"]) == [
+        [2, "ambiguous-channel", "x"],
+        [3, "disabled-channel", "mastodon"],
+        [4, "unknown-channel", "nope"],
+    ]
+    assert not result.demo_channels
+
+
+def test_unreadable_and_missing_files_are_report_errors(tmp_path: Path) -> None:
+    (tmp_path / "bad.xlsx").write_bytes(b"not a workbook")
+    result = validate(
+        [tmp_path / "missing.csv", tmp_path / "bad.xlsx", tmp_path / "x.doc"],
+        ValidateOptions(now=NOW),
+    )
+    assert [e.code for e in result.report.errors] == ["unreadable-file"] * 3
+    assert result.report.entries == 0
+    assert not result.report.valid
+
+
+def test_max_errors_marks_partial(tmp_path: Path) -> None:
+    body = "publish_at,channels,text\n" + "bad,x,hi\n" * 5
+    result = check(tmp_path, body, max_errors=2)
+    assert len(result.report.errors) == 2
+    assert result.report.partial
+    assert result.files[0].errors == 5
+    assert result.report.warnings[-1].code == "error-limit"
+
+
+def test_entries_with_errors_build_no_posts(tmp_path: Path) -> None:
+    body = "publish_at,channels,text,media\n2030-12-01 09:00,x,hi,gone.png\n"
+    result = check(tmp_path, body)
+    assert result.report.flatten(["code"]) == [["media-not-found"]]
+    assert result.posts == []
+    assert len(result.entries) == 1
+
+
+def test_yaml_and_csv_give_the_same_entries(tmp_path: Path) -> None:
+    csv_body = "publish_at,channels,text,text.x,thread.1,tags\n" + (
+        '2030-12-01 09:00,"x, telegram",Hello,Hi X,More,"a, b"\n'
+    )
+    document = {
+        "timezone": "Europe/Berlin",
+        "posts": [
+            {
+                "publish_at": "2030-12-01 09:00",
+                "channels": ["x", "telegram"],
+                "text": {"default": "Hello", "x": "Hi X"},
+                "thread": ["More"],
+                "tags": ["a", "b"],
+            }
+        ],
+    }
+    from_csv = check(tmp_path, csv_body)
+    (tmp_path / "cal.yaml").write_text(yaml.safe_dump(document))
+    (tmp_path / "cal.json").write_text(json.dumps(document))
+    for name in ("cal.yaml", "cal.json"):
+        other = validate([tmp_path / name], ValidateOptions(now=NOW))
+        assert other.report.valid, other.report.to_json()
+        assert other.files[0].timezone_source == "file"
+        mine, theirs = from_csv.entries[0], other.entries[0]
+        assert theirs.key == mine.key
+        assert theirs.model_dump(exclude={"position"}) == mine.model_dump(exclude={"position"})
+
+
+FILE_TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=200
+) | st.sampled_from(["id,publish_at\n1,2\n", "posts: [1, {a: b}]\n", "[]", "---\n- text: 5\n"])
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.binary(max_size=300) | FILE_TEXT.map(str.encode),
+    suffix=st.sampled_from([".csv", ".yaml", ".json", ".xlsx", ".tsv"]),
+)
+def test_random_bytes_never_raise(tmp_path: Path, data: bytes, suffix: str) -> None:
+    path = tmp_path / f"random{suffix}"
+    path.write_bytes(data)
+    result = validate([path], ValidateOptions(now=NOW, timezone="UTC"))
+    assert result.report.entries == result.files[0].entries
+    assert result.report.valid == (not result.report.errors)
+    assert len(result.posts) == result.report.posts
+
+
+def test_past_publish_time_is_a_warning(tmp_path: Path) -> None:
+    result = check(tmp_path, "publish_at,channels,text\n2020-01-01 10:00,telegram,old\n")
+    assert result.report.valid
+    assert len(result.posts) == 1
+    assert result.report.flatten(["row", "code"], warnings=True) == [[2, "past-publish-time"]]
+
+
+@pytest.mark.parametrize("order", ["dmy", "mdy"])
+def test_date_format_option(tmp_path: Path, order: str) -> None:
+    result = check(
+        tmp_path, "publish_at,channels,text\n03/04/2030 10:00,telegram,a\n", date_format=order
+    )
+    assert result.report.valid
+    month = result.entries[0].publish_at.month
+    assert month == (4 if order == "dmy" else 3)
