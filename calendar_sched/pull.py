@@ -13,7 +13,9 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from calendar_sched.backends.base import RemotePost
+from calendar_sched.backends.base import Backend, RemotePost
 from calendar_sched.errors import ConfigError
 from calendar_sched.export import Table, write_table
 from calendar_sched.models import Channel, Post
@@ -110,31 +112,23 @@ def remote_channel_name(remote: RemotePost) -> str:
 
 
 def select_channels(refs: Iterable[str], channels: Sequence[Channel]) -> set[str]:
-    """Channel ids for references (id, name, ``identifier:profile`` or identifier).
+    """Channel ids for ``--channels`` references, resolved as the calendar's are.
 
-    Raises ``ConfigError`` naming the references that match nothing.
+    Disabled channels may be pulled (their posts exist). Raises ``ConfigError`` for references
+    that match no channel or several.
     """
+    from calendar_sched.channels import resolve
+
     wanted: set[str] = set()
-    unknown: list[str] = []
-    for ref in (r.strip() for r in refs):
-        if not ref:
-            continue
-        low = ref.lower()
-        hits = {
-            c.id
-            for c in channels
-            if ref == c.id
-            or low == c.name.lower()
-            or low == c.identifier.lower()
-            or (c.profile is not None and low == f"{c.identifier}:{c.profile}".lower())
-        }
-        if hits:
-            wanted |= hits
+    problems: list[str] = []
+    for ref in refs:
+        found = resolve(ref, channels)
+        if found.channel is not None:
+            wanted.add(found.channel.id)
         else:
-            unknown.append(ref)
-    if unknown:
-        known = ", ".join(f"{c.identifier}:{c.profile or c.id}" for c in channels)
-        raise ConfigError(f"unknown channel(s) {', '.join(unknown)}; known: {known}")
+            problems.append(found.message)
+    if problems:
+        raise ConfigError("; ".join(problems))
     return wanted
 
 
@@ -177,6 +171,58 @@ def pull_entries(
         entries.append((remote.publish_at, remote.id, entry))
     entries.sort(key=lambda item: (item[0], item[1]))
     return [entry for _, _, entry in entries]
+
+
+@dataclass(frozen=True)
+class PullResult:
+    """What ``pull_calendar`` wrote: the file, its entries and the server states pulled."""
+
+    path: Path
+    entries: int
+    states: dict[str, int]
+
+
+def pull_calendar(
+    backend: Backend,
+    start: datetime,
+    end: datetime,
+    out: Path,
+    *,
+    channel_refs: Sequence[str] = (),
+    timezone: str = "UTC",
+) -> PullResult:
+    """Write the account's posts between ``start`` and ``end`` as a calendar file.
+
+    Args:
+        backend: where to list posts (one free ``GET /posts``; discovery only with refs).
+        start: first instant listed (inclusive).
+        end: last instant listed (inclusive).
+        out: the calendar to write (.yaml, .csv or .xlsx), atomically.
+        channel_refs: only these channels (ids, names or ``identifier:profile``).
+        timezone: IANA zone the pulled times are written in.
+
+    Returns:
+        The path written, the number of entries and the count of each server state.
+    """
+    if out.suffix.lower() not in CALENDAR_FORMATS:
+        raise ConfigError(f"cannot write a calendar as {out.name}: use .yaml, .csv or .xlsx")
+    if end < start:
+        raise ConfigError("the end of the range is before its start")
+    _zone(timezone)
+    wanted = select_channels(channel_refs, backend.discover()) if channel_refs else None
+    remotes = backend.list_posts(start, end)
+    entries = pull_entries(remotes, channel_ids=wanted, timezone=timezone)
+    pulled = {f"{REMOTE_PREFIX}{r.id}": r.state.upper() for r in remotes}
+    states = dict(Counter(pulled[e["id"]] for e in entries))
+    summary = {
+        "pulled_from": start.isoformat(),
+        "pulled_to": end.isoformat(),
+        "posts": len(entries),
+        **{f"state_{k.lower()}": v for k, v in sorted(states.items())},
+        "note": "comments (thread replies) are not listed by the API and are not included",
+    }
+    write_calendar(entries, out, timezone=timezone, summary=summary)
+    return PullResult(out, len(entries), states)
 
 
 def pulled_unchanged(post: Post, remote: RemotePost) -> bool:

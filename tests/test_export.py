@@ -422,3 +422,81 @@ def test_journal_outcomes_from_a_real_journal(tmp_path: Path) -> None:
     assert outcomes[3].error == "edited since it was sent; run again to update it"
     assert outcomes[4].error == "sent, but the answer was lost; run again to reconcile"
     assert outcomes[0].position == a_x.position
+
+
+EXPORT_CALENDAR = """id,publish_at,channels,text,notes
+launch,2030-03-01T09:00:00+01:00,"demo-x, demo-linkedin",Launch day,=1+2
+broken,not a date,demo-x,Oops,
+tips,2030-03-02T10:30:00+01:00,demo-linkedin,Weekly tip,
+"""
+
+
+def test_export_cli_from_journal_and_refresh(
+    sandbox_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from calendar_sched.backends.postiz import PostizBackend
+    from calendar_sched.cli import main
+    from calendar_sched.client import PostizClient
+    from calendar_sched.journal import Journal, journal_path_for
+    from calendar_sched.validate import validate
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("POSTIZ_API_URL", sandbox_server.url)
+    monkeypatch.setenv("POSTIZ_API_KEY", sandbox_server.api_key)
+    Path("month.csv").write_text(EXPORT_CALENDAR, encoding="utf-8")
+    posts = validate(["month.csv"]).posts
+    assert [p.key for p in posts] == ["launch@demo-x", "launch@demo-linkedin", "tips@demo-linkedin"]
+    runner = CliRunner()
+    before = runner.invoke(main, ["export", "month.csv", "--to", "before.json", "--json"])
+    assert before.exit_code == 0, before.output
+    assert json.loads(before.output)["statuses"] == {"pending": 3}
+    with (
+        PostizClient(sandbox_server.url, sandbox_server.api_key) as client,
+        Journal(journal_path_for("month.csv"), fingerprint="fp") as journal,
+    ):
+        backend = PostizBackend(client)
+        journal.planned(posts)
+        call = journal.started(posts[:2])
+        journal.succeeded(call, backend.create(posts[:2], {}))
+    result = runner.invoke(main, ["export", "month.csv", "--to", "after.xlsx"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Wrote 3 rows to after.xlsx (2 scheduled, 1 pending)\n"
+    sheet = openpyxl.load_workbook("after.xlsx")["Results"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [r[5] for r in rows] == ["scheduled", "failed", "pending"]
+    assert rows[0][6].count("=") == 2  # demo-x=<id>; demo-linkedin=<id>
+    assert rows[1][8].startswith("bad-datetime: ")
+    assert sheet.cell(2, 5).value == "=1+2"
+    assert sheet.cell(2, 5).quotePrefix
+    about = dict(
+        openpyxl.load_workbook("after.xlsx")["About"].iter_rows(min_row=2, values_only=True)
+    )
+    assert about["requests_sent"] == 1
+    assert about["invalid_rows"] == 1
+    fresh = runner.invoke(main, ["export", "month.csv", "--to", "p.csv", "--per-post", "--refresh"])
+    assert fresh.exit_code == 0, fresh.output
+    per_post = list(csv.DictReader(io.StringIO(Path("p.csv").read_text("utf-8-sig"))))
+    assert [(r["entry"], r["status"], r["request"]) for r in per_post] == [
+        ("launch", "scheduled", "0"),
+        ("launch", "scheduled", "0"),
+        ("tips", "pending", ""),
+    ]
+    assert sandbox_server.stats()["counted_requests"] == 1  # export and refresh are free
+
+
+def test_export_cli_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from calendar_sched.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    Path("a.csv").write_text(EXPORT_CALENDAR, encoding="utf-8")
+    runner = CliRunner()
+    two = runner.invoke(main, ["export", "a.csv", "a.csv", "--to", "o.csv"])
+    assert two.exit_code == 2
+    assert "write-back takes one FILE" in two.output
+    bad = runner.invoke(main, ["export", "a.csv", "--to", "o.ods"])
+    assert bad.exit_code == 4
+    assert "use a .csv, .xlsx or .json file" in bad.output

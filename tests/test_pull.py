@@ -141,8 +141,8 @@ def test_pull_entries_channel_filter() -> None:
 
 
 def test_select_channels_unknown_lists_known() -> None:
-    with pytest.raises(ConfigError, match=r"unknown channel\(s\) tiktok; known: x:acme"):
-        pull.select_channels(["demo-x", "tiktok"], CHANNELS)
+    with pytest.raises(ConfigError, match=r"no channel 'pinterest'"):
+        pull.select_channels(["demo-x", "pinterest"], CHANNELS)
 
 
 def test_write_calendar_yaml(tmp_path: Path) -> None:
@@ -239,3 +239,108 @@ def test_listing_window_covers_the_end_day() -> None:
     start, end = pull.listing_window(_at(1, 0), _at(31, 0))
     assert (start, end) == (_at(1, 0), datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC))
     assert pull.listing_window(_at(1, 0), _at(31, 12))[1] == _at(31, 12)
+
+
+CALENDAR = """id,publish_at,channels,text,tags,settings.youtube.title,settings.youtube.type,media
+launch,2030-03-01T09:00:00+01:00,"demo-x, demo-linkedin","Launch day & more
+Second line",launch,,,
+tips,2030-03-02T10:30:00+01:00,demo-linkedin,Weekly tip,,,,https://cdn.example.com/tip.png
+draft,2030-03-03T12:00:00+01:00,demo-x,Draft idea,,,,
+"""
+
+
+@pytest.fixture
+def seeded(
+    sandbox_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, list[Post]]:
+    """A live sandbox holding the posts of CALENDAR, created as `run` creates them."""
+    from calendar_sched.backends.postiz import PostizBackend
+    from calendar_sched.client import PostizClient
+    from calendar_sched.validate import validate
+
+    source = tmp_path / "month.csv"
+    source.write_text(CALENDAR.replace("draft,2030", "draft,2030"), encoding="utf-8")
+    checked = validate([source])
+    assert checked.report.valid, checked.report.to_json()
+    posts = [
+        p.model_copy(update={"type": "draft"}) if p.entry_key == "draft" else p
+        for p in checked.posts
+    ]
+    with PostizClient(sandbox_server.url, sandbox_server.api_key) as client:
+        backend = PostizBackend(client)
+        for post in posts:
+            backend.create([post], {})
+    monkeypatch.setenv("POSTIZ_API_URL", sandbox_server.url)
+    monkeypatch.setenv("POSTIZ_API_KEY", sandbox_server.api_key)
+    monkeypatch.chdir(tmp_path)
+    return sandbox_server, posts
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".csv", ".xlsx"])
+def test_pull_then_validate_round_trips(seeded: tuple[Any, list[Post]], suffix: str) -> None:
+    from click.testing import CliRunner
+
+    from calendar_sched.backends.postiz import PostizBackend
+    from calendar_sched.cli import main
+    from calendar_sched.client import PostizClient
+    from calendar_sched.validate import validate
+
+    server, sent = seeded
+    out = f"pulled{suffix}"
+    args = ["pull", "--from", "2030-03-01", "--to", "2030-03-31", "--out", out]
+    result = CliRunner().invoke(main, [*args, "--timezone", "Europe/Berlin"])
+    assert result.exit_code == 0, result.output
+    assert f"Pulled 4 posts from {server.url}" in result.output
+    assert "thread replies" in result.output
+    checked = validate([out])
+    assert checked.report.valid, checked.report.to_json()
+    with PostizClient(server.url, server.api_key) as client:
+        listed = PostizBackend(client).list_posts(
+            datetime(2030, 3, 1, tzinfo=UTC), datetime(2030, 4, 1, tzinfo=UTC)
+        )
+    by_id = {r.id: r for r in listed}
+    assert len(checked.posts) == len(sent) == 4
+    for post in checked.posts:
+        remote_id = pull.remote_value_id(post.entry_key)
+        assert remote_id in by_id
+        assert pull.pulled_unchanged(post, by_id[remote_id]), post.entry_key
+    texts = sorted(p.values[0].text for p in checked.posts)
+    assert texts == sorted(p.values[0].text for p in sent)
+    assert server.stats()["counted_requests"] == 4  # pulling and listing cost nothing
+
+
+def test_pull_cli_channel_filter_and_json(seeded: tuple[Any, list[Post]]) -> None:
+    from click.testing import CliRunner
+
+    from calendar_sched.cli import main
+
+    args = ["pull", "--from", "2030-03-01", "--to", "2030-03-02", "--out", "x.yaml"]
+    result = CliRunner().invoke(main, [*args, "--channels", "Acme on X", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"path": "x.yaml", "entries": 1, "states": {"QUEUE": 1}}
+    (post,) = yaml.safe_load(Path("x.yaml").read_text())["posts"]
+    assert post["channels"] == ["demo-x"]
+    assert post["text"] == "Launch day & more\nSecond line"
+
+
+def test_pull_cli_errors(seeded: tuple[Any, list[Post]]) -> None:
+    from click.testing import CliRunner
+
+    from calendar_sched.cli import main
+
+    runner = CliRunner()
+    base = ["pull", "--from", "2030-03-05", "--to", "2030-03-01", "--out", "x.yaml"]
+    backwards = runner.invoke(main, base)
+    assert backwards.exit_code == 2
+    assert "must not be before --from" in backwards.output
+    bad_zone = runner.invoke(main, [*base[:4], "2030-03-06", *base[5:], "--timezone", "Mars/Base"])
+    assert bad_zone.exit_code == 2
+    assert "unknown zone 'Mars/Base'" in bad_zone.output
+    bad_out = runner.invoke(main, [*base[:4], "2030-03-06", "--out", "x.json"])
+    assert bad_out.exit_code == 4
+    assert "use .yaml, .csv or .xlsx" in bad_out.output
+    unknown = runner.invoke(
+        main, [*base[:4], "2030-03-06", "--out", "x.yaml", "--channels", "nope"]
+    )
+    assert unknown.exit_code == 4
+    assert "no channel 'nope'" in unknown.output

@@ -19,12 +19,16 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 def _register() -> None:
     # Each command lives in its own module; registering here keeps the import graph one-way.
-    from calendar_sched.cli import channels, plan, sandbox, validate
+    from calendar_sched.cli import channels, export, plan, pull, run, sandbox, status, validate
 
     main.add_command(validate.validate)
     main.add_command(plan.plan_command)
     main.add_command(channels.channels_command)
     main.add_command(sandbox.sandbox)
+    main.add_command(export.export_command)
+    main.add_command(pull.pull_command)
+    main.add_command(run.run_command)
+    main.add_command(status.status_command)
 
 
 _register()

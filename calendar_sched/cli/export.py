@@ -1,0 +1,104 @@
+"""``calendar-sched export``: the calendar's rows back with post ids, status and errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from calendar_sched.channels import load_channels_file, split_refs
+from calendar_sched.cli import render
+from calendar_sched.cli.options import exit_codes, output_options, source_options
+from calendar_sched.duplicates import listing_range
+from calendar_sched.export import export_rows, journal_outcomes, refresh_outcomes
+from calendar_sched.journal import journal_path_for, read_state
+from calendar_sched.models import utc_iso
+from calendar_sched.validate import ValidateOptions, validate
+
+
+@click.command("export")
+@source_options
+@click.option(
+    "--to",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="File to write: .csv, .xlsx or .json.",
+)
+@click.option("--per-post", is_flag=True, help="One row per post instead of the source rows.")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Ask the server for current states (one free GET /posts): published, failed…",
+)
+@click.option(
+    "--journal",
+    "journal_file",
+    type=click.Path(dir_okay=False),
+    help="Run journal to read (default: <first FILE>.journal.jsonl).",
+)
+@output_options
+@exit_codes
+def export_command(
+    files: tuple[str, ...],
+    sheet: str | None,
+    timezone: str | None,
+    date_format: str | None,
+    default_channels: str | None,
+    channels_file: str | None,
+    max_errors: int,
+    out: str,
+    per_post: bool,
+    refresh: bool,
+    journal_file: str | None,
+    as_json: bool,
+) -> None:
+    """Write FILE's rows with each row's status, post ids, UTC time and error (CSV/XLSX/JSON)."""
+    if len(files) > 1 and not per_post:
+        raise click.UsageError("write-back takes one FILE; use --per-post for several")
+    options = ValidateOptions(
+        sheet=sheet,
+        timezone=timezone,
+        date_format=date_format,  # type: ignore[arg-type]
+        default_channels=split_refs(default_channels or ""),
+        channels=load_channels_file(channels_file) if channels_file else None,
+        max_errors=max_errors,
+    )
+    checked = validate(list(files), options)
+    journal = Path(journal_file) if journal_file else journal_path_for(files[0])
+    outcomes = journal_outcomes(checked.posts, journal)
+    summary: dict[str, object] = {
+        "exported_at": utc_iso(datetime.now(UTC)),
+        "journal": str(journal) if journal.exists() else "none (nothing sent yet)",
+        "requests_sent": read_state(journal).requests_sent,
+        "invalid_rows": len({e.row for e in checked.report.errors if e.row is not None}),
+    }
+    if refresh and checked.posts:
+        from calendar_sched.cli.pull import target_backend
+
+        start, end = listing_range(checked.posts)
+        with target_backend() as (backend, source):
+            outcomes = refresh_outcomes(outcomes, backend.list_posts(start, end))
+        summary["refreshed_from"] = source
+    result = export_rows(
+        Path(files[0]),
+        outcomes,
+        Path(out),
+        per_post=per_post,
+        summary=summary,
+        sheet=sheet,
+        row_errors=checked.report.errors,
+    )
+    if as_json:
+        render.print_json(
+            {
+                "path": str(result.path),
+                "format": result.format,
+                "rows": result.rows,
+                "statuses": result.statuses,
+            }
+        )
+        return
+    counts = ", ".join(f"{n} {status}" for status, n in result.statuses.items()) or "no posts"
+    click.echo(f"Wrote {result.rows} rows to {result.path} ({counts})")
