@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from calendar_sched.export import export_rows
 from calendar_sched.planner import Plan, plan
+from calendar_sched.pull import pull_calendar
 from calendar_sched.validate import ValidateOptions, Validation, validate
 
 __version__ = "0.1.0"
 
-__all__ = ["Plan", "ValidateOptions", "Validation", "__version__", "plan", "validate"]
+__all__ = [
+    "Plan",
+    "ValidateOptions",
+    "Validation",
+    "__version__",
+    "export_rows",
+    "plan",
+    "pull_calendar",
+    "validate",
+]

@@ -19,15 +19,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
 from calendar_sched.backends.base import RemotePost
 from calendar_sched.errors import ConfigError, InputError
-from calendar_sched.journal import JournalState
 from calendar_sched.models import Position, Post, utc_iso
 from calendar_sched.report import RowError
+
+if TYPE_CHECKING:  # journal imports the package root, which imports this module
+    from calendar_sched.journal import JournalState
 
 Status = Literal["scheduled", "draft", "published", "failed", "pending", "skipped", "partial"]
 
