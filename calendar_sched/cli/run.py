@@ -1,0 +1,227 @@
+"""``calendar-sched run``: apply a calendar exactly once, paced to the quota; re-run to resume."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from calendar_sched.backends.base import CostModel
+from calendar_sched.backends.postiz import PostizBackend
+from calendar_sched.channels import load_channels_file, split_refs
+from calendar_sched.cli import render
+from calendar_sched.cli.options import (
+    EXIT_CONFIG,
+    EXIT_FAILED,
+    EXIT_INVALID,
+    EXIT_PENDING,
+    exit_codes,
+    source_options,
+)
+from calendar_sched.cli.plan import summary_line
+from calendar_sched.client import PostizClient
+from calendar_sched.config import Target, resolve_target
+from calendar_sched.errors import AuthError, JournalLocked
+from calendar_sched.executor import RunResult, execute
+from calendar_sched.journal import Journal, journal_path_for, read_state
+from calendar_sched.planner import plan
+from calendar_sched.progress import RunProgress
+from calendar_sched.validate import ValidateOptions, validate
+
+#: Where the embedded sandbox keeps its state (posts, uploads, quota), in the working directory.
+STATE_DIR = ".calendar-sched"
+#: The embedded sandbox's window: short, so a month finishes in under a minute yet still paces.
+EMBEDDED_WINDOW = 10.0
+
+
+@click.command("run")
+@source_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation against a real account.")
+@click.option("--dry-run", is_flag=True, help="Show the plan and stop; send nothing.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="Counted requests per window (default: the last value the server sent, else 30).",
+)
+@click.option(
+    "--window",
+    "window_seconds",
+    type=click.FloatRange(min=1),
+    help=f"Length of a quota window in seconds (default 3600; {EMBEDDED_WINDOW:g} for the "
+    "built-in sandbox).",
+)
+@click.option(
+    "--reserve",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Requests per window left for other tools of the same account.",
+)
+@click.option(
+    "--journal",
+    "journal_file",
+    type=click.Path(dir_okay=False),
+    help="Journal file (default: <calendar>.journal.jsonl beside the first calendar).",
+)
+@click.option("--prune", is_flag=True, help="Delete posts whose rows left the calendar.")
+@exit_codes
+def run_command(
+    files: tuple[str, ...],
+    sheet: str | None,
+    timezone: str | None,
+    date_format: str | None,
+    default_channels: str | None,
+    channels_file: str | None,
+    max_errors: int,
+    yes: bool,
+    dry_run: bool,
+    limit: int | None,
+    window_seconds: float | None,
+    reserve: int,
+    journal_file: str | None,
+    prune: bool,
+) -> None:
+    """Schedule FILE... exactly once, paced to the quota. Run it again to resume."""
+    out = render.console()
+    journal_path = Path(journal_file) if journal_file else journal_path_for(files[0])
+    target = resolve_target()
+    window = window_seconds or (EMBEDDED_WINDOW if target.embedded else 3600.0)
+    seen = read_state(journal_path).rate if journal_path.exists() else None
+    per_window = limit or (seen.limit if seen and seen.limit else None) or CostModel.limit
+    if reserve >= per_window:
+        raise click.BadParameter(f"must be below the limit ({per_window})", param_hint="--reserve")
+    costs = CostModel(limit=per_window, window_seconds=window)
+    with _target(target, costs) as (backend, where):
+        now = datetime.now(UTC)
+        checked = validate(
+            list(files),
+            ValidateOptions(
+                sheet=sheet,
+                timezone=timezone,
+                date_format=date_format,  # type: ignore[arg-type]
+                default_channels=split_refs(default_channels or ""),
+                channels=(
+                    load_channels_file(channels_file) if channels_file else backend.discover()
+                ),
+                max_errors=max_errors,
+                now=now,
+            ),
+        )
+        if not checked.report.valid:
+            render.print_report(checked.report, as_json=False)
+            sys.exit(EXIT_INVALID)
+        try:
+            journal = Journal(journal_path, fingerprint=backend.fingerprint)
+        except JournalLocked as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(EXIT_PENDING)
+        with journal:
+            state = journal.state
+            the_plan = plan(
+                checked.posts,
+                backend,
+                limit=per_window,
+                reserve=reserve,
+                window_seconds=window,
+                done=state.done_hashes(),
+                uploaded=set(state.uploaded),
+                now=now,
+            )
+            out.print(f"Target: {where}")
+            out.print(summary_line(the_plan))
+            if the_plan.skipped:
+                out.print(f"{len(the_plan.skipped)} posts unchanged since the last run: skipped")
+            if dry_run:
+                out.print("Dry run: nothing was sent.")
+                return
+            if not target.embedded and not yes and the_plan.posts:
+                click.confirm(f"Send {len(the_plan.posts)} posts to {where}?", abort=True)
+            progress = RunProgress(out, per_window=per_window - reserve, window_seconds=window)
+            try:
+                with progress:
+                    result = execute(the_plan, backend, journal, on_event=progress, prune=prune)
+            except AuthError as exc:
+                click.echo(
+                    f"Error: the server refused the API key ({exc}). Check POSTIZ_API_KEY "
+                    "(Postiz → Settings → Public API) and run the same command again: nothing "
+                    "is lost, the run resumes where it stopped.",
+                    err=True,
+                )
+                sys.exit(EXIT_CONFIG)
+    sys.exit(_report(out, result, embedded=target.embedded, resume=_resume_command()))
+
+
+@contextmanager
+def _target(target: Target, costs: CostModel) -> Iterator[tuple[PostizBackend, str]]:
+    if not target.embedded:
+        with PostizClient(target.base_url, target.api_key) as client:
+            yield (
+                PostizBackend(client, costs=costs, fingerprint=target.fingerprint),
+                client.base_url,
+            )
+        return
+    from calendar_sched.sandbox.embedded import start_embedded
+
+    limit, window = costs.limit, costs.window_seconds
+    with (
+        start_embedded(Path(STATE_DIR), limit=limit, window=window) as sandbox,
+        PostizClient(sandbox.url, sandbox.api_key) as client,
+    ):
+        where = (
+            f"the built-in sandbox ({limit} requests per {window:g} s; state in {STATE_DIR}/) — "
+            "nothing is published. Set POSTIZ_API_URL and POSTIZ_API_KEY to use your account."
+        )
+        yield PostizBackend(client, costs=costs, fingerprint=target.fingerprint), where
+
+
+def _report(out: Console, result: RunResult, *, embedded: bool, resume: str) -> int:
+    if result.recovered:
+        out.print(f"Recovered {len(result.recovered)} posts from an interrupted run.")
+    if result.removed and not result.pruned:
+        out.print(
+            f"{len(result.removed)} posts left the calendar but stay on the server "
+            "(run with --prune to delete them):"
+        )
+        for key in result.removed[:20]:
+            out.print(f"  {key}")
+    if result.pruned:
+        out.print(f"Deleted {len(result.pruned)} posts removed from the calendar.")
+    scheduled = len(result.done) + len(result.already_published)
+    out.print(
+        f"{scheduled}/{result.total} posts scheduled, {result.requests_sent} counted requests "
+        f"sent, {result.uploads} uploads."
+    )
+    if result.already_published:
+        out.print(f"{len(result.already_published)} were already published and left as they are.")
+    if embedded:
+        out.print("This was the built-in sandbox: nothing was published.")
+    if result.failed:
+        out.print(f"[red]{len(result.failed)} posts failed:[/]")
+        for key, message in sorted(result.failed.items()):
+            out.print(f"  {key}: {message}", markup=False)
+    if result.pending:
+        reason = f" ({result.stop_reason})" if result.stop_reason else ""
+        out.print(f"Stopped with {len(result.pending)} posts pending{reason}.")
+        out.print(f"Resume with: {resume}", markup=False, soft_wrap=True)
+        return EXIT_PENDING
+    return EXIT_FAILED if result.failed else 0
+
+
+def _resume_command() -> str:
+    ctx = click.get_current_context()
+    args = ["calendar-sched", "run", *ctx.params["files"]]
+    for name, value in ctx.params.items():
+        if name in ("files", "dry_run") or value in (None, False, ()):
+            continue
+        option = next(p for p in ctx.command.params if p.name == name)
+        if option.default == value:
+            continue
+        flag = option.opts[0]
+        args += [flag] if value is True else [flag, str(value)]
+    return shlex.join(args)

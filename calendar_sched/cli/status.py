@@ -1,0 +1,92 @@
+"""``calendar-sched status``: what the journal says is done, pending, failed and in doubt."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from calendar_sched.cli import render
+from calendar_sched.cli.options import exit_codes, output_options
+from calendar_sched.journal import JournalState, journal_path_for, read_state
+from calendar_sched.models import utc_iso
+
+
+@click.command("status")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--journal",
+    "journal_file",
+    type=click.Path(dir_okay=False),
+    help="Journal file (default: <FILE>.journal.jsonl beside the calendar).",
+)
+@output_options
+@exit_codes
+def status_command(file: str, journal_file: str | None, as_json: bool) -> None:
+    """Show what the run journal of FILE says: done, pending, failed, in doubt (offline)."""
+    path = Path(journal_file) if journal_file else journal_path_for(file)
+    state = read_state(path)
+    data = status_json(state, now=time.time())
+    if as_json:
+        render.print_json(data)
+        return
+    out = render.console()
+    if not path.exists():
+        out.print(f"No journal at {path}: nothing has run for this calendar yet.")
+        return
+    out.print(
+        f"{data['done']} done, {data['pending']} pending, {data['failed']} failed, "
+        f"{data['in_doubt']} in doubt · {data['requests_sent']} counted requests sent"
+    )
+    if data["next_window_at"]:
+        out.print(f"Next quota window: {data['next_window_at']}")
+    shown = [p for p in data["posts"] if p["state"] != "done"]
+    if shown:
+        table = Table(title="Not done", title_justify="left")
+        for column in ("Post", "State", "Message"):
+            table.add_column(column, overflow="fold")
+        for item in shown:
+            table.add_row(item["key"], item["state"], item.get("message") or "")
+        out.print(table)
+    if data["in_doubt"]:
+        out.print("Posts in doubt are checked against the server on the next run (no resend).")
+
+
+def status_json(state: JournalState, *, now: float) -> dict[str, Any]:
+    """The ``status --json`` shape: counts, then one entry per Post."""
+    posts: list[dict[str, Any]] = []
+    keys = list(state.planned) + [k for k in (*state.done, *state.failed) if k not in state.planned]
+    pending = set(state.pending_keys())
+    for key in dict.fromkeys([*keys, *state.in_doubt]):
+        done, failed = state.done.get(key), state.failed.get(key)
+        item: dict[str, Any] = {"key": key}
+        if key in state.in_doubt:
+            item["state"] = "in_doubt"
+        elif key in pending:
+            item["state"] = "pending" if done is None else "pending_update"
+        elif failed is not None:
+            item.update(state="failed", message=failed.message, code=failed.code)
+        elif done is not None:
+            item["state"] = "already_published" if done.already_published else "done"
+        else:
+            continue
+        if done is not None:
+            item["remote_id"] = done.remote_id
+        posts.append(item)
+    next_window = state.next_window_at(now)
+    counts = {name: sum(1 for p in posts if p["state"] == name) for name in ("failed", "in_doubt")}
+    return {
+        "done": sum(1 for p in posts if p["state"] in ("done", "already_published")),
+        "pending": sum(1 for p in posts if p["state"].startswith("pending")),
+        "failed": counts["failed"],
+        "in_doubt": counts["in_doubt"],
+        "requests_sent": state.requests_sent,
+        "next_window_at": (
+            utc_iso(datetime.fromtimestamp(next_window, UTC)) if next_window else None
+        ),
+        "posts": posts,
+    }
