@@ -6,7 +6,8 @@ import csv
 import io
 import json
 import os
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -500,3 +501,69 @@ def test_export_cli_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     bad = runner.invoke(main, ["export", "a.csv", "--to", "o.ods"])
     assert bad.exit_code == 4
     assert "use a .csv, .xlsx or .json file" in bad.output
+
+
+SAMPLES = Path(__file__).parent.parent / "samples"
+
+
+def _sample_outcomes(name: str) -> tuple[Path, list[PostOutcome]]:
+    """The sample month's Posts with a deterministic mix of outcomes."""
+    from calendar_sched.channels import load_channels_file
+    from calendar_sched.validate import ValidateOptions, validate
+
+    source = SAMPLES / name
+    options = ValidateOptions(
+        channels=load_channels_file(SAMPLES / "channels.json"), now=_at(1, 0) - timedelta(days=30)
+    )
+    checked = validate([source], options)
+    assert checked.report.valid, checked.report.to_json()
+    entries = list(dict.fromkeys(p.entry_key for p in checked.posts))
+    first_channel: dict[str, str] = {}
+    for post in checked.posts:
+        first_channel.setdefault(post.entry_key, post.channel.id)
+    outcomes = []
+    for outcome in export.pending_outcomes(checked.posts):
+        kind = entries.index(outcome.entry_key) % 4  # 0 done, 1 first channel only, 2 failed
+        first = first_channel[outcome.entry_key] == outcome.channel_id
+        status: Any = "pending"
+        if kind == 0 or (kind == 1 and first):
+            status = "scheduled"
+        elif kind in (1, 2):
+            status = "failed"
+        post_id = f"id-{outcome.entry_key}-{outcome.channel_id}" if status == "scheduled" else None
+        error = "Refresh channel needed" if status == "failed" else None
+        outcomes.append(replace(outcome, status=status, remote_id=post_id, error=error))
+    return source, outcomes
+
+
+def test_sample_month_golden_exports_agree_across_formats(tmp_path: Path) -> None:
+    source, outcomes = _sample_outcomes("december.csv")
+    export_rows(source, outcomes, tmp_path / "csv.csv")
+    data = (tmp_path / "csv.csv").read_bytes()
+    _golden("december.results.csv", data)
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert {r["status"] for r in rows} == {"scheduled", "partial", "failed", "pending"}
+    expected = [(r["id"], r["status"], r["post_ids"], r["error"]) for r in rows]
+
+    source, outcomes = _sample_outcomes("december.xlsx")
+    export_rows(source, outcomes, tmp_path / "xlsx.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "xlsx.xlsx").worksheets[0]
+    header = [c.value for c in sheet[1]]
+    got = [
+        dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+    ]
+    assert [(r["id"], r["status"], r["post_ids"] or "", r["error"] or "") for r in got] == expected
+
+    source, outcomes = _sample_outcomes("december.yaml")
+    export_rows(source, outcomes, tmp_path / "yaml.json")
+    items = json.loads((tmp_path / "yaml.json").read_text())["rows"]
+    as_rows = [
+        (
+            i["values"]["id"],
+            i["values"]["status"],
+            "; ".join(f"{k}={v}" for k, v in (i["values"]["post_ids"] or {}).items()),
+            i["values"]["error"] or "",
+        )
+        for i in items
+    ]
+    assert as_rows == expected
