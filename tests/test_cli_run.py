@@ -1,0 +1,212 @@
+"""``run`` and ``status`` end to end against the sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from calendar_sched.backends.base import CostModel
+from calendar_sched.backends.postiz import PostizBackend
+from calendar_sched.cli import main
+from calendar_sched.client import PostizClient
+from calendar_sched.errors import AuthError
+from calendar_sched.executor import Event, execute
+from calendar_sched.journal import Journal, journal_path_for, read_state
+from calendar_sched.planner import plan
+from calendar_sched.sandbox.server import RunningSandbox
+from calendar_sched.validate import ValidateOptions, validate
+from tests.fakes_backend import FakeClock
+
+START = datetime(2030, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def write_calendar(
+    path: Path, rows: int, *, per_slot: int = 1, channels: str = "x, mastodon"
+) -> Path:
+    """A CSV calendar: ``rows`` entries, ``per_slot`` sharing each publish time."""
+    lines = ["id,date,time,timezone,channels,text"]
+    for n in range(rows):
+        when = START + timedelta(hours=n // per_slot)
+        lines.append(
+            f'r{n},{when:%Y-%m-%d},{when:%H:%M},UTC,"{channels}",Post number {n} of the test'
+        )
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def env_for(sandbox: RunningSandbox) -> dict[str, str]:
+    return {"POSTIZ_API_URL": sandbox.url, "POSTIZ_API_KEY": sandbox.api_key}
+
+
+def listing(sandbox: RunningSandbox) -> list[dict[str, Any]]:
+    """Every live root post on the sandbox."""
+    answer = httpx.get(
+        f"{sandbox.url}/public/v1/posts",
+        params={"startDate": "2030-01-01T00:00:00Z", "endDate": "2031-01-01T00:00:00Z"},
+        headers={"Authorization": sandbox.api_key},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    posts: list[dict[str, Any]] = answer.json()["posts"]
+    return posts
+
+
+def test_pacing_10_requests_in_3_windows_without_a_429(
+    tmp_path: Path, sandbox_server_factory: Callable[..., RunningSandbox]
+) -> None:
+    sandbox = sandbox_server_factory(limit=4, window=6.0)
+    calendar = write_calendar(tmp_path / "cal.csv", 10, channels="x")
+    args = ["run", str(calendar), "--yes", "--limit", "4", "--window", "6"]
+    result = CliRunner().invoke(main, args, env=env_for(sandbox))
+    assert result.exit_code == 0, result.output
+    assert "10 posts in 10 requests" in result.output
+    assert "3 windows" in result.output
+    assert result.output.count("waiting: quota for this window used") == 2
+    stats = sandbox.stats()
+    assert stats["rejected_429"] == 0
+    assert stats["counted_requests"] == 10
+    assert len(listing(sandbox)) == 10
+
+    status = CliRunner().invoke(main, ["status", str(calendar), "--json"])
+    data = json.loads(status.output)
+    assert {k: data[k] for k in ("done", "pending", "failed", "in_doubt", "requests_sent")} == {
+        "done": 10,
+        "pending": 0,
+        "failed": 0,
+        "in_doubt": 0,
+        "requests_sent": 10,
+    }
+    assert len(data["posts"]) == 10
+
+
+def test_rerun_is_free_and_dry_run_sends_nothing(
+    tmp_path: Path, sandbox_server: RunningSandbox
+) -> None:
+    calendar = write_calendar(tmp_path / "cal.csv", 3, per_slot=3)
+    env = env_for(sandbox_server)
+    dry = CliRunner().invoke(main, ["run", str(calendar), "--dry-run"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert "Dry run: nothing was sent." in dry.output
+    assert sandbox_server.stats()["counted_requests"] == 0
+    first = CliRunner().invoke(main, ["run", str(calendar), "--yes"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "6/6 posts scheduled, 1 counted requests sent" in first.output
+    again = CliRunner().invoke(main, ["run", str(calendar), "--yes"], env=env)
+    assert again.exit_code == 0
+    assert "6 posts unchanged since the last run: skipped" in again.output
+    assert sandbox_server.stats()["counted_requests"] == 1
+
+
+def test_real_target_asks_for_confirmation(tmp_path: Path, sandbox_server: RunningSandbox) -> None:
+    calendar = write_calendar(tmp_path / "cal.csv", 1)
+    result = CliRunner().invoke(
+        main, ["run", str(calendar)], env=env_for(sandbox_server), input="n\n"
+    )
+    assert result.exit_code == 1
+    assert "Send 2 posts to" in result.output
+    assert sandbox_server.stats()["counted_requests"] == 0
+
+
+def test_revoked_key_exits_4_with_the_fix(tmp_path: Path, sandbox_server: RunningSandbox) -> None:
+    calendar = write_calendar(tmp_path / "cal.csv", 1)
+    sandbox_server.revoke()
+    result = CliRunner().invoke(main, ["run", str(calendar), "--yes"], env=env_for(sandbox_server))
+    assert result.exit_code == 4
+    assert "POSTIZ_API_KEY" in result.output
+
+
+def test_status_without_a_journal(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["status", str(tmp_path / "none.csv")])
+    assert result.exit_code == 0
+    assert "nothing has run for this calendar yet" in result.output
+
+
+def test_locked_journal_exits_75_naming_the_holder(
+    tmp_path: Path, sandbox_server: RunningSandbox
+) -> None:
+    calendar = write_calendar(tmp_path / "cal.csv", 1)
+    client = PostizClient(sandbox_server.url, sandbox_server.api_key)
+    fingerprint = PostizBackend(client).fingerprint
+    with Journal(journal_path_for(calendar), fingerprint=fingerprint):
+        result = CliRunner().invoke(
+            main, ["run", str(calendar), "--yes"], env=env_for(sandbox_server)
+        )
+    client.close()
+    assert result.exit_code == 75
+    assert "is in use by pid" in result.output
+
+
+# In-process against the real server, with one fake clock for server, client and executor.
+
+
+def _run_in_process(
+    sandbox: RunningSandbox,
+    clock: FakeClock,
+    calendar: Path,
+    *,
+    on_event: Callable[[Event], None] | None = None,
+) -> Any:
+    with PostizClient(sandbox.url, sandbox.api_key, clock=clock) as client:
+        backend = PostizBackend(client, costs=CostModel(limit=30, window_seconds=3600))
+        checked = validate([calendar], ValidateOptions(channels=backend.discover(), now=START))
+        with Journal(journal_path_for(calendar), fingerprint=backend.fingerprint) as journal:
+            the_plan = plan(
+                checked.posts,
+                backend,
+                done=journal.state.done_hashes(),
+                uploaded=set(journal.state.uploaded),
+                now=START - timedelta(days=1),
+            )
+            return execute(
+                the_plan, backend, journal, clock=clock, sleep=clock.sleep, on_event=on_event
+            )
+
+
+def test_faults_never_duplicate_and_waste_nothing(
+    tmp_path: Path, sandbox_server_factory: Callable[..., RunningSandbox]
+) -> None:
+    clock = FakeClock()
+    sandbox = sandbox_server_factory(clock=clock)
+    sandbox.set_faults(fault_5xx=0.3, drop_after_commit=0.3, seed=7)
+    calendar = write_calendar(tmp_path / "cal.csv", 12, per_slot=2)
+    result = _run_in_process(sandbox, clock, calendar)
+    while result.pending:  # a burst longer than the retries pauses the run: resume
+        result = _run_in_process(sandbox, clock, calendar)
+    stats = sandbox.stats()
+    ids = [post["id"] for post in listing(sandbox)]
+    assert len(ids) == len(set(ids)) == 24
+    assert stats["posts_created"] == 24
+    assert stats["rejected_429"] == 0
+    assert stats["faults_5xx"] + stats["dropped_after_commit"] > 0
+    # Every counted call beyond the 6 planned ones was forced by an injected fault.
+    assert stats["counted_requests"] == 6 + stats["faults_5xx"] + stats["dropped_after_commit"]
+
+
+def test_key_revoked_mid_run_stops_then_resumes(
+    tmp_path: Path, sandbox_server_factory: Callable[..., RunningSandbox]
+) -> None:
+    clock = FakeClock()
+    sandbox = sandbox_server_factory(clock=clock)
+    calendar = write_calendar(tmp_path / "cal.csv", 4)
+
+    def revoke_after_first(event: Event) -> None:
+        if event.kind == "sent":
+            sandbox.revoke()
+
+    with pytest.raises(AuthError):
+        _run_in_process(sandbox, clock, calendar, on_event=revoke_after_first)
+    state = read_state(journal_path_for(calendar))
+    assert len(state.done) == 2
+    assert state.in_doubt == {}
+    sandbox.revoke(False)
+    result = _run_in_process(sandbox, clock, calendar)
+    assert result.complete
+    assert len(listing(sandbox)) == 8
+    assert sandbox.stats()["posts_created"] == 8
