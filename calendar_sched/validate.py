@@ -197,14 +197,18 @@ class _Builder:
         if entry is None:
             return []
         media_broken = any(p.code in _MEDIA_CODES for p in item.problems)
+        known = {(p.code, p.field) for p in item.problems}
         built: list[Post] = []
         filled: list[tuple[str, str, Any]] = []
         for channel in channels:
             post, violations, defaults = _build(entry, channel)
             for violation in violations:
-                if media_broken and violation.field == "media":
-                    continue  # the media error already explains it
-                item.problems.append(_violation_error(item, entry, channel, violation))
+                problem = _violation_error(item, entry, channel, violation)
+                if (media_broken and violation.field == "media") or (
+                    (problem.code, problem.field) in known
+                ):
+                    continue  # the row's own error already explains it
+                item.problems.append(problem)
                 item.failed = True
             built.append(post)
             filled += [(channel.identifier, key, post.settings[key]) for key in defaults]

@@ -9,6 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from calendar_sched.channels import load_channels_file
 from calendar_sched.models import Channel
 from calendar_sched.validate import ValidateOptions, Validation, validate
 
@@ -220,3 +221,77 @@ def test_date_format_option(tmp_path: Path, order: str) -> None:
     assert result.report.valid
     month = result.entries[0].publish_at.month
     assert month == (4 if order == "dmy" else 3)
+
+
+# --- the samples (golden) ------------------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLE_NOW = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def sample(name: str, **kw: object) -> Validation:
+    options = ValidateOptions(
+        channels=load_channels_file(SAMPLES / "channels.json"),
+        now=SAMPLE_NOW,
+        **kw,  # type: ignore[arg-type]
+    )
+    return validate([SAMPLES / name], options)
+
+
+def essence(result: Validation) -> list[tuple[object, ...]]:
+    return [
+        (
+            e.key,
+            e.publish_at.astimezone(UTC),
+            e.channels,
+            e.type,
+            e.text,
+            e.text_overrides,
+            [m.source for m in e.media],
+            [(t.text, [m.source for m in t.media], t.delay) for t in e.thread],
+            e.tags,
+            e.settings,
+        )
+        for e in result.entries
+    ]
+
+
+def test_december_is_valid_in_every_format() -> None:
+    results = {name: sample(name) for name in ("december.csv", "december.xlsx", "december.yaml")}
+    for name, result in results.items():
+        assert result.report.valid, (name, result.report.to_json())
+        assert (result.report.entries, result.report.posts) == (62, 283), name
+        assert result.files[0].channels == 10
+        assert result.report.warnings == []
+    assert results["december.yaml"].files[0].timezone_source == "file"
+    csv_entries = essence(results["december.csv"])
+    assert essence(results["december.xlsx"]) == csv_entries
+    assert essence(results["december.yaml"]) == csv_entries
+    zones = {e.timezone for e in results["december.csv"].entries}
+    assert zones == {"Europe/Berlin", "America/New_York"}
+
+
+def test_hootsuite_layout_takes_default_channels() -> None:
+    result = sample("hootsuite.csv", default_channels=["x, bluesky"], timezone="Europe/Berlin")
+    assert result.report.valid, result.report.to_json()
+    assert result.report.posts == 2 * result.report.entries
+    assert {p.channel.identifier for p in result.posts} == {"x", "bluesky"}
+    missing = sample("hootsuite.csv", timezone="Europe/Berlin")
+    assert {e.code for e in missing.report.errors} == {"missing-field"}
+    assert "--default-channels" in missing.report.errors[0].message
+
+
+def test_broken_sample_rows_and_codes() -> None:
+    result = sample("broken.csv")
+    assert result.report.flatten(["row", "code"]) == [
+        [2, "bad-datetime"],
+        [3, "unknown-channel"],
+        [4, "text-too-long"],
+        [5, "media-required"],
+        [6, "media-not-found"],
+        [7, "nonexistent-local-time"],
+        [9, "duplicate-id"],
+        [10, "empty-post"],
+        [11, "bad-timezone"],
+    ]
+    assert "tiktok" in result.report.errors[1].message  # the typo's candidate is named
