@@ -245,6 +245,20 @@ def pulled_unchanged(post: Post, remote: RemotePost) -> bool:
     return post.settings == remote_settings(remote)
 
 
+def unchanged_pulled(posts: Iterable[Post], remotes: Iterable[RemotePost]) -> dict[str, RemotePost]:
+    """Post key → its server post, for pulled Posts (``postiz:<id>``) that nothing changed.
+
+    ``run`` can journal these as done before planning, so an unedited pulled file sends nothing.
+    """
+    by_id = {r.id: r for r in remotes}
+    found: dict[str, RemotePost] = {}
+    for post in posts:
+        remote = by_id.get(remote_value_id(post.entry_key) or "")
+        if remote is not None and pulled_unchanged(post, remote):
+            found[post.key] = remote
+    return found
+
+
 def write_calendar(
     entries: Sequence[Mapping[str, Any]],
     out: Path,
