@@ -114,7 +114,7 @@ def read_csv(path: Path, *, sheet: str | None = None) -> LoadedFile:
 
 
 def _blank(row: list[str]) -> bool:
-    return not any(cell.strip() for cell in row)
+    return not "".join(row).strip()
 
 
 def _fill(loaded: LoadedFile, rows: Iterator[list[str]], file: str) -> None:
@@ -156,4 +156,6 @@ def _fill(loaded: LoadedFile, rows: Iterator[list[str]], file: str) -> None:
                     file=file,
                 )
             )
-        loaded.records.append(RawRecord(Position(file=file, row=number), cells))
+        # model_construct: the fields are known-good, and validation would dominate the read time.
+        position = Position.model_construct(file=file, row=number)
+        loaded.records.append(RawRecord(position, cells))

@@ -14,6 +14,7 @@ optional link. ``detect_hootsuite`` recognises it, headed or not.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -109,6 +110,7 @@ def _identifier(name: str) -> str | None:
     return ident if _IDENTIFIER.match(ident) else None
 
 
+@functools.lru_cache(maxsize=4096)
 def canonical_key(header: str) -> str | None:
     """The canonical key of a column or item key, or None when it is not part of the format."""
     name = header.strip()

@@ -121,4 +121,5 @@ def _fill(loaded: LoadedFile, rows: Iterable[tuple[Any, ...]], file: str, title:
             for key, value in zip(keys, values, strict=False)
             if key is not None and value is not None
         }
-        loaded.records.append(RawRecord(Position(file=file, sheet=title, row=number), cells))
+        position = Position.model_construct(file=file, sheet=title, row=number)
+        loaded.records.append(RawRecord(position, cells))

@@ -147,7 +147,7 @@ def document_records(
         return loaded
     for index, item in enumerate(posts):
         line = lines[index] if lines is not None and index < len(lines) else None
-        position = Position(file=file, index=index, line=line)
+        position = Position.model_construct(file=file, index=index, line=line)
         if not isinstance(item, dict):
             loaded.problems.append(
                 RowError(
