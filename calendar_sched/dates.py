@@ -28,6 +28,8 @@ _TIME = re.compile(
     r"^(\d{1,2})(?:[:h.](\d{2}))?(?::(\d{2})(?:[.,]\d+)?)?\s*"
     r"(?:([AaPp])\.?\s*[Mm]\.?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
 )
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SERIAL = re.compile(r"\d{5}(\.\d+)?")
 _NAMED_FORMATS = (
     "%d %B %Y",
     "%d %b %Y",
@@ -122,7 +124,7 @@ def parse_datetime(value: Any, order: DateOrder | None) -> datetime:
     text = str(value).strip()
     if _looks_numeric(text):
         return from_serial(float(text))
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if _ISO_DAY.fullmatch(text):
         raise DateProblem("missing-field", f"{text!r} has a date but no time; add the time")
     iso = _iso(text)
     if iso is not None:
@@ -265,11 +267,11 @@ def machine_zone() -> str | None:
 
 def _looks_numeric(text: str) -> bool:
     # Serials of this century have five digits; shorter numbers are more likely typos.
-    return bool(re.fullmatch(r"\d{5}(\.\d+)?", text))
+    return bool(_SERIAL.fullmatch(text))
 
 
 def _iso(text: str) -> datetime | None:
-    if not re.match(r"^\d{4}-\d{2}-\d{2}", text):
+    if not _ISO_DAY.match(text):
         return None
     try:
         return datetime.fromisoformat(text)

@@ -29,6 +29,7 @@ ZoneSource = Literal["file", "option", "machine", "fallback"]
 _POST_TYPES: tuple[PostType, ...] = ("schedule", "draft", "now")
 _MEDIA_SPLIT = re.compile(r"[|\r\n]+")
 _TAG_SPLIT = re.compile(r"[,;|\r\n]+")
+_INTEGER = re.compile(r"[+-]?\d+(\.0+)?")
 _TRUE = {"true", "yes", "y", "1", "x", "on"}
 _FALSE = {"false", "no", "n", "0", "off", ""}
 _MAX_VALUE = 200
@@ -398,7 +399,7 @@ def _integer(value: Any) -> int | None:
     if isinstance(value, float):
         return int(value) if math.isfinite(value) and value.is_integer() else None
     text = str(value).strip()
-    if re.fullmatch(r"[+-]?\d+(\.0+)?", text):
+    if _INTEGER.fullmatch(text):
         return int(float(text))
     return None
 

@@ -278,12 +278,16 @@ class _Builder:
 
 def _build(entry: Entry, channel: Channel) -> tuple[Post, list[rules.Violation], list[str]]:
     identifier = channel.identifier
-    values = [PostValue(text=entry.text_for(identifier), media=entry.media)]
-    values += [PostValue(text=t.text, media=t.media, delay=t.delay) for t in entry.thread]
+    # The parts come from validated models: construct without validating them again.
+    values = [PostValue.model_construct(text=entry.text_for(identifier), media=list(entry.media))]
+    values += [
+        PostValue.model_construct(text=t.text, media=list(t.media), delay=t.delay)
+        for t in entry.thread
+    ]
     settings, filled = rules.fill_defaults(identifier, entry.settings.get(identifier, {}))
     items = [rules.Item(v.text, [m.kind for m in v.media]) for v in values]
     violations = rules.check_post(identifier, items, settings, post_type=entry.type)
-    post = Post(
+    post = Post.model_construct(
         entry_key=entry.key,
         position=entry.position,
         channel=channel,
@@ -291,7 +295,7 @@ def _build(entry: Entry, channel: Channel) -> tuple[Post, list[rules.Violation],
         type=entry.type,
         values=values,
         settings=settings,
-        tags=entry.tags,
+        tags=list(entry.tags),
         short_link=entry.short_link,
         repeat_every_days=entry.repeat_every_days,
     )
