@@ -37,6 +37,9 @@ class PlannedRequest(BaseModel):
     kind: Kind
     post_keys: list[str] = Field(default_factory=list)
     media_key: str | None = None
+    media_keys: list[str] = Field(
+        default_factory=list, description="Every media item of a batch upload (URL import)."
+    )
     bytes: int = Field(description="Estimated body size (upper bound for posts).")
     deadline: datetime | None = Field(description="Earliest publish instant carried (UTC).")
     send_at: float = Field(description="Seconds after the plan's start when it may be sent.")
@@ -61,11 +64,14 @@ class Plan(BaseModel):
     oversize: list[str] = Field(
         default_factory=list, description="Posts bigger than the body cap on their own."
     )
+    fixed_calls: int = Field(
+        default=0, description="Counted calls made before the plan runs (discovery)."
+    )
 
     @property
     def requests_counted(self) -> int:
-        """Requests that count against the quota."""
-        return sum(1 for request in self.requests if request.counted)
+        """Requests that count against the quota, the run's fixed calls included."""
+        return self.fixed_calls + sum(1 for request in self.requests if request.counted)
 
     def request_of(self) -> dict[str, int]:
         """Post key → index of the request that carries it."""
@@ -122,8 +128,14 @@ def plan(
     if snap_minutes:
         posts = _snap(posts, snap_minutes, snapped)
     done = done or {}
-    todo = [p for p in posts if done.get(p.key) != p.content_hash()]
-    skipped = [p.key for p in posts if done.get(p.key) == p.content_hash()]
+    todo: list[Post] = []
+    skipped: list[str] = []
+    for post in posts:
+        applied = done.get(post.key)
+        if applied is not None and applied == post.content_hash():
+            skipped.append(post.key)
+        else:
+            todo.append(post)
 
     # Group by pack key and pack each group under the cap
     sizes = [backend.post_bytes(p) for p in todo]
@@ -146,8 +158,10 @@ def plan(
     # Order by deadline; uploads go just before their first use
     bins.sort(key=lambda b: (min(todo[i].publish_at for i in b), b[0]))
     envelope = backend.envelope_bytes()
+    batch = max(1, costs.upload_batch)
     media: dict[str, MediaRef] = {}
-    drafts: list[tuple[Kind, list[str], str | None, int, datetime | None]] = []
+    url_keys: list[str] = []  # URL media imported in batches, all before the first post
+    drafts: list[tuple[Kind, list[str], list[str], int, datetime | None]] = []
     for members in bins:
         for i in members:
             for value in todo[i].values:
@@ -155,16 +169,22 @@ def plan(
                     key = ref.dedupe_key
                     if key not in media and key not in uploaded:
                         media[key] = ref
-                        drafts.append(("upload", [], key, ref.size or 0, None))
+                        if batch > 1 and ref.url and not ref.path:
+                            url_keys.append(key)
+                        else:
+                            drafts.append(("upload", [], [key], ref.size or 0, None))
         keys = [todo[i].key for i in members]
         deadline = min(todo[i].publish_at for i in members).astimezone(UTC)
-        drafts.append(("post", keys, None, envelope + sum(sizes[i] for i in members), deadline))
+        drafts.append(("post", keys, [], envelope + sum(sizes[i] for i in members), deadline))
+    url_batches = [url_keys[k : k + batch] for k in range(0, len(url_keys), batch)]
+    drafts[:0] = [("upload", [], chunk, 0, None) for chunk in url_batches]
 
     # Fill quota windows
     per_window = limit - reserve
     requests: list[PlannedRequest] = []
-    current, used = 0, 0
-    for index, (kind, keys, media_key, size, due) in enumerate(drafts):
+    fixed = costs.fixed_calls
+    current, used = fixed // per_window, fixed % per_window
+    for index, (kind, keys, media_keys, size, due) in enumerate(drafts):
         counted = kind == "post" or uploads_count
         if used == per_window:
             current, used = current + 1, 0
@@ -177,7 +197,8 @@ def plan(
                 counted=counted,
                 kind=kind,
                 post_keys=keys,
-                media_key=media_key,
+                media_key=media_keys[0] if media_keys else None,
+                media_keys=media_keys if len(media_keys) > 1 else [],
                 bytes=size,
                 deadline=due,
                 send_at=current * window,
@@ -199,14 +220,15 @@ def plan(
     eta = (windows - 1) * window + PER_REQUEST_SECONDS * in_last if requests else 0.0
     media_uses = sum(len(v.media) for p in todo for v in p.values)
     if uploads_count:
-        lower_bound += len(media)
+        lower_bound += len(media) - len(url_keys) + len(url_batches)
+    lower_bound += fixed
     return Plan(
         requests=requests,
         posts=list(todo),
         media=media,
         skipped=skipped,
         lower_bound=lower_bound,
-        naive_requests=len(todo) + (media_uses if uploads_count else 0),
+        naive_requests=fixed + len(todo) + (media_uses if uploads_count else 0),
         windows=windows,
         eta_seconds=eta,
         late=late,
@@ -215,6 +237,7 @@ def plan(
         window_seconds=window,
         snapped=snapped,
         oversize=oversize,
+        fixed_calls=fixed,
     )
 
 

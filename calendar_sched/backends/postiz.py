@@ -32,7 +32,8 @@ from calendar_sched.models import ID_NAMESPACE, Channel, MediaRef, Post, utc_iso
 from calendar_sched.rules import rule_for
 
 #: Stand-ins for media not uploaded yet, as long as real Postiz answers, so sizes are honest.
-PLACEHOLDER_MEDIA_ID = "0" * 36
+PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
+PLACEHOLDER_MEDIA_ID = PLACEHOLDER_ID
 PLACEHOLDER_MEDIA_PATH = "https://uploads.postiz.com/2026/12/01/" + "0" * 32
 
 #: Room kept in every body for the top-level fields (date, type, tags, inter).
@@ -127,7 +128,8 @@ class PostizBackend:
         """One ``posts[]`` element: integration, values with deterministic ids, settings."""
         values = [
             {
-                "id": post.value_id(self.fingerprint, position),
+                # Every UUID string has 36 characters: sizing needs no real id.
+                "id": PLACEHOLDER_ID if placeholders else post.value_id(self.fingerprint, position),
                 "content": to_html(value.text),
                 "image": [self._image(ref, media, placeholders) for ref in value.media],
                 "delay": value.delay,
@@ -152,6 +154,12 @@ class PostizBackend:
         if ref.url:  # Postiz accepts any fetchable URL with a media extension
             return {"id": str(uuid.uuid5(ID_NAMESPACE, ref.url)), "path": ref.url}
         raise ConfigError(f"media {ref.source} was not uploaded before its post")
+
+    def match(self, posts: Sequence[Post], listing: Sequence[RemotePost]) -> dict[str, str]:
+        """Post key → listed id, by the deterministic ``value[0].id`` each Post was sent with."""
+        listed = {remote.id for remote in listing}
+        ids = {post.key: post.value_id(self.fingerprint, 0) for post in posts}
+        return {key: value_id for key, value_id in ids.items() if value_id in listed}
 
     # I/O: what the executor uses
 
