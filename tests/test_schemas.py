@@ -144,3 +144,15 @@ def _essence(entry: Any) -> tuple[Any, ...]:
         entry.tags,
         entry.type,
     )
+
+
+def test_documented_example_is_valid(tmp_path: Path) -> None:
+    doc = (ROOT / "docs" / "calendar-format.md").read_text(encoding="utf-8")
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "media").mkdir()
+    for name in ("grinder", "team"):
+        (tmp_path / "media" / f"{name}.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)
+    result = _validate(tmp_path, example, "doc.yaml")
+    assert result.report.valid, result.report.to_json()
+    assert (result.report.entries, result.report.posts) == (2, 3)
+    CalendarFile.model_validate(yaml.safe_load(example))
