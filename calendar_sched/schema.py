@@ -7,6 +7,8 @@ is what normalisation makes of it. ``scripts/make_schemas.py`` writes the schema
 
 from __future__ import annotations
 
+import datetime as dt
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -80,7 +82,7 @@ class PostInput(BaseModel):
         default=None,
         description=_about("id", "Stable key of the entry; unique. Default: derived from content."),
     )
-    publish_at: str | None = Field(
+    publish_at: str | datetime | None = Field(
         default=None,
         description=_about(
             "publish_at",
@@ -88,7 +90,7 @@ class PostInput(BaseModel):
             "dd/mm/yyyy (decided per file), 12-hour times with AM/PM. Or use date + time.",
         ),
     )
-    date: str | None = Field(default=None, description="The date, with a separate time.")
+    date: str | dt.date | None = Field(default=None, description="The date, with a separate time.")
     time: str | None = Field(default=None, description="The time of day, with date.")
     timezone: str | None = Field(
         default=None,
