@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +18,7 @@ from calendar_sched.backends.base import CostModel
 from calendar_sched.backends.postiz import PostizBackend
 from calendar_sched.models import MediaRef, Post, PostValue
 from calendar_sched.planner import PER_REQUEST_SECONDS, first_fit_decreasing, plan, snap_time
+from calendar_sched.validate import ValidateOptions, validate
 from tests.fakes import make_post
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -289,3 +291,40 @@ def test_thread_media_are_uploaded_too() -> None:
     result = plan([post], PostizBackend(), now=NOW)
     assert [r.kind for r in result.requests] == ["upload", "post"]
     assert result.request_of() == {"e@c-x": 1}
+
+
+# golden plans for the samples
+
+SAMPLES = Path(__file__).parent.parent / "samples"
+DECEMBER = ["december.csv", "december.xlsx", "december.yaml"]
+
+
+@pytest.mark.skipif(not (SAMPLES / "december.csv").exists(), reason="samples not present")
+def test_sample_plans_meet_the_lower_bound_in_every_format() -> None:
+    before = datetime(2026, 11, 20, tzinfo=UTC)
+    shapes = []
+    for name in DECEMBER:
+        checked = validate([SAMPLES / name], ValidateOptions(now=before))
+        assert checked.report.valid, name
+        result = plan(checked.posts, PostizBackend(), now=before)
+        figures = (
+            result.requests_counted,
+            result.lower_bound,
+            result.naive_requests,
+            result.windows,
+            len(result.media),
+        )
+        assert figures == (61, 61, 283, 3, 10), name
+        assert result.late == []
+        assert all(r.bytes <= 100_000 for r in result.requests)
+        shapes.append([(r.kind, r.window, len(r.post_keys)) for r in result.requests])
+        faster = plan(checked.posts, PostizBackend(), limit=90, now=before)
+        assert (faster.windows, faster.requests_counted) == (1, 61)
+    assert shapes[0] == shapes[1] == shapes[2]
+    assert shapes[0][:5] == [
+        ("upload", 0, 0),
+        ("post", 0, 7),
+        ("post", 0, 5),
+        ("upload", 0, 0),
+        ("post", 0, 3),
+    ]
