@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, TypeVar
 from tenacity import RetryCallState, Retrying
 
 from calendar_sched import retry
-from calendar_sched.backends.base import Backend, RateState, RemotePost, SentPost, UploadedMedia
+from calendar_sched.backends.base import (
+    Backend,
+    BatchUploads,
+    RateState,
+    RemotePost,
+    SentPost,
+    UploadedMedia,
+)
 from calendar_sched.errors import (
     AlreadyPublished,
     ApiError,
@@ -251,16 +258,22 @@ class _Runner:
         # An update in doubt proves nothing by presence (the old version has the same id):
         # resend it, which is an in-place upsert.
         creates = [item for item in in_doubt.values() if not item.update]
-        found = self._listing([item.publish_at for item in creates]) if creates else {}
+        listed = self._listing([item.publish_at for item in creates]) if creates else []
+        found = self._match([item.key for item in creates], listed)
+        channels = {remote.id: remote.channel_id for remote in listed}
         recovered = []
         for item in in_doubt.values():
-            remote = found.get(item.value_id) if not item.update else None
-            if remote is not None:
+            remote_id = found.get(item.key) if not item.update else None
+            if remote_id is None and not item.update and item.key not in self.posts:
+                # Left the calendar since: only the id it was sent with can prove it.
+                remote_id = item.value_id if item.value_id in channels else None
+            if remote_id is not None:
+                post = self.posts.get(item.key)
                 self.journal.resolved(
                     item.key,
-                    remote_id=remote.id,
+                    remote_id=remote_id,
                     content_hash=item.content_hash,
-                    channel_id=remote.channel_id,
+                    channel_id=post.channel.id if post else channels[remote_id],
                 )
                 recovered.append(item.key)
             else:
@@ -274,7 +287,20 @@ class _Runner:
             posts=recovered,
         )
 
-    def _listing(self, moments: Sequence[datetime]) -> dict[str, RemotePost]:
+    def _match(self, keys: Iterable[str], listed: Sequence[RemotePost]) -> dict[str, str]:
+        """Post key → remote id, by the backend's own proof of presence."""
+        posts = [self.posts[key] for key in keys if key in self.posts]
+        if not posts or not listed:
+            return {}
+        match = getattr(self.backend, "match", None)
+        if match is None:  # backends written before match(): deterministic value ids
+            ids = {remote.id for remote in listed}
+            fingerprint = self.backend.fingerprint
+            return {p.key: v for p in posts if (v := p.value_id(fingerprint, 0)) in ids}
+        found: dict[str, str] = match(posts, listed)
+        return found
+
+    def _listing(self, moments: Sequence[datetime]) -> list[RemotePost]:
         start, end = min(moments) - LISTING_MARGIN, max(moments) + LISTING_MARGIN
         try:
             listed = self._free_call(lambda: self.backend.list_posts(start, end))
@@ -282,7 +308,7 @@ class _Runner:
             raise
         except ApiError as exc:
             raise _Stop(f"could not list posts to check calls in doubt: {exc}") from exc
-        return {remote.id: remote for remote in listed}
+        return listed
 
     def _removed(self) -> None:
         state = self.journal.state
@@ -332,9 +358,11 @@ class _Runner:
                 # Consecutive uploads go together: free ones run in parallel.
                 batch = []
                 while index < len(requests) and requests[index].kind == "upload":
-                    key = requests[index].media_key
-                    if key is not None and key in self.plan.media:
-                        batch.append(self.plan.media[key])
+                    request = requests[index]
+                    keys = request.media_keys or [request.media_key or ""]
+                    for key in keys:
+                        if key in self.plan.media:
+                            batch.append(self.plan.media[key])
                     index += 1
                 self._upload(batch)
                 continue
@@ -459,11 +487,9 @@ class _Runner:
         else:
             # Postiz writes posts one by one: those before the refused one were created.
             listed = self._listing([p.publish_at for p in group])
-            published = []
-            for post in group:
-                remote = listed.get(post.value_id(self.backend.fingerprint, 0))
-                if remote is not None and remote.state == "PUBLISHED":
-                    published.append(post)
+            states = {remote.id: remote.state for remote in listed}
+            found = self._match([p.key for p in group], listed)
+            published = [p for p in group if states.get(found.get(p.key, "")) == "PUBLISHED"]
             if not published:
                 return _halves(group)
         for post in published:
@@ -486,17 +512,18 @@ class _Runner:
     def _unknown_outcome(self, group: list[Post], exc: RetriableApiError) -> None:
         """Retries ran out: find out by listing what landed, then pause the run."""
         creates = [p for p in group if p.key not in self.journal.state.done]
-        listed = self._listing([p.publish_at for p in group]) if creates else {}
+        listed = self._listing([p.publish_at for p in group]) if creates else []
+        matched = self._match([p.key for p in creates], listed)
         found = []
         for post in group:
             in_doubt = self.journal.state.in_doubt.get(post.key)
-            remote = listed.get(post.value_id(self.backend.fingerprint, 0))
-            if in_doubt is not None and not in_doubt.update and remote is not None:
+            remote_id = matched.get(post.key)
+            if in_doubt is not None and not in_doubt.update and remote_id is not None:
                 self.journal.resolved(
                     post.key,
-                    remote_id=remote.id,
+                    remote_id=remote_id,
                     content_hash=self.hashes[post.key],
-                    channel_id=remote.channel_id,
+                    channel_id=post.channel.id,
                 )
                 found.append(post.key)
             else:
@@ -528,6 +555,13 @@ class _Runner:
         if not todo:
             return
         counted = self.backend.costs.counts_uploads or self.backend.costs.counts_everything
+        size = self.backend.costs.upload_batch
+        if size > 1 and isinstance(self.backend, BatchUploads):
+            urls = [item for item in todo if item.url and not item.path]
+            todo = [item for item in todo if item not in urls]
+            for start in range(0, len(urls), size):
+                self._check_stop()
+                self._upload_batch(self.backend, urls[start : start + size], counted=counted)
         if counted:
             for item in todo:
                 self._check_stop()
@@ -536,6 +570,43 @@ class _Runner:
         with ThreadPoolExecutor(max_workers=min(UPLOAD_WORKERS, len(todo))) as pool:
             for future in [pool.submit(self._upload_one, item, counted=False) for item in todo]:
                 future.result()
+
+    def _upload_batch(self, backend: BatchUploads, media: list[MediaRef], *, counted: bool) -> None:
+        def once() -> list[UploadedMedia]:
+            if counted:
+                self._await_budget()
+                self.budget.spent(self.clock())
+                self.result.requests_sent += 1
+            try:
+                return backend.upload_many(media)
+            finally:
+                if counted:
+                    self._adopt_rate()
+
+        try:
+            stored = self._retrying(counted=counted)(once)
+        except AuthError:
+            raise
+        except FatalApiError as exc:
+            for item in media:
+                self.media_failed[item.dedupe_key] = _message(exc)
+            return
+        except RetriableApiError as exc:
+            raise _Stop(
+                f"importing {len(media)} media URLs keeps failing: {_message(exc)}"
+            ) from exc
+        for done in stored:
+            self.journal.uploaded(done)
+        kept = {done.key for done in stored}
+        skipped = [m for m in media if m.dedupe_key not in kept]
+        for item in skipped:
+            self.media_failed[item.dedupe_key] = (
+                f"the server skipped it (stored {len(stored)} of {len(media)} URLs sent)"
+            )
+        with self._lock:
+            self.result.uploads += len(stored)
+        note = f"; skipped: {', '.join(m.source for m in skipped)}" if skipped else ""
+        self._emit("uploaded", f"imported {len(stored)} of {len(media)} media URLs{note}")
 
     def _upload_one(self, media: MediaRef, *, counted: bool) -> None:
         def once() -> UploadedMedia:

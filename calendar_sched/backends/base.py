@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from calendar_sched.models import Channel, MediaRef, Post
 
@@ -24,6 +24,8 @@ class CostModel:
     body_cap: int = 100_000  # bytes of one request body
     counts_uploads: bool = False  # older Postiz servers counted uploads
     counts_everything: bool = False  # PostSyncer: every call counts
+    upload_batch: int = 1  # URL media one upload request can import (PostSyncer: a batch)
+    fixed_calls: int = 0  # counted calls every run makes before its plan (discovery)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,10 @@ class Backend(Protocol):
         """Size of a request body that carries no posts."""
         ...
 
+    def match(self, posts: Sequence[Post], listing: Sequence[RemotePost]) -> dict[str, str]:
+        """Post key → remote id of the listed post that proves it landed (pure)."""
+        ...
+
     def discover(self) -> list[Channel]:
         """The account's channels (free)."""
         ...
@@ -109,4 +115,13 @@ class Backend(Protocol):
     @property
     def rate_state(self) -> RateState | None:
         """The quota as the last counted answer reported it, if any."""
+        ...
+
+
+@runtime_checkable
+class BatchUploads(Protocol):
+    """A backend that imports several URL media in one counted request (PostSyncer)."""
+
+    def upload_many(self, media: Sequence[MediaRef]) -> list[UploadedMedia]:
+        """Import ``media`` (URLs) in ONE request; the ones the server skipped are left out."""
         ...
