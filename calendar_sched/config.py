@@ -1,4 +1,4 @@
-"""Where to send requests: the Postiz target from the environment, and offline channel lists.
+"""Where to send requests: the Postiz target from the environment.
 
 ``POSTIZ_API_URL`` and ``POSTIZ_API_KEY`` are the official Postiz CLI's names. The URL is the
 server root (``https://api.postiz.com``, or ``https://host/api`` when self-hosted); the client
@@ -8,18 +8,12 @@ appends ``/public/v1``. With neither variable set, the embedded sandbox is the t
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
-
-from calendar_sched.errors import ConfigError, InputError
-from calendar_sched.models import Channel
+from calendar_sched.errors import ConfigError
 
 DEFAULT_API_URL = "https://api.postiz.com"
 API_PREFIX = "/public/v1"
@@ -96,30 +90,3 @@ def target_fingerprint(base_url: str) -> str:
     channels are added to the account.
     """
     return hashlib.sha256(f"postiz|{base_url}".encode()).hexdigest()
-
-
-def demo_channels() -> list[Channel]:
-    """The demo channel list shipped with the package (the sandbox's seed)."""
-    text = resources.files("calendar_sched").joinpath("data/demo_channels.json").read_text()
-    return [Channel.model_validate(item) for item in json.loads(text)]
-
-
-def load_channels_file(path: str | Path) -> list[Channel]:
-    """A channel list in the ``GET /integrations`` shape, for offline work."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read channels file {path}: {exc}") from exc
-    if isinstance(data, dict) and isinstance(data.get("integrations"), list):
-        data = data["integrations"]
-    if not isinstance(data, list):
-        raise InputError(f"channels file {path} must hold a JSON list of channels")
-    channels = []
-    for index, item in enumerate(data):
-        try:
-            channels.append(Channel.model_validate(item))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in (index, *first["loc"]))
-            raise InputError(f"channels file {path}: item {where}: {first['msg']}") from exc
-    return channels

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 
@@ -11,7 +9,6 @@ from calendar_sched import errors
 from calendar_sched.client import PostizClient, classify, parse_rate_state, parse_retry_after
 from calendar_sched.config import (
     DEFAULT_API_URL,
-    load_channels_file,
     normalize_base_url,
     resolve_target,
     target_fingerprint,
@@ -200,15 +197,3 @@ def test_normalize_and_fingerprint() -> None:
     assert resolve_target({"POSTIZ_API_KEY": "one"}).fingerprint == (
         resolve_target({"POSTIZ_API_KEY": "two"}).fingerprint
     )
-
-
-def test_load_channels_file(tmp_path: Path) -> None:
-    path = tmp_path / "channels.json"
-    path.write_text('[{"id": "c1", "name": "One", "identifier": "x"}]')
-    assert [c.id for c in load_channels_file(path)] == ["c1"]
-    path.write_text('[{"id": "c1"}]')
-    with pytest.raises(errors.InputError, match="item 0.name"):
-        load_channels_file(path)
-    path.write_text("{not json")
-    with pytest.raises(errors.InputError, match="cannot read"):
-        load_channels_file(path)
