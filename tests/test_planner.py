@@ -328,3 +328,24 @@ def test_sample_plans_meet_the_lower_bound_in_every_format() -> None:
         ("upload", 0, 0),
         ("post", 0, 3),
     ]
+
+
+def test_batched_url_imports_and_fixed_calls() -> None:
+    urls = [MediaRef(source=f"https://cdn/{i}.png", url=f"https://cdn/{i}.png") for i in range(5)]
+    local = MediaRef(source="a.png", path="/tmp/a.png", sha256="aa")
+    posts = [make_post(f"e{i}", DAY + timedelta(hours=i), media=[urls[i]]) for i in range(5)] + [
+        make_post("loc", DAY + timedelta(hours=9), media=[local])
+    ]
+    costs = CostModel(limit=4, counts_everything=True, upload_batch=2, fixed_calls=3)
+    result = plan(posts, SizedBackend(costs), now=NOW)
+    uploads = [r for r in result.requests if r.kind == "upload"]
+    assert [r.media_keys or [r.media_key] for r in uploads] == [
+        ["url:https://cdn/0.png", "url:https://cdn/1.png"],
+        ["url:https://cdn/2.png", "url:https://cdn/3.png"],
+        ["url:https://cdn/4.png"],
+        ["sha256:aa"],
+    ]
+    # 3 fixed calls leave one slot in window 0; then 4 per window
+    assert [r.window for r in result.requests] == [0, 1, 1, 1, 1, 2, 2, 2, 2, 3]
+    assert result.requests_counted == 3 + 10
+    assert result.lower_bound == 3 + 6 + 3 + 1  # fixed + posts + URL batches + local upload

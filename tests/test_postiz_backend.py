@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from calendar_sched import errors
-from calendar_sched.backends.base import Backend, CostModel, UploadedMedia
+from calendar_sched.backends.base import Backend, CostModel, RemotePost, UploadedMedia
 from calendar_sched.backends.postiz import PostizBackend, dumps, to_html
 from calendar_sched.client import PostizClient
 from calendar_sched.models import MediaRef, PostValue
@@ -290,3 +290,13 @@ def test_offline_backend_refuses_io() -> None:
     with pytest.raises(errors.ConfigError, match="offline"):
         PostizBackend().discover()
     assert PostizBackend().rate_state is None
+
+
+def test_match_finds_posts_by_deterministic_id() -> None:
+    backend = PostizBackend(fingerprint="fp")
+    landed, missing = make_post("a", WHEN, channel="c1"), make_post("b", WHEN, channel="c1")
+    listing = [
+        RemotePost(landed.value_id("fp", 0), "c1", WHEN, "QUEUE", "<p>hello</p>", "g", {}),
+        RemotePost("someone-else", "c1", WHEN, "QUEUE", "<p>hello</p>", "g2", {}),
+    ]
+    assert backend.match([landed, missing], listing) == {"a@c1": landed.value_id("fp", 0)}
