@@ -90,14 +90,15 @@ def sandbox_app_factory(tmp_path: Path) -> Iterator[Callable[..., InProcessSandb
             base_url="http://testserver/public/v1",
             headers={"Authorization": config.api_key},
         )
-        sandbox = InProcessSandbox(config, clock, api, TestClient(app))
+        # Entered clients share one event-loop thread instead of starting one per request.
+        sandbox = InProcessSandbox(config, clock, api.__enter__(), TestClient(app).__enter__())
         made.append(sandbox)
         return sandbox
 
     yield make
     for sandbox in made:
-        sandbox.api.close()
-        sandbox.http.close()
+        sandbox.api.__exit__(None, None, None)
+        sandbox.http.__exit__(None, None, None)
         sandbox.state.close()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -37,6 +37,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._faults = faults
         self._rng = random.Random(seed)
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @property
     def faults(self) -> Faults:
@@ -60,7 +61,7 @@ class FaultInjector:
     async def delay(self) -> None:
         """Sleep for the configured latency."""
         if self._faults.latency_ms > 0:
-            await asyncio.sleep(self._faults.latency_ms / 1000)
+            await self.sleep(self._faults.latency_ms / 1000)
 
 
 def request_drop(scope: MutableMapping[str, Any]) -> None:

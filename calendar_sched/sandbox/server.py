@@ -48,6 +48,19 @@ def _uvicorn_config(app: Any, log_level: str) -> uvicorn.Config:
     )
 
 
+class _AnnouncingServer(uvicorn.Server):
+    """A uvicorn server that calls back once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[], None] | None) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self._on_ready is not None:
+            self._on_ready()
+
+
 def serve(
     config: SandboxConfig,
     host: str = "127.0.0.1",
@@ -56,13 +69,16 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
     log_level: str = "warning",
 ) -> None:
-    """Run the sandbox in the foreground until interrupted; ``on_ready`` gets the base URL."""
+    """Run the sandbox in the foreground until interrupted; ``on_ready`` gets the base URL.
+
+    ``on_ready`` runs once the server accepts connections.
+    """
     sock = _bind(host, port)
+    url = _url(sock)
     app = create_app(config)
-    server = uvicorn.Server(_uvicorn_config(app, log_level))
+    announce = None if on_ready is None else (lambda: on_ready(url))
+    server = _AnnouncingServer(_uvicorn_config(app, log_level), announce)
     try:
-        if on_ready is not None:
-            on_ready(_url(sock))
         server.run(sockets=[sock])
     finally:
         sock.close()

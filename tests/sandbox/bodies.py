@@ -24,15 +24,16 @@ def value(
 
 
 def post(
-    integration: str = "demo-x",
-    *values: dict[str, Any],
+    *parts: str | dict[str, Any],
     settings: dict[str, Any] | None = None,
     group: str | None = None,
 ) -> dict[str, Any]:
-    """One ``posts[]`` element (default settings satisfy X)."""
+    """One ``posts[]`` element: an optional integration id first, then values (default X)."""
+    integration = parts[0] if parts and isinstance(parts[0], str) else "demo-x"
+    values = [part for part in parts if isinstance(part, dict)]
     element: dict[str, Any] = {
         "integration": {"id": integration},
-        "value": list(values) or [value()],
+        "value": values or [value()],
         "settings": X_SETTINGS if settings is None else settings,
     }
     if group is not None:

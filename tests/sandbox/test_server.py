@@ -1,0 +1,112 @@
+"""Serving over real HTTP: RunningSandbox, the embedded default target and `sandbox serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from calendar_sched.cli.sandbox import sandbox as sandbox_group
+from calendar_sched.sandbox.config import SandboxConfig
+from calendar_sched.sandbox.embedded import start_embedded
+from calendar_sched.sandbox.server import RunningSandbox
+from tests.sandbox.bodies import create, post, value
+
+WINDOW = {"startDate": "2020-01-01T00:00:00Z", "endDate": "2030-01-01T00:00:00Z"}
+
+
+def test_running_sandbox_binds_a_free_local_port_and_stops(tmp_path: Path) -> None:
+    """A context manager: 127.0.0.1 on a free port, closed on exit."""
+    config = SandboxConfig(api_key="k", db_path=tmp_path / "s.db")
+    with RunningSandbox(config) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        answer = httpx.get(f"{server.url}/public/v1/is-connected", headers={"Authorization": "k"})
+        assert answer.json() == {"connected": True}
+        assert server.running
+    assert not server.running
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{server.url}/_sandbox/stats")
+    server.stop()  # twice is harmless
+
+
+def test_embedded_sandbox_keeps_state_and_key(tmp_path: Path) -> None:
+    """The embedded target keeps its db and a fixed local key in the state directory."""
+    state = tmp_path / ".calendar-sched"
+    with start_embedded(state, limit=5, window=60) as first:
+        headers = {"Authorization": first.api_key}
+        body = create(post(value(id="keep1")))
+        answer = httpx.post(f"{first.url}/public/v1/posts", json=body, headers=headers)
+        assert answer.headers["X-RateLimit-Limit"] == "5"
+        key = first.api_key
+    assert (state / "sandbox.db").is_file()
+    assert (state / "sandbox.key").read_text().strip() == key
+    with start_embedded(state, limit=5, window=60) as second:
+        assert second.api_key == key
+        listed = httpx.get(
+            f"{second.url}/public/v1/posts", params=WINDOW, headers={"Authorization": key}
+        ).json()["posts"]
+    assert [p["id"] for p in listed] == ["keep1"]
+
+
+def test_serve_help_lists_every_option() -> None:
+    """`calendar-sched sandbox serve --help` documents the issue's options."""
+    result = CliRunner().invoke(sandbox_group, ["serve", "--help"])
+    assert result.exit_code == 0
+    for option in (
+        "--host", "--port", "--api-key", "--limit", "--window", "--channels-file", "--db",
+        "--fault-5xx", "--fault-drop-after-commit", "--fault-latency-ms", "--seed",
+    ):  # fmt: skip
+        assert option in result.output
+
+
+def test_serve_rejects_bad_rates() -> None:
+    """Fault rates are shares in [0, 1]: anything else is a usage error (exit 2)."""
+    result = CliRunner().invoke(sandbox_group, ["serve", "--fault-5xx", "2"])
+    assert result.exit_code == 2
+    assert "--fault-5xx" in result.output
+
+
+def test_serve_reports_a_busy_port(sandbox_server: RunningSandbox) -> None:
+    """A port in use is a configuration error (exit 4) with a clear message."""
+    port = sandbox_server.url.rsplit(":", 1)[1]
+    result = CliRunner().invoke(sandbox_group, ["serve", "--port", port])
+    assert result.exit_code == 4
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+
+
+def test_serve_command_prints_url_and_key_and_serves(tmp_path: Path) -> None:
+    """`calendar-sched sandbox serve` prints its URL and key, serves, and stops on Ctrl-C."""
+    channels = tmp_path / "channels.json"
+    channels.write_text(json.dumps([{"id": "only", "name": "Only", "identifier": "mastodon"}]))
+    command = [
+        sys.executable, "-c", "from calendar_sched.cli import main; main()",
+        "sandbox", "serve", "--port", "0", "--api-key", "cli-key", "--limit", "7",
+        "--channels-file", str(channels), "--db", str(tmp_path / "cli.db"),
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as process:
+        try:
+            assert process.stdout is not None
+            lines = [process.stdout.readline() for _ in range(3)]
+            url = lines[1].strip().removeprefix("POSTIZ_API_URL=")
+            assert lines[2].strip() == "POSTIZ_API_KEY=cli-key"
+            headers = {"Authorization": "cli-key"}
+            listed = httpx.get(f"{url}/public/v1/integrations", headers=headers)
+            assert [c["id"] for c in listed.json()] == ["only"]
+            body = create(post("only", value("hi"), settings={}))
+            created = httpx.post(f"{url}/public/v1/posts", json=body, headers=headers)
+            assert created.headers["X-RateLimit-Limit"] == "7"
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=15) == 0
+            assert "Sandbox stopped." in process.stdout.read()
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert (tmp_path / "cli.db").is_file()
