@@ -68,6 +68,7 @@ class Normalized:
     problems: list[RowError] = field(default_factory=list)
     failed: bool = False  # an error applies to this record (possibly reported file-wide)
     explicit_id: str | None = None  # the `id` cell, when given
+    read_in: tuple[str, bool] | None = None  # zone a local time was read in, from its own row?
 
     @property
     def has_errors(self) -> bool:
@@ -134,6 +135,16 @@ def normalize_file(
             )
         )
     refs = [ref for text in default_channels for ref in split_refs(text)]
+    if loaded.layout == "hootsuite" and not refs and loaded.records:
+        problems.append(
+            RowError(
+                "missing-field",
+                'Hootsuite calendars name no channels: pass --default-channels (e.g. "x, '
+                'linkedin-page:acme-inc")',
+                field="channels",
+                file=file,
+            )
+        )
     ctx = FileContext(
         file=file,
         base_dir=loaded.path.resolve().parent,
@@ -182,6 +193,7 @@ class _Row:
         self.row = row_of(position)
         self.problems: list[RowError] = []
         self.failed = False
+        self.read_in: tuple[str, bool] | None = None
 
     def add(self, code: str, message: str, field: str | None, value: Any = None) -> None:
         self.problems.append(
@@ -243,7 +255,7 @@ def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
             short_link=short_link,
             repeat_every_days=repeat,
         )
-    return Normalized(record.position, entry, row.problems, row.failed, key)
+    return Normalized(record.position, entry, row.problems, row.failed, key, row.read_in)
 
 
 def _merge(defaults: dict[str, Any], cells: dict[str, Any]) -> dict[str, Any]:
@@ -418,10 +430,10 @@ def _channels(row: _Row, cells: dict[str, Any]) -> list[str]:
         refs = split_refs(_opt_text(value) or "")
     if not refs:
         refs = list(row.ctx.default_channels)
-    if not refs:
+    if not refs and row.ctx.layout == "hootsuite":
+        row.failed = True  # reported once for the file
+    elif not refs:
         message = "no channels; add a channels column or pass --default-channels"
-        if row.ctx.layout == "hootsuite":
-            message = "Hootsuite calendars name no channels: pass --default-channels"
         row.add("missing-field", message, "channels")
     return list(dict.fromkeys(refs))
 
@@ -461,6 +473,7 @@ def _when(row: _Row, cells: dict[str, Any], post_type: PostType) -> tuple[dateti
         if moment.tzinfo is None:
             if row_zone and zone is None:
                 return None, zone_name  # bad-timezone already reported
+            row.read_in = (zone_name, zone is not None)
             if zone is None:
                 if ctx.zone.name is None:
                     row.failed = True  # bad default zone, reported once for the file

@@ -56,6 +56,8 @@ class FileSummary:
     warnings: int
     timezone: str | None
     timezone_source: ZoneSource
+    default_zone_used: bool = False  # some local time was read in the default zone
+    row_zones: list[str] = field(default_factory=list)  # zones named in `timezone` cells
 
 
 @dataclass
@@ -137,6 +139,10 @@ def _finish(
                 warnings=len(problems) - errors,
                 timezone=loaded.zone.name,
                 timezone_source=loaded.zone.source,
+                default_zone_used=any(i.read_in and not i.read_in[1] for i in loaded.items),
+                row_zones=sorted(
+                    {i.read_in[0] for i in loaded.items if i.read_in and i.read_in[1]}
+                ),
             )
         )
     report.entries = len(items)

@@ -139,3 +139,15 @@ def test_help_lists_options(runner: CliRunner) -> None:
         "--json",
     ):
         assert option in result.output
+
+
+def test_summary_names_the_zones_used(runner: CliRunner, tmp_path: Path) -> None:
+    body = "publish_at,timezone,channels,text\n" + (
+        "2030-12-01 09:00,America/New_York,telegram,a\n2030-12-01 10:00,,telegram,b\n"
+    )
+    path = write(tmp_path, body)
+    mixed = runner.invoke(main, ["validate", path, "--timezone", "Europe/Berlin"])
+    assert "(times read in Europe/Berlin; rows with a timezone: America/New_York)" in mixed.output
+    only_rows = write(tmp_path, body.replace(",,", ",Asia/Tokyo,"), "rows.csv")
+    result = runner.invoke(main, ["validate", only_rows])
+    assert "(times read in America/New_York, Asia/Tokyo, from the timezone column)" in result.output

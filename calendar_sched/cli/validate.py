@@ -82,6 +82,7 @@ def as_dict(result: Validation) -> dict[str, Any]:
             "warnings": s.warnings,
             "timezone": s.timezone,
             "timezone_source": s.timezone_source,
+            "row_zones": s.row_zones,
         }
         for s in result.files
     ]
@@ -118,8 +119,17 @@ def render(result: Validation, console: Console) -> None:
 def summary_line(summary: FileSummary) -> str:
     """``december.csv: 60 entries, 214 posts on 7 channels, 0 errors, 2 warnings (…)``."""
     zone_text = ""
+    default = ""
     if summary.timezone:
-        zone_text = f" (times read in {summary.timezone}{_ZONE_NOTES[summary.timezone_source]})"
+        default = f"{summary.timezone}{_ZONE_NOTES[summary.timezone_source]}"
+    if summary.row_zones and summary.default_zone_used:
+        zone_text = (
+            f" (times read in {default}; rows with a timezone: {', '.join(summary.row_zones)})"
+        )
+    elif summary.row_zones:
+        zone_text = f" (times read in {', '.join(summary.row_zones)}, from the timezone column)"
+    elif default:
+        zone_text = f" (times read in {default})"
     return (
         f"{Path(summary.file).name}: {_count(summary.entries, 'entry', 'entries')}, "
         f"{_count(summary.posts, 'post')} on {_count(summary.channels, 'channel')}, "
