@@ -13,12 +13,19 @@ import hashlib
 import json
 import mimetypes
 from collections.abc import Hashable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from calendar_sched.backends.base import CostModel, RateState, RemotePost, SentPost, UploadedMedia
-from calendar_sched.errors import ConfigError, FatalApiError, InputError, ValidationRejected
+from calendar_sched.errors import (
+    ConfigError,
+    FatalApiError,
+    InputError,
+    RateLimited,
+    RetriableApiError,
+    ValidationRejected,
+)
 from calendar_sched.models import Channel, MediaRef, Post
 from calendar_sched.postsyncer_client import LIMIT, WINDOW_SECONDS, PostSyncerClient, field_errors
 
@@ -132,6 +139,7 @@ class PostSyncerBackend:
         self._labels: dict[tuple[str, str], int] = {}
         self._labels_loaded: set[str] = set()
         self.skipped_urls: list[str] = []
+        self._in_doubt: set[str] = set()  # Post keys whose create may have landed unanswered
 
     def __repr__(self) -> str:
         return f"PostSyncerBackend(client={self.client!r}, costs={self.costs!r})"
@@ -315,11 +323,35 @@ class PostSyncerBackend:
         return out
 
     def create(self, posts: Sequence[Post], media: Mapping[str, UploadedMedia]) -> list[SentPost]:
-        """ONE counted ``POST /posts`` to every account of ``posts``; a resend would duplicate."""
-        labels = self._label_ids(posts[0]) if posts and posts[0].tags else []
+        """ONE counted ``POST /posts`` to every account of ``posts``.
+
+        A resend would duplicate (no client ids), so after an answer that may have been lost the
+        next call for the same Posts first lists and matches; only Posts proven absent are sent.
+        """
+        found: list[SentPost] = []
+        if any(post.key in self._in_doubt for post in posts):
+            matched = self.match(posts, self.list_posts(*_span(posts)))
+            found = [
+                SentPost(post_key=p.key, remote_id=matched[p.key], channel_id=p.channel.id)
+                for p in posts
+                if p.key in matched
+            ]
+            self._in_doubt.difference_update(p.key for p in posts)
+            posts = [p for p in posts if p.key not in matched]
+            if not posts:
+                return found
+        return found + self._send(posts, media)
+
+    def _send(self, posts: Sequence[Post], media: Mapping[str, UploadedMedia]) -> list[SentPost]:
+        labels = self._label_ids(posts[0]) if posts[0].tags else []
         body = self.build_body(posts, media, labels)
         try:
             answer = self._api().request("POST", "/posts", json_body=body)
+        except RateLimited:
+            raise  # refused before the handler: nothing was written
+        except RetriableApiError:
+            self._in_doubt.update(p.key for p in posts)
+            raise
         except FatalApiError as exc:
             raise _rejected(exc, posts) from None
         data = answer.data if isinstance(answer.data, dict) else {}
@@ -425,6 +457,11 @@ def _remote_fingerprint(remote: RemotePost) -> tuple[Any, ...]:
             for c in _items(raw.get("content"))
         ),
     )
+
+
+def _span(posts: Sequence[Post]) -> tuple[datetime, datetime]:
+    moments = [p.publish_at.astimezone(UTC) for p in posts]
+    return min(moments) - timedelta(minutes=1), max(moments) + timedelta(minutes=1)
 
 
 def _instant(when: Mapping[str, Any]) -> datetime | None:
