@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+from hypothesis import given
+from hypothesis import strategies as st
 
 from calendar_sched.sandbox.server import RunningSandbox
 from calendar_sched.sandbox.throttle import ThrottleState, hit
@@ -178,3 +180,26 @@ def test_lockout_survives_a_restart(
     response = second.api.post("/posts", json=create())
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "3590"
+
+
+@given(
+    gaps=st.lists(st.floats(min_value=0, max_value=50, allow_nan=False), max_size=80),
+    limit=st.integers(min_value=1, max_value=5),
+)
+def test_no_window_ever_allows_more_than_the_limit(gaps: list[float], limit: int) -> None:
+    """§2 invariant: at most `limit` allowed calls per hits window; nothing passes a block."""
+    state = ThrottleState()
+    now = 0.0
+    allowed_per_window: dict[float, int] = {}
+    blocked_until = -1.0
+    for gap in gaps:
+        now += gap
+        decision = hit(state, now, limit=limit, window=100)
+        assert state.window_end is not None
+        if decision.allowed:
+            assert now >= blocked_until
+            allowed_per_window[state.window_end] = allowed_per_window.get(state.window_end, 0) + 1
+        else:
+            assert decision.retry_after > 0
+            blocked_until = now + decision.retry_after - 1  # whole seconds, rounded up
+    assert all(count <= limit for count in allowed_per_window.values())
