@@ -151,3 +151,10 @@ def test_summary_names_the_zones_used(runner: CliRunner, tmp_path: Path) -> None
     only_rows = write(tmp_path, body.replace(",,", ",Asia/Tokyo,"), "rows.csv")
     result = runner.invoke(main, ["validate", only_rows])
     assert "(times read in America/New_York, Asia/Tokyo, from the timezone column)" in result.output
+
+
+def test_sheet_option_reaches_the_reader(runner: CliRunner) -> None:
+    workbook = str(Path(__file__).resolve().parents[1] / "samples" / "december.xlsx")
+    result = runner.invoke(main, ["validate", workbook, "--sheet", "Nope", "--json"])
+    assert result.exit_code == 1
+    assert "no sheet named 'Nope'" in json.loads(result.output)["errors"][0]["message"]
