@@ -6,17 +6,27 @@ SIGKILL against the sandbox for the real thing (see test_cli_run.py for the CLI 
 
 from __future__ import annotations
 
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calendar_sched.executor import execute
-from calendar_sched.journal import Journal, read_state
+from calendar_sched.journal import Journal, journal_path_for, read_state
 from calendar_sched.models import Post
 from calendar_sched.planner import plan
+from calendar_sched.sandbox.server import RunningSandbox
 from tests.fakes_backend import CHANNELS, Crash, FakeBackend, make_posts, media_ref
+from tests.test_cli_run import listing, write_calendar
 
 NOW = datetime(2030, 2, 1, tzinfo=UTC)
 
@@ -51,7 +61,7 @@ kills = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(kills=kills)
 def test_outcome_is_the_same_whatever_the_kill_points(
     tmp_path_factory: object, kills: list[tuple[int, bool, int]]
@@ -77,3 +87,53 @@ def test_outcome_is_the_same_whatever_the_kill_points(
     assert state.in_doubt == {}
     assert state.pending_keys() == []
     assert set(state.done) == {p.key for p in posts}
+
+
+# The real thing: a subprocess `run` killed with SIGKILL, then resumed, against the sandbox.
+
+
+def _spawn(calendar: Path, sandbox: RunningSandbox) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "POSTIZ_API_URL": sandbox.url, "POSTIZ_API_KEY": sandbox.api_key}
+    command = [sys.executable, "-c", "from calendar_sched.cli import main; main()"]
+    return subprocess.Popen(
+        [*command, "run", str(calendar), "--yes"],
+        env=env,
+        cwd=calendar.parent,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _lines(path: Path) -> int:
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_sigkill_at_random_points_then_resume(
+    seed: int, tmp_path: Path, sandbox_server_factory: Callable[..., RunningSandbox]
+) -> None:
+    rng = random.Random(seed)
+    sandbox = sandbox_server_factory()
+    sandbox.set_faults(drop_after_commit=0.15, latency_ms=20, seed=seed)
+    calendar = write_calendar(tmp_path / "cal.csv", 6)
+    journal = journal_path_for(calendar)
+    for _ in range(2):
+        process = _spawn(calendar, sandbox)
+        kill_at = _lines(journal) + rng.randint(2, 8)
+        while process.poll() is None and _lines(journal) < kill_at:
+            time.sleep(0.005)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+        process.wait(30)
+    for _ in range(3):
+        if _spawn(calendar, sandbox).wait(60) == 0:
+            break
+    ids = [post["id"] for post in listing(sandbox)]
+    assert len(ids) == len(set(ids)) == 12
+    stats = sandbox.stats()
+    assert stats["posts_created"] == 12
+    assert stats["rejected_429"] == 0
+    state = read_state(journal)
+    assert state.in_doubt == {}
+    assert state.pending_keys() == []
+    assert len(state.done) == 12
