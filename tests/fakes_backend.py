@@ -131,6 +131,12 @@ class FakeBackend:
         """Size of an empty request body."""
         return 80
 
+    def match(self, posts: Sequence[Post], listing: Sequence[RemotePost]) -> dict[str, str]:
+        """Post key → listed id, by the deterministic ``value[0].id``."""
+        listed = {remote.id for remote in listing}
+        ids = {post.key: post.value_id(self.fingerprint, 0) for post in posts}
+        return {key: value_id for key, value_id in ids.items() if value_id in listed}
+
     # I/O
 
     def discover(self) -> list[Channel]:
