@@ -90,3 +90,29 @@ def target_fingerprint(base_url: str) -> str:
     channels are added to the account.
     """
     return hashlib.sha256(f"postiz|{base_url}".encode()).hexdigest()
+
+
+#: The APIs calendar-sched can schedule through.
+TARGETS = ("postiz", "postsyncer")
+POSTSYNCER_TOKEN_VAR = "POSTSYNCER_API_TOKEN"
+
+
+def choose_target(requested: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """``postiz`` or ``postsyncer``: as requested, else the only one configured, else Postiz.
+
+    Raises:
+        ConfigError: both are configured and none was requested, or an unknown name.
+    """
+    source = os.environ if env is None else env
+    if requested:
+        if requested not in TARGETS:
+            raise ConfigError(f"unknown target {requested!r}: choose one of {', '.join(TARGETS)}")
+        return requested
+    postiz = bool((source.get(KEY_VAR) or "").strip())
+    postsyncer = bool((source.get(POSTSYNCER_TOKEN_VAR) or "").strip())
+    if postiz and postsyncer:
+        raise ConfigError(
+            f"both {KEY_VAR} and {POSTSYNCER_TOKEN_VAR} are set: pass --target postiz or "
+            "--target postsyncer"
+        )
+    return "postsyncer" if postsyncer else "postiz"

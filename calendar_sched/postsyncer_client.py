@@ -10,10 +10,11 @@ message.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -281,3 +282,34 @@ def _float(raw: str | None) -> float | None:
         return float(raw.strip())
     except ValueError:
         return None
+
+
+@dataclass(frozen=True)
+class PostSyncerTarget:
+    """A PostSyncer API root, upload root and token, or the embedded emulator."""
+
+    base_url: str
+    upload_url: str
+    token: str = field(repr=False)
+    embedded: bool = False
+
+
+def resolve_postsyncer_target(env: Mapping[str, str] | None = None) -> PostSyncerTarget:
+    """The target from ``POSTSYNCER_API_TOKEN``/``_API_URL``/``_UPLOAD_URL``; no token → embedded.
+
+    Raises:
+        ConfigError: a URL without a token, or a URL that is not http(s).
+    """
+    source = os.environ if env is None else env
+    token = (source.get(TOKEN_VAR) or "").strip()
+    url = (source.get(URL_VAR) or "").strip()
+    if not token:
+        if url:
+            raise ConfigError(
+                f"{URL_VAR} is set but {TOKEN_VAR} is missing: create a personal access token "
+                "(PostSyncer → Settings → API Integrations) or unset the URL for the sandbox"
+            )
+        return PostSyncerTarget(base_url="", upload_url="", token="", embedded=True)
+    base = normalize_api_url(url or DEFAULT_API_URL)
+    upload = source.get(UPLOAD_URL_VAR) or upload_url_for(base)
+    return PostSyncerTarget(base, normalize_api_url(upload, var=UPLOAD_URL_VAR), token)

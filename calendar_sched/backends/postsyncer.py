@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,13 @@ from calendar_sched.errors import (
     ValidationRejected,
 )
 from calendar_sched.models import Channel, MediaRef, Post
-from calendar_sched.postsyncer_client import LIMIT, WINDOW_SECONDS, PostSyncerClient, field_errors
+from calendar_sched.postsyncer_client import (
+    LIMIT,
+    WINDOW_SECONDS,
+    PostSyncerClient,
+    PostSyncerTarget,
+    field_errors,
+)
 
 #: Discovery calls every run makes before its plan: ``GET /workspaces`` and ``GET /accounts``.
 DISCOVERY_CALLS = 2
@@ -551,3 +558,42 @@ def _items(data: Any) -> list[dict[str, Any]]:
 
 def _id(value: str) -> int | str:
     return int(value) if value.isdigit() else value
+
+
+@contextmanager
+def connect(
+    target: PostSyncerTarget, costs: CostModel, state_dir: Path
+) -> Iterator[tuple[PostSyncerBackend, str]]:
+    """A backend for ``target`` and a line saying where it points; embedded starts a sandbox.
+
+    The embedded sandbox keeps its state in ``state_dir`` (posts, media, the window), so a
+    re-run resumes against the same server state.
+    """
+    limit, window = costs.limit, costs.window_seconds
+    if not target.embedded:
+        with PostSyncerClient(
+            target.base_url,
+            target.token,
+            upload_url=target.upload_url,
+            limit=limit,
+            window_seconds=window,
+        ) as client:
+            yield PostSyncerBackend(client, costs=costs), client.base_url
+        return
+    from calendar_sched.sandbox.postsyncer.server import start_embedded_postsyncer
+
+    with (
+        start_embedded_postsyncer(state_dir, limit=limit, window=window) as sandbox,
+        PostSyncerClient(
+            sandbox.api_url, sandbox.api_key, limit=limit, window_seconds=window
+        ) as client,
+    ):
+        where = (
+            f"the built-in PostSyncer sandbox ({limit} calls per {window:g} s, every call "
+            f"counted; state in {state_dir}/) — nothing is published. Set "
+            "POSTSYNCER_API_TOKEN to use your account."
+        )
+        yield (
+            PostSyncerBackend(client, costs=costs, fingerprint=postsyncer_fingerprint("embedded")),
+            where,
+        )

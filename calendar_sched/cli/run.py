@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from calendar_sched import postsyncer_client
+from calendar_sched.backends import postsyncer
 from calendar_sched.backends.base import CostModel
 from calendar_sched.backends.postiz import PostizBackend
 from calendar_sched.channels import load_channels_file, split_refs
@@ -26,11 +28,18 @@ from calendar_sched.cli.options import (
 )
 from calendar_sched.cli.plan import summary_line
 from calendar_sched.client import PostizClient
-from calendar_sched.config import Target, resolve_target
+from calendar_sched.config import (
+    POSTSYNCER_TOKEN_VAR,
+    TARGETS,
+    Target,
+    choose_target,
+    resolve_target,
+)
 from calendar_sched.errors import AuthError, JournalLocked
 from calendar_sched.executor import RunResult, execute
 from calendar_sched.journal import Journal, journal_path_for, read_state
 from calendar_sched.planner import plan
+from calendar_sched.postsyncer_client import resolve_postsyncer_target
 from calendar_sched.progress import RunProgress
 from calendar_sched.validate import ValidateOptions, validate
 
@@ -70,6 +79,12 @@ EMBEDDED_WINDOW = 10.0
     help="Journal file (default: <calendar>.journal.jsonl beside the first calendar).",
 )
 @click.option("--prune", is_flag=True, help="Delete posts whose rows left the calendar.")
+@click.option(
+    "--target",
+    "target_name",
+    type=click.Choice(TARGETS),
+    help="The API to schedule through (default: the only one configured, else postiz).",
+)
 @exit_codes
 def run_command(
     files: tuple[str, ...],
@@ -86,18 +101,33 @@ def run_command(
     reserve: int,
     journal_file: str | None,
     prune: bool,
+    target_name: str | None,
 ) -> None:
     """Schedule FILE... exactly once, paced to the quota. Run it again to resume."""
     out = render.console()
     journal_path = Path(journal_file) if journal_file else journal_path_for(files[0])
-    target = resolve_target()
-    window = window_seconds or (EMBEDDED_WINDOW if target.embedded else 3600.0)
+    api = choose_target(target_name)
+    target = resolve_target() if api == "postiz" else None
+    syncer = resolve_postsyncer_target() if api == "postsyncer" else None
+    embedded = target.embedded if target else bool(syncer and syncer.embedded)
+    default_window = 3600.0 if target else postsyncer_client.WINDOW_SECONDS
+    window = window_seconds or (EMBEDDED_WINDOW if embedded else default_window)
     seen = read_state(journal_path).rate if journal_path.exists() else None
-    per_window = limit or (seen.limit if seen and seen.limit else None) or CostModel.limit
+    default_limit = CostModel.limit if target else postsyncer_client.LIMIT
+    per_window = limit or (seen.limit if seen and seen.limit else None) or default_limit
     if reserve >= per_window:
         raise click.BadParameter(f"must be below the limit ({per_window})", param_hint="--reserve")
     costs = CostModel(limit=per_window, window_seconds=window)
-    with _target(target, costs) as (backend, where):
+    opened = (
+        _target(target, costs)
+        if target
+        else postsyncer.connect(
+            syncer or resolve_postsyncer_target(),
+            postsyncer.postsyncer_costs(per_window, window),
+            Path(STATE_DIR),
+        )
+    )
+    with opened as (backend, where):
         now = datetime.now(UTC)
         checked = validate(
             list(files),
@@ -140,21 +170,26 @@ def run_command(
             if dry_run:
                 out.print("Dry run: nothing was sent.")
                 return
-            if not target.embedded and not yes and the_plan.posts:
+            if not embedded and not yes and the_plan.posts:
                 click.confirm(f"Send {len(the_plan.posts)} posts to {where}?", abort=True)
             progress = RunProgress(out, per_window=per_window - reserve, window_seconds=window)
             try:
                 with progress:
                     result = execute(the_plan, backend, journal, on_event=progress, prune=prune)
             except AuthError as exc:
+                where_key = (
+                    "POSTIZ_API_KEY (Postiz → Settings → Public API)"
+                    if target
+                    else f"{POSTSYNCER_TOKEN_VAR} and its abilities (PostSyncer → Settings → "
+                    "API Integrations)"
+                )
                 click.echo(
-                    f"Error: the server refused the API key ({exc}). Check POSTIZ_API_KEY "
-                    "(Postiz → Settings → Public API) and run the same command again: nothing "
-                    "is lost, the run resumes where it stopped.",
+                    f"Error: the server refused the API key ({exc}). Check {where_key} and run "
+                    "the same command again: nothing is lost, the run resumes where it stopped.",
                     err=True,
                 )
                 sys.exit(EXIT_CONFIG)
-    sys.exit(_report(out, result, embedded=target.embedded, resume=_resume_command()))
+    sys.exit(_report(out, result, embedded=embedded, resume=_resume_command()))
 
 
 @contextmanager

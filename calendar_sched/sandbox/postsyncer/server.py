@@ -71,6 +71,9 @@ class RunningPostSyncer(base.RunningSandbox):
         super().start()
         return self
 
+    def __enter__(self) -> RunningPostSyncer:
+        return self.start()
+
 
 def start_embedded_postsyncer(
     state_dir: Path, *, limit: int = 60, window: float = 60.0
