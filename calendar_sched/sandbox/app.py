@@ -29,6 +29,14 @@ from calendar_sched.sandbox.throttle import TOO_MANY, Decision, hit
 from calendar_sched.sandbox.validation import Rejected, bad_request, validate_create
 
 Clock = Callable[[], float]
+
+
+class _Json(JSONResponse):
+    """Express's JSON rendering: compact, ``application/json; charset=utf-8``."""
+
+    media_type = "application/json; charset=utf-8"
+
+
 Handler = Callable[["Sandbox", Request, Any], Awaitable[Response]]
 
 
@@ -53,11 +61,11 @@ class Sandbox:
         """The ``PublicAuthMiddleware`` answer (§1): the header is compared as is."""
         value = request.headers.get("authorization")
         if not value:
-            return JSONResponse({"msg": "No API Key found"}, 401)
+            return _Json({"msg": "No API Key found"}, 401)
         if value.startswith("pos_"):
-            return JSONResponse({"msg": "Invalid OAuth token"}, 401)
+            return _Json({"msg": "Invalid OAuth token"}, 401)
         if self.revoked or not hmac.compare_digest(value.encode(), self.config.api_key.encode()):
-            return JSONResponse({"msg": "Invalid API key"}, 401)
+            return _Json({"msg": "Invalid API key"}, 401)
         return None
 
     def count(self) -> Decision:
@@ -122,7 +130,7 @@ def _public(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         try:
             return await handler(sandbox, request, body)
         except Rejected as rejected:
-            return JSONResponse(rejected.body, rejected.status)
+            return _Json(rejected.body, rejected.status)
 
     return endpoint
 
@@ -140,7 +148,7 @@ async def _read_json(request: Request, cap: int) -> tuple[Any, Response | None]:
             raw += chunk
             too_large = len(raw) > cap
     if too_large:
-        return None, JSONResponse({"statusCode": 413, "message": "request entity too large"}, 413)
+        return None, _Json({"statusCode": 413, "message": "request entity too large"}, 413)
     if not raw.strip():
         return {}, None
     try:
@@ -155,79 +163,77 @@ async def _read_json(request: Request, cap: int) -> tuple[Any, Response | None]:
 
 def _bad_json(message: str) -> Response:
     body = bad_request(message).body
-    return JSONResponse(body, 400)
+    return _Json(body, 400)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
     message = f"Cannot {request.method} {request.url.path}"
-    return JSONResponse({"message": message, "error": "Not Found", "statusCode": 404}, 404)
+    return _Json({"message": message, "error": "Not Found", "statusCode": 404}, 404)
 
 
 # Public routes
 
 
 async def _is_connected(sandbox: Sandbox, request: Request, body: Any) -> Response:
-    return JSONResponse({"connected": True})
+    return _Json({"connected": True})
 
 
 async def _integrations(sandbox: Sandbox, request: Request, body: Any) -> Response:
     group = request.query_params.get("group") or None
-    return JSONResponse(integrations.list_integrations(sandbox.store, group))
+    return _Json(integrations.list_integrations(sandbox.store, group))
 
 
 async def _find_slot(sandbox: Sandbox, request: Request, body: Any) -> Response:
     slot = integrations.find_slot(sandbox.store, request.path_params["id"], sandbox.clock())
-    return JSONResponse(slot)
+    return _Json(slot)
 
 
 async def _integration_settings(sandbox: Sandbox, request: Request, body: Any) -> Response:
-    return JSONResponse(integrations.integration_settings(sandbox.store, request.path_params["id"]))
+    return _Json(integrations.integration_settings(sandbox.store, request.path_params["id"]))
 
 
 async def _create_posts(sandbox: Sandbox, request: Request, body: Any) -> Response:
     decision = sandbox.count()
     headers = decision.headers()
     if not decision.allowed:
-        return JSONResponse(TOO_MANY, 429, headers=headers)
+        return _Json(TOO_MANY, 429, headers=headers)
     try:
         valid = validate_create(body, sandbox.store.channel)
         roll = sandbox.faults.roll()
         if roll.fail_5xx:
             sandbox.store.bump("faults_5xx")
-            return JSONResponse(posts.INTERNAL_ERROR, 500, headers=headers)
+            return _Json(posts.INTERNAL_ERROR, 500, headers=headers)
         answer = posts.create_posts(sandbox.store, valid, sandbox.clock())
     except Rejected as rejected:
-        return JSONResponse(rejected.body, rejected.status, headers=headers)
+        return _Json(rejected.body, rejected.status, headers=headers)
     if roll.drop_after_commit:
         sandbox.store.bump("dropped_after_commit")
         request_drop(request.scope)
-    return JSONResponse(answer, 201, headers=headers)
+    return _Json(answer, 201, headers=headers)
 
 
 async def _list_posts(sandbox: Sandbox, request: Request, body: Any) -> Response:
-    return JSONResponse(posts.list_posts(sandbox.store, dict(request.query_params)))
+    return _Json(posts.list_posts(sandbox.store, dict(request.query_params)))
 
 
 async def _delete_post(sandbox: Sandbox, request: Request, body: Any) -> Response:
-    return JSONResponse(
-        posts.delete_post(sandbox.store, request.path_params["id"], sandbox.clock())
-    )
+    return _Json(posts.delete_post(sandbox.store, request.path_params["id"], sandbox.clock()))
 
 
 async def _delete_group(sandbox: Sandbox, request: Request, body: Any) -> Response:
     group = request.path_params["group"]
-    return JSONResponse(posts.delete_group(sandbox.store, group, sandbox.clock()))
+    return _Json(posts.delete_group(sandbox.store, group, sandbox.clock()))
 
 
 async def _upload(sandbox: Sandbox, request: Request, body: Any) -> Response:
     try:
         form = await request.form(max_files=1)
     except HTTPException:
-        return JSONResponse({"msg": "No file provided"}, 400)
+        return _Json({"msg": "No file provided"}, 400)
     try:
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            return JSONResponse({"msg": "No file provided"}, 400)
+            return _Json({"msg": "No file provided"}, 400)
         data = await upload.read()
     finally:
         await form.close()
@@ -264,7 +270,7 @@ def _save_upload(
     roll = sandbox.faults.roll()
     if roll.fail_5xx:
         sandbox.store.bump("faults_5xx")
-        return JSONResponse(posts.INTERNAL_ERROR, 500)
+        return _Json(posts.INTERNAL_ERROR, 500)
     now = sandbox.clock()
     stored = media.store_file(sandbox.config.uploads_path, data, kind[1], now)
     path = f"{sandbox.base_url(request)}/uploads/{stored.relative}"
@@ -288,7 +294,7 @@ def _save_upload(
         "thumbnail": None,
         "alt": None,
     }
-    return JSONResponse(answer, 201)
+    return _Json(answer, 201)
 
 
 async def _serve_upload(request: Request) -> Response:
@@ -305,14 +311,14 @@ async def _serve_upload(request: Request) -> Response:
 
 async def _stats(request: Request) -> Response:
     sandbox: Sandbox = request.app.state.sandbox
-    return JSONResponse(sandbox.store.stats())
+    return _Json(sandbox.store.stats())
 
 
 async def _revoke(request: Request) -> Response:
     sandbox: Sandbox = request.app.state.sandbox
     body = await _admin_body(request)
     sandbox.revoked = bool(body.get("revoked", True))
-    return JSONResponse({"revoked": sandbox.revoked})
+    return _Json({"revoked": sandbox.revoked})
 
 
 async def _faults(request: Request) -> Response:
@@ -324,8 +330,8 @@ async def _faults(request: Request) -> Response:
             seed = body.get("seed")
             sandbox.faults.update(seed=None if seed is None else int(seed), **changes)
         except (TypeError, ValueError) as exc:
-            return JSONResponse({"message": str(exc), "statusCode": 400}, 400)
-    return JSONResponse(sandbox.faults.faults.to_json())
+            return _Json({"message": str(exc), "statusCode": 400}, 400)
+    return _Json(sandbox.faults.faults.to_json())
 
 
 def _fault_changes(body: dict[str, Any]) -> dict[str, Any]:

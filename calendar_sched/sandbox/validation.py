@@ -110,7 +110,7 @@ def validate_create(body: Any, lookup: Callable[[str], ChannelRow | None]) -> Va
         type=request_type if isinstance(request_type, str) else None,
         date_ms=int(round(date.timestamp() * 1000)),
         tag_labels=[t["label"] for t in body["tags"] if isinstance(t, dict) and "label" in t],
-        inter=_number(body.get("inter")),
+        inter=_repeat_days(body.get("inter")),
         republish=body.get("republish") is True,
         creation_method=method if method in ("CLI", "API") else "API",
         posts=valid_posts,
@@ -254,6 +254,12 @@ def _provider_check(
                 "message": found[0].server_message,
             },
         )
+
+
+def _repeat_days(value: Any) -> int | None:
+    days = _number(value)
+    # 0 means "no repeat"; a negative interval would expand GET /posts forever.
+    return days if days is not None and days > 0 else None
 
 
 def _number(value: Any) -> int | None:

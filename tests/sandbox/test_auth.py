@@ -32,6 +32,7 @@ def test_missing_header(sandbox_server: RunningSandbox) -> None:
     response = _get(sandbox_server, {})
     assert response.status_code == 401
     assert response.json() == {"msg": "No API Key found"}
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
 
 
 def test_pos_prefix_is_an_oauth_token(sandbox_server: RunningSandbox) -> None:

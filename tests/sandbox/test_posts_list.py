@@ -181,3 +181,15 @@ def test_resend_of_an_error_post_requeues_it(sandbox_app: InProcessSandbox) -> N
     later = create(post("demo-x", value(id="er1")), date="2027-01-20T07:00:00Z")
     sandbox_app.api.post("/posts", json=later)
     assert _list(sandbox_app)[0]["state"] == "QUEUE"
+
+
+def test_zero_or_negative_interval_does_not_repeat(sandbox_app: InProcessSandbox) -> None:
+    """§5: only a positive intervalInDays repeats; others list once, inside the range only."""
+    for ident, inter in (("z0", 0), ("zneg", -3)):
+        body = create(post(value(id=ident)), date="2027-03-01T00:00:00Z", inter=inter)
+        sandbox_app.api.post("/posts", json=body)
+    assert _list(sandbox_app) == []
+    march = {"startDate": "2027-03-01T00:00:00Z", "endDate": "2027-03-31T00:00:00Z"}
+    listed = _list(sandbox_app, **march)
+    assert sorted(p["id"] for p in listed) == ["z0", "zneg"]
+    assert {p["intervalInDays"] for p in listed} == {None}
