@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from calendar_sched import __version__
 from calendar_sched.backends.base import RateState, SentPost, UploadedMedia
 from calendar_sched.errors import JournalCorrupt, JournalLocked
 from calendar_sched.models import Post, utc_iso
@@ -320,6 +319,8 @@ class Journal:
             self._file.truncate(good)  # cut a torn tail so the next line starts clean
             self._file.seek(good)
             if not lines:
+                from calendar_sched import __version__  # the package imports this module
+
                 self._folder.state.fingerprint = self.fingerprint
                 self._write(
                     {
