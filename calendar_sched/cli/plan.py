@@ -13,6 +13,7 @@ from rich.table import Table
 
 from calendar_sched.backends.base import CostModel
 from calendar_sched.backends.postiz import PostizBackend
+from calendar_sched.backends.postsyncer import PostSyncerBackend
 from calendar_sched.channels import load_channels_file, split_refs
 from calendar_sched.cli import render
 from calendar_sched.cli.options import EXIT_INVALID, exit_codes, output_options, source_options
@@ -108,10 +109,37 @@ def plan_command(
         uploaded=set(state.uploaded) if state else (),
         now=now,
     )
+    # The same calendar through PostSyncer: every call counted, 60 per minute
+    syncer = plan(checked.posts, PostSyncerBackend(), snap_minutes=snap_minutes, now=now)
     if as_json:
-        render.print_json(plan_json(result))
+        render.print_json({**plan_json(result), "postsyncer": postsyncer_json(syncer)})
         return
     _print_plan(result, demo=checked.demo_channels and not resolve_target().embedded)
+    render.console().print(postsyncer_line(syncer))
+
+
+def postsyncer_json(result: Plan) -> dict[str, Any]:
+    """PostSyncer's figures for the same calendar (all calls counted, discovery included)."""
+    return {
+        "requests": result.requests_counted,
+        "lower_bound": result.lower_bound,
+        "naive_requests": result.naive_requests,
+        "windows": result.windows,
+        "eta_seconds": result.eta_seconds,
+        "uploads": sum(1 for r in result.requests if r.kind == "upload"),
+    }
+
+
+def postsyncer_line(result: Plan) -> str:
+    """One line comparing PostSyncer: its requests, windows of a minute and ETA."""
+    uploads = sum(1 for r in result.requests if r.kind == "upload")
+    return (
+        f"PostSyncer for the same calendar: {result.requests_counted} requests (every call "
+        f"counts: {result.fixed_calls} discovery, {uploads} media, "
+        f"{result.requests_counted - result.fixed_calls - uploads} posts; lower bound "
+        f"{result.lower_bound}, naive {result.naive_requests}), {result.windows} windows of "
+        f"{result.limit} per {result.window_seconds:g} s, ETA {render.offset(result.eta_seconds)}"
+    )
 
 
 def plan_json(result: Plan) -> dict[str, Any]:

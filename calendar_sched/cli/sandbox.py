@@ -70,6 +70,13 @@ def sandbox() -> None:
     "--fault-latency-ms", type=click.IntRange(min=0), default=0, help="Delay added to requests."
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fault draws.")
+@click.option(
+    "--api",
+    type=click.Choice(["postiz", "postsyncer"]),
+    default="postiz",
+    show_default=True,
+    help="Which API to emulate (postsyncer: Bearer token, every call counted, 60 per 60 s).",
+)
 @exit_codes
 def serve(
     host: str,
@@ -84,10 +91,27 @@ def serve(
     fault_drop_after_commit: float,
     fault_latency_ms: int,
     seed: int,
+    api: str,
 ) -> None:
     """Serve the Postiz Public API emulator until Ctrl-C; prints its URL and key."""
     key = api_key or f"sandbox-{secrets.token_hex(10)}"
     faults = Faults(fault_5xx, fault_drop_after_commit, fault_latency_ms)
+    if api == "postsyncer":
+        params = click.get_current_context().params
+        sources = {name: click.get_current_context().get_parameter_source(name) for name in params}
+        default = click.core.ParameterSource.DEFAULT
+        _serve_postsyncer(
+            host,
+            port,
+            key,
+            limit if sources["limit"] != default else 60,
+            window if sources["window"] != default else 60.0,
+            channels_file,
+            db,
+            faults,
+            seed,
+        )
+        return
     if channels_file is not None:
         loaded = load_channels(channels_file)
         channels, verified, times = loaded.channels, loaded.verified, loaded.posting_times
@@ -117,5 +141,51 @@ def serve(
             serve_sandbox(config, host, port, on_ready=ready)
         except KeyboardInterrupt:  # Ctrl-C is how a foreground server is meant to stop
             click.echo("Sandbox stopped.")
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def _serve_postsyncer(
+    host: str,
+    port: int,
+    token: str,
+    limit: int,
+    window: float,
+    channels_file: Path | None,
+    db: Path | None,
+    faults: Faults,
+    seed: int,
+) -> None:
+    from calendar_sched.sandbox.postsyncer.config import PostSyncerConfig, load_accounts
+    from calendar_sched.sandbox.postsyncer.server import serve as serve_postsyncer
+
+    defaults = PostSyncerConfig(token=token, db_path=Path("unused"))
+    workspaces, accounts = defaults.workspaces, defaults.accounts
+    if channels_file is not None:
+        workspaces, accounts = load_accounts(channels_file)
+
+    with tempfile.TemporaryDirectory(prefix="calendar-sched-postsyncer-") as scratch:
+        config = PostSyncerConfig(
+            token=token,
+            db_path=db or Path(scratch) / "postsyncer.db",
+            limit=limit,
+            window=window,
+            faults=faults,
+            seed=seed,
+            workspaces=workspaces,
+            accounts=accounts,
+        )
+
+        def ready(url: str) -> None:
+            click.echo(f"PostSyncer sandbox listening on {url} (Ctrl-C to stop)")
+            click.echo(f"POSTSYNCER_API_URL={url}")
+            click.echo(f"POSTSYNCER_API_TOKEN={token}")
+            click.echo(
+                f"quota: {limit} calls per {window:g} s (every call counts); "
+                f"{len(config.accounts)} accounts"
+            )
+
+        try:
+            serve_postsyncer(config, host, port, on_ready=ready)
         except OSError as exc:
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
