@@ -92,6 +92,7 @@ def create_app(config: SandboxConfig, *, clock: Clock = time.time) -> Starlette:
     routes = [
         Route("/public/v1/is-connected", _public(_is_connected), methods=["GET"]),
         Route("/public/v1/integrations", _public(_integrations), methods=["GET"]),
+        Route("/public/v1/groups", _public(_groups), methods=["GET"]),
         Route("/public/v1/find-slot/{id}", _public(_find_slot), methods=["GET"]),
         Route(
             "/public/v1/integration-settings/{id}", _public(_integration_settings), methods=["GET"]
@@ -181,6 +182,10 @@ async def _is_connected(sandbox: Sandbox, request: Request, body: Any) -> Respon
 async def _integrations(sandbox: Sandbox, request: Request, body: Any) -> Response:
     group = request.query_params.get("group") or None
     return _Json(integrations.list_integrations(sandbox.store, group))
+
+
+async def _groups(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return _Json(integrations.list_groups(sandbox.store))
 
 
 async def _find_slot(sandbox: Sandbox, request: Request, body: Any) -> Response:

@@ -35,6 +35,16 @@ def list_integrations(store: Store, group: str | None) -> list[dict[str, Any]]:
     return out
 
 
+def list_groups(store: Store) -> list[dict[str, Any]]:
+    """``GET /groups``: the customers that channels belong to, as ``[{id, name}]``."""
+    seen: dict[str, dict[str, Any]] = {}
+    for row in store.channels():
+        customer = row.channel.customer or {}
+        if customer.get("id") and customer["id"] not in seen:
+            seen[customer["id"]] = {"id": customer["id"], "name": customer.get("name")}
+    return list(seen.values())
+
+
 def find_slot(store: Store, channel_id: str, now: float) -> dict[str, str]:
     """The next free posting time of a channel, as a naive UTC ``YYYY-MM-DDTHH:mm:00``."""
     row = store.channel(channel_id)

@@ -33,7 +33,7 @@ def test_integrations_include_disabled_demo_channels(sandbox_app: InProcessSandb
 
 
 def test_integrations_group_filter(sandbox_app_factory: Callable[..., InProcessSandbox]) -> None:
-    """§7: ?group= filters on the customer id; the customer object is exposed."""
+    """§7: ?group= filters on the customer id; customers are listed by GET /groups."""
     channels = (
         Channel(id="a", name="A", identifier="x", customer={"id": "c1", "name": "One"}),
         Channel(id="b", name="B", identifier="x"),
@@ -42,6 +42,7 @@ def test_integrations_group_filter(sandbox_app_factory: Callable[..., InProcessS
     listed = sandbox.api.get("/integrations", params={"group": "c1"}).json()
     assert [(c["id"], c["customer"]) for c in listed] == [("a", {"id": "c1", "name": "One"})]
     assert len(sandbox.api.get("/integrations").json()) == 2
+    assert sandbox.api.get("/groups").json() == [{"id": "c1", "name": "One"}]
 
 
 def test_find_slot_default_times(sandbox_app: InProcessSandbox) -> None:
@@ -104,10 +105,10 @@ def test_integration_settings_not_found(sandbox_app: InProcessSandbox) -> None:
 
 def test_unknown_route_is_nest_404(sandbox_app: InProcessSandbox) -> None:
     """Nest's not-found rendering for routes the controller does not have."""
-    response = sandbox_app.api.get("/groups-of-nothing")
+    response = sandbox_app.api.get("/nothing-here")
     assert response.status_code == 404
     assert response.json() == {
-        "message": "Cannot GET /public/v1/groups-of-nothing",
+        "message": "Cannot GET /public/v1/nothing-here",
         "error": "Not Found",
         "statusCode": 404,
     }
