@@ -114,8 +114,8 @@ def plan_command(
     if as_json:
         render.print_json({**plan_json(result), "postsyncer": postsyncer_json(syncer)})
         return
-    _print_plan(result, demo=checked.demo_channels and not resolve_target().embedded)
-    render.console().print(postsyncer_line(syncer))
+    demo = checked.demo_channels and not resolve_target().embedded
+    _print_plan(result, demo=demo, compare=postsyncer_line(syncer))
 
 
 def postsyncer_json(result: Plan) -> dict[str, Any]:
@@ -199,7 +199,7 @@ def _journal_state(calendar: str) -> JournalState | None:
     return read_state(path) if Path(path).exists() else None
 
 
-def _print_plan(result: Plan, *, demo: bool) -> None:
+def _print_plan(result: Plan, *, demo: bool, compare: str = "") -> None:
     out = render.console()
     if demo:
         out.print(
@@ -252,4 +252,6 @@ def _print_plan(result: Plan, *, demo: bool) -> None:
             out.print(f"  {key}: due {due}, sent {render.offset(sent[key])}")
         if len(result.late) > 20:
             out.print(f"  … and {len(result.late) - 20} more (see --json)")
+    if compare:
+        out.print(compare, markup=False)
     out.print(summary_line(result))
