@@ -97,8 +97,7 @@ class MediaChecker:
     def check(self, source: str, base_dir: Path) -> MediaRef | MediaProblem:
         """A MediaRef for a usable reference, else the problem with it."""
         source = source.strip()
-        scheme = urlsplit(source).scheme.lower() if "://" in source else ""
-        if scheme:
+        if "://" in source:
             return check_url(source)
         return self._check_file(source, base_dir)
 
@@ -127,7 +126,10 @@ class MediaChecker:
 
 def check_url(source: str) -> MediaRef | MediaProblem:
     """A remote reference: https only, and the path must end with an extension Postiz accepts."""
-    parts = urlsplit(source)
+    try:
+        parts = urlsplit(source)
+    except ValueError:
+        return MediaProblem("bad-value", f"media URL {source!r} is not a valid URL")
     if parts.scheme.lower() != "https" or not parts.netloc:
         return MediaProblem("bad-value", f"media URL {source!r} must start with https://")
     path = parts.path

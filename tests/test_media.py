@@ -118,6 +118,8 @@ def test_urls_allowed(url: str, kind: str) -> None:
         ("https://cdn.example.com/a.JPG", "bad-media-type", "lower case"),
         ("https://cdn.example.com/page", "bad-media-type", "must end with"),
         ("https://cdn.example.com/a.mov", "bad-media-type", ".mp4"),
+        ("https://[abc/x.png", "bad-value", "not a valid URL"),
+        ("ftp://cdn.example.com/a.png", "bad-value", "https://"),
     ],
 )
 def test_urls_refused(url: str, code: str, says: str) -> None:

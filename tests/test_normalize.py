@@ -383,8 +383,12 @@ def test_derived_key_is_stable_and_order_free() -> None:
     assert len(derive_key(None, "t", [])) == 12
 
 
+TRICKY = st.sampled_from(
+    ["https://[x/a.png", "a.png\x00", "~nobody/x.png", "://", "31/02/2030 25:61", "nan", "x:"]
+)
 CELL = st.one_of(
     st.none(),
+    TRICKY,
     st.text(max_size=30),
     st.integers(min_value=-(10**12), max_value=10**12),
     st.floats(allow_nan=True, allow_infinity=True),
