@@ -1,16 +1,16 @@
 """The built-in Postiz Public API emulator (reference/postiz-api.md), served over real HTTP.
 
-    config.py        SandboxConfig, Faults, channel files
-    app.py           Starlette routes and the order of stages (parse → auth → throttle → ...)
-    throttle.py      the fixed-window throttler with its block
-    validation.py    POST /posts DTO and provider checks, with the server's 400 bodies
-    posts.py         create / list / delete over the store
-    integrations.py  integrations, find-slot, integration-settings
-    media.py         uploads: sniffing, caps, URL checks, storage
-    faults.py        seeded 5xx, lost answers, latency
-    store.py         SQLite state (WAL) and the simulated publisher
-    server.py        uvicorn: foreground ``serve`` and the threaded ``RunningSandbox``
-    embedded.py      the default target when no Postiz URL/key is configured
+config.py        SandboxConfig, Faults, channel files
+app.py           Starlette routes and the order of stages (parse → auth → throttle → ...)
+throttle.py      the fixed-window throttler with its block
+validation.py    POST /posts DTO and provider checks, with the server's 400 bodies
+posts.py         create / list / delete over the store
+integrations.py  integrations, find-slot, integration-settings
+media.py         uploads: sniffing, caps, URL checks, storage
+faults.py        seeded 5xx, lost answers, latency
+store.py         SQLite state (WAL) and the simulated publisher
+server.py        uvicorn: foreground ``serve`` and the threaded ``RunningSandbox``
+embedded.py      the default target when no Postiz URL/key is configured
 """
 
 from __future__ import annotations
