@@ -23,6 +23,7 @@ DateOrder = Literal["dmy", "mdy", "ymd"]
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 _MIN_SERIAL = 10000  # 1927-05-18: smaller numbers are not dates a calendar means
 _MAX_SERIAL = 2958465  # 9999-12-31
+_FIRST_YEAR, _LAST_YEAR = 1900, 9998  # keeps UTC conversions inside datetime's range
 _NUMBERED = re.compile(r"^\s*(\d{1,4})([/\-.])(\d{1,2})\2(\d{1,4})(?:(?:\s+|T)(.*))?$")
 _TIME = re.compile(
     r"^(\d{1,2})(?:[:h.](\d{2}))?(?::(\d{2})(?:[.,]\d+)?)?\s*"
@@ -198,9 +199,18 @@ def combine(day: date, moment: time) -> datetime:
     return _combine(day, moment)
 
 
+def check_range(moment: datetime) -> datetime:
+    """The moment itself when its year is plausible (1900–9998), else DateProblem."""
+    if not _FIRST_YEAR <= moment.year <= _LAST_YEAR:
+        raise DateProblem(
+            "bad-datetime", f"{moment.isoformat()} is not a plausible publish date (year?)"
+        )
+    return moment
+
+
 def localize(moment: datetime, zone: tzinfo) -> datetime:
     """Place a naive local time in ``zone``; gap and fold times raise DateProblem."""
-    if moment.tzinfo is not None:
+    if check_range(moment).tzinfo is not None:
         return moment
     first = moment.replace(tzinfo=zone, fold=0)
     second = moment.replace(tzinfo=zone, fold=1)
@@ -348,7 +358,10 @@ def _offset(text: str | None) -> tzinfo | None:
         return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours > 23 or minutes > 59:
+        raise DateProblem("bad-datetime", f"{text!r} is not a UTC offset; write +01:00")
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
 
 
 def _combine(day: date, moment: time) -> datetime:

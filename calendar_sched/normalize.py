@@ -470,7 +470,9 @@ def _when(row: _Row, cells: dict[str, Any], post_type: PostType) -> tuple[dateti
             parsed_day = dates.parse_date(day, ctx.order.order)
             field_name = "time"
             moment = dates.combine(parsed_day, dates.parse_time(clock))
-        if moment.tzinfo is None:
+        if moment.tzinfo is not None:
+            dates.check_range(moment)
+        else:
             if row_zone and zone is None:
                 return None, zone_name  # bad-timezone already reported
             row.read_in = (zone_name, zone is not None)

@@ -99,11 +99,15 @@ def test_parse_datetime_with_offset() -> None:
         ("03/04/2030 10:00", "ambiguous-date-format"),
         (True, "bad-datetime"),
         (3.5, "bad-datetime"),
+        ("2030-12-01 09:00 +99:00", "bad-datetime"),
+        ("0001-01-01 00:30", "bad-datetime"),
+        ("0001-01-01T00:00+05:00", "bad-datetime"),
+        ("9999-12-31T23:59-05:00", "bad-datetime"),
     ],
 )
 def test_parse_datetime_problems(value: Any, code: str) -> None:
     with pytest.raises(DateProblem) as caught:
-        parse_datetime(value, None)
+        localize(parse_datetime(value, None), BERLIN)
     assert caught.value.code == code
 
 
@@ -384,7 +388,17 @@ def test_derived_key_is_stable_and_order_free() -> None:
 
 
 TRICKY = st.sampled_from(
-    ["https://[x/a.png", "a.png\x00", "~nobody/x.png", "://", "31/02/2030 25:61", "nan", "x:"]
+    [
+        "https://[x/a.png",
+        "a.png\x00",
+        "~nobody/x.png",
+        "://",
+        "31/02/2030 25:61",
+        "nan",
+        "x:",
+        "0001-01-01T00:00+05:00",
+        "2030-01-01 10:00 -99:00",
+    ]
 )
 CELL = st.one_of(
     st.none(),
