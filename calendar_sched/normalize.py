@@ -541,8 +541,8 @@ def _settings(row: _Row, cells: dict[str, Any]) -> dict[str, dict[str, Any]]:
     elif not dates.is_blank(nested):
         row.add("bad-value", "settings must be a mapping per platform", "settings", nested)
     for key, value in cells.items():
-        if key.startswith("settings.") and not dates.is_blank(value):
-            _, ident, name = key.split(".", 2)
+        ident, _, name = key[9:].partition(".")
+        if key.startswith("settings.") and ident and name and not dates.is_blank(value):
             out.setdefault(ident.lower(), {})[name] = _setting_value(value)
     return out
 

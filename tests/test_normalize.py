@@ -433,6 +433,7 @@ KEYS = st.sampled_from(
         "repeat_every_days",
         "settings",
         "settings.x.who_can_reply_post",
+        "settings.x",
     ]
 )
 
