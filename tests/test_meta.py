@@ -1,5 +1,7 @@
 """Meta-tests that keep the package surface honest."""
 
+import re
+
 import calendar_sched
 from calendar_sched.report import CATALOGUE
 
@@ -12,4 +14,31 @@ def test_all_is_sorted_and_complete() -> None:
 
 def test_catalogue_codes_are_kebab_case() -> None:
     for code in CATALOGUE:
-        assert code == code.lower() and " " not in code and "_" not in code, code
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", code), code
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    from pathlib import Path
+
+    import click
+
+    from calendar_sched.cli import COMMANDS, main
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    ctx = click.Context(main)
+    for name in COMMANDS:
+        command = main.get_command(ctx, name)
+        assert command is not None, name
+        assert command.help, f"{name} has no help text"
+        assert f"`{name}" in readme, f"{name} is not documented in README.md"
+
+
+def test_readme_opens_with_the_two_set_up_commands() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    lines = (root / "README.md").read_text().splitlines()
+    block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 3]
+    assert block[0].endswith("calendar-sched run samples/december.csv")
+    assert block[1].endswith(".venv/bin/pytest")
+    assert block[1] in (root / ".ci" / "run").read_text()
