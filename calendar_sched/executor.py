@@ -41,6 +41,7 @@ from calendar_sched.errors import (
 from calendar_sched.journal import Journal
 from calendar_sched.models import MediaRef, Post, utc_iso
 from calendar_sched.pacing import Budget
+from calendar_sched.pull import first_value_id
 
 if TYPE_CHECKING:
     from calendar_sched.planner import Plan
@@ -296,7 +297,7 @@ class _Runner:
         if match is None:  # backends written before match(): deterministic value ids
             ids = {remote.id for remote in listed}
             fingerprint = self.backend.fingerprint
-            return {p.key: v for p in posts if (v := p.value_id(fingerprint, 0)) in ids}
+            return {p.key: v for p in posts if (v := first_value_id(p, fingerprint)) in ids}
         found: dict[str, str] = match(posts, listed)
         return found
 
@@ -495,7 +496,7 @@ class _Runner:
         for post in published:
             self.journal.resolved(
                 post.key,
-                remote_id=post.value_id(self.backend.fingerprint, 0),
+                remote_id=first_value_id(post, self.backend.fingerprint),
                 content_hash=self.hashes[post.key],
                 channel_id=post.channel.id,
                 already_published=True,

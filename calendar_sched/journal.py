@@ -27,6 +27,7 @@ from typing import IO, Any
 from calendar_sched.backends.base import RateState, SentPost, UploadedMedia
 from calendar_sched.errors import JournalCorrupt, JournalLocked
 from calendar_sched.models import Post, utc_iso
+from calendar_sched.pull import first_value_id
 
 FORMAT_VERSION = 1
 SUFFIX = ".journal.jsonl"
@@ -430,7 +431,7 @@ class Journal:
                     {
                         "key": post.key,
                         "hash": post.content_hash(),
-                        "value_id": post.value_id(self.fingerprint, 0),
+                        "value_id": first_value_id(post, self.fingerprint),
                         "publish_at": post.publish_at.isoformat(),
                     }
                     for post in posts

@@ -47,6 +47,16 @@ def remote_value_id(entry_key: str) -> str | None:
     return None
 
 
+def first_value_id(post: Post, fingerprint: str) -> str:
+    """The id a Post is sent and stored under (Postiz ``value[0].id``, the server's post id).
+
+    A pulled entry (``postiz:<id>``) is tied to that server post, so sending it again updates the
+    post in place; every other Post has its deterministic id. The one rule the backend, journal
+    and executor share.
+    """
+    return remote_value_id(post.entry_key) or post.value_id(fingerprint, 0)
+
+
 def html_to_text(content: str) -> str:
     """Postiz post content → plain text: one line per ``<p>``, entities decoded.
 

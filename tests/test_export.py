@@ -17,8 +17,15 @@ import pytest
 from calendar_sched import export
 from calendar_sched.backends.base import RemotePost
 from calendar_sched.errors import ConfigError, InputError
-from calendar_sched.export import PostOutcome, export_rows, row_status
+from calendar_sched.export import export_rows
 from calendar_sched.models import Channel, Position, Post, PostValue
+from calendar_sched.outcomes import (
+    PostOutcome,
+    journal_outcomes,
+    pending_outcomes,
+    refresh_outcomes,
+    row_status,
+)
 from calendar_sched.report import RowError
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -303,7 +310,7 @@ def test_pending_outcomes_from_posts() -> None:
         publish_at=_at(1, 8),
         values=[PostValue(text="hi")],
     )
-    (outcome,) = export.pending_outcomes([post])
+    (outcome,) = pending_outcomes([post])
     assert (outcome.post_key, outcome.status, outcome.channel_name) == (
         "launch@demo-x",
         "pending",
@@ -323,7 +330,7 @@ def test_refresh_outcomes_applies_server_states() -> None:
         _outcome("c", "demo-x", "scheduled", 4, remote_id="gone"),
         _outcome("d", "demo-x", "pending", 5),
     ]
-    fresh = export.refresh_outcomes(
+    fresh = refresh_outcomes(
         outcomes, [remote("p1", "PUBLISHED"), remote("p2", "ERROR", error="token expired")]
     )
     assert [o.status for o in fresh] == ["published", "failed", "scheduled", "pending"]
@@ -399,7 +406,7 @@ def test_journal_outcomes_from_a_real_journal(tmp_path: Path) -> None:
 
     a_x, a_li, b, c, d, e = _journal_posts()
     path = tmp_path / "month.csv.journal.jsonl"
-    assert {o.status for o in export.journal_outcomes([a_x, b], path)} == {"pending"}
+    assert {o.status for o in journal_outcomes([a_x, b], path)} == {"pending"}
     with Journal(path, fingerprint="fp") as journal:
         journal.planned([a_x, a_li, b, c, d])
         call = journal.started([a_x, a_li], counted=True)
@@ -409,7 +416,7 @@ def test_journal_outcomes_from_a_real_journal(tmp_path: Path) -> None:
         journal.succeeded(call, [SentPost(b.key, "r2", "demo-x"), SentPost(c.key, "r3", "demo-x")])
         journal.started([d])  # no outcome: the answer was lost
     edited_c = c.model_copy(update={"values": [PostValue(text="c, edited")]})
-    outcomes = export.journal_outcomes([a_x, a_li, b, edited_c, d, e], path)
+    outcomes = journal_outcomes([a_x, a_li, b, edited_c, d, e], path)
     got = [(o.post_key, o.status, o.remote_id, o.request_index) for o in outcomes]
     assert got == [
         ("a@demo-x", "scheduled", "r1", 0),
@@ -522,7 +529,7 @@ def _sample_outcomes(name: str) -> tuple[Path, list[PostOutcome]]:
     for post in checked.posts:
         first_channel.setdefault(post.entry_key, post.channel.id)
     outcomes = []
-    for outcome in export.pending_outcomes(checked.posts):
+    for outcome in pending_outcomes(checked.posts):
         kind = entries.index(outcome.entry_key) % 4  # 0 done, 1 first channel only, 2 failed
         first = first_channel[outcome.entry_key] == outcome.channel_id
         status: Any = "pending"

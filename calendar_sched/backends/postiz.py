@@ -12,7 +12,7 @@ import html
 import json
 import mimetypes
 import uuid
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from calendar_sched.client import ApiResponse, PostizClient
 from calendar_sched.config import target_fingerprint
 from calendar_sched.errors import ConfigError, FatalApiError, InputError
 from calendar_sched.models import ID_NAMESPACE, Channel, MediaRef, Post, utc_iso
+from calendar_sched.pull import first_value_id
 from calendar_sched.rules import rule_for
 
 #: Stand-ins for media not uploaded yet, as long as real Postiz answers, so sizes are honest.
@@ -64,9 +65,12 @@ class PostizBackend:
         *,
         costs: CostModel | None = None,
         fingerprint: str | None = None,
+        republish: Collection[str] = (),
     ) -> None:
         self.client = client
         self.costs = costs or CostModel()
+        #: Keys of Posts to publish again although they are PUBLISHED (``republish: true``).
+        self.republish = frozenset(republish)
         base = client.base_url if client else "offline"
         self.fingerprint = fingerprint or target_fingerprint(base)
 
@@ -76,13 +80,14 @@ class PostizBackend:
     # pure: what the planner uses
 
     def pack_key(self, post: Post) -> Hashable:
-        """(publish instant, type, short link, tags, repeat): what one request must share."""
+        """(publish instant, type, short link, tags, repeat, republish): one request shares it."""
         return (
             post.publish_at.astimezone(UTC),
             post.type,
             post.short_link,
             tuple(post.tags),
             post.repeat_every_days,
+            post.key in self.republish,
         )
 
     def post_bytes(self, post: Post) -> int:
@@ -120,6 +125,8 @@ class PostizBackend:
         }
         if first.repeat_every_days:
             body["inter"] = first.repeat_every_days
+        if first.key in self.republish:
+            body["republish"] = True
         return body
 
     def post_element(
@@ -129,7 +136,7 @@ class PostizBackend:
         values = [
             {
                 # Every UUID string has 36 characters: sizing needs no real id.
-                "id": PLACEHOLDER_ID if placeholders else post.value_id(self.fingerprint, position),
+                "id": PLACEHOLDER_ID if placeholders else self._value_id(post, position),
                 "content": to_html(value.text),
                 "image": [self._image(ref, media, placeholders) for ref in value.media],
                 "delay": value.delay,
@@ -141,6 +148,11 @@ class PostizBackend:
             "value": values,
             "settings": {"__type": post.channel.identifier, **post.settings},
         }
+
+    def _value_id(self, post: Post, position: int) -> str:
+        if position == 0:
+            return first_value_id(post, self.fingerprint)
+        return post.value_id(self.fingerprint, position)
 
     def _image(
         self, ref: MediaRef, media: Mapping[str, UploadedMedia], placeholders: bool
@@ -156,9 +168,9 @@ class PostizBackend:
         raise ConfigError(f"media {ref.source} was not uploaded before its post")
 
     def match(self, posts: Sequence[Post], listing: Sequence[RemotePost]) -> dict[str, str]:
-        """Post key → listed id, by the deterministic ``value[0].id`` each Post was sent with."""
+        """Post key → listed id, by the ``value[0].id`` each Post was sent with."""
         listed = {remote.id for remote in listing}
-        ids = {post.key: post.value_id(self.fingerprint, 0) for post in posts}
+        ids = {post.key: first_value_id(post, self.fingerprint) for post in posts}
         return {key: value_id for key, value_id in ids.items() if value_id in listed}
 
     # I/O: what the executor uses
@@ -242,7 +254,7 @@ class PostizBackend:
             sent.append(
                 SentPost(
                     post_key=post.key,
-                    remote_id=str(remote or post.value_id(self.fingerprint, 0)),
+                    remote_id=str(remote or first_value_id(post, self.fingerprint)),
                     channel_id=str(item.get("integration", post.channel.id)),
                 )
             )

@@ -11,9 +11,10 @@ from calendar_sched.channels import load_channels_file, split_refs
 from calendar_sched.cli import render
 from calendar_sched.cli.options import exit_codes, output_options, source_options
 from calendar_sched.duplicates import listing_range
-from calendar_sched.export import export_rows, journal_outcomes, refresh_outcomes
+from calendar_sched.export import export_rows
 from calendar_sched.journal import journal_path_for, read_state
 from calendar_sched.models import utc_iso
+from calendar_sched.outcomes import journal_outcomes, refresh_outcomes
 from calendar_sched.validate import ValidateOptions, validate
 
 
