@@ -12,7 +12,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
@@ -20,14 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 from tenacity import RetryCallState, Retrying
 
 from calendar_sched import retry
-from calendar_sched.backends.base import (
-    Backend,
-    BatchUploads,
-    RateState,
-    RemotePost,
-    SentPost,
-    UploadedMedia,
-)
+from calendar_sched.backends.base import Backend, RateState, RemotePost, SentPost, UploadedMedia
 from calendar_sched.errors import (
     AlreadyPublished,
     ApiError,
@@ -42,6 +34,8 @@ from calendar_sched.journal import Journal
 from calendar_sched.models import MediaRef, Post, utc_iso
 from calendar_sched.pacing import Budget
 from calendar_sched.pull import first_value_id
+from calendar_sched.uploads import Pacer, Uploader, message_of
+from calendar_sched.uploads import RunStopped as _Stop
 
 if TYPE_CHECKING:
     from calendar_sched.planner import Plan
@@ -50,7 +44,6 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 T = TypeVar("T")
 
-UPLOAD_WORKERS = 4
 LISTING_MARGIN = timedelta(minutes=1)
 
 
@@ -92,10 +85,6 @@ class RunResult:
     def complete(self) -> bool:
         """True when nothing is pending (failures are final, not pending)."""
         return not self.pending
-
-
-class _Stop(Exception):
-    """Internal: end the run early, leaving the rest pending."""
 
 
 def execute(
@@ -165,9 +154,20 @@ class _Runner:
             rate=journal.state.rate,
         )
         self._seen_rate = backend.rate_state
-        self.media_failed: dict[str, str] = {}
         self.failed_now: set[str] = set()
         self._lock = threading.Lock()
+        self.uploader = Uploader(
+            backend,
+            journal,
+            Pacer(
+                before_counted=self._spend_one,
+                after_counted=self._adopt_rate,
+                retrying=lambda counted: self._retrying(counted=counted),
+                check_stop=self._check_stop,
+                emit=lambda kind, message: self._emit(kind, message),
+            ),
+        )
+        self.media_failed = self.uploader.failed
 
     # Driver
 
@@ -198,6 +198,7 @@ class _Runner:
             else:
                 result.pending.append(key)
         result.done.extend(key for key in self.plan.skipped if key not in self.posts)
+        result.uploads = self.uploader.uploads
         result.rate = self.budget.as_rate()
         if result.pending and not result.stopped:
             result.stopped = True
@@ -336,7 +337,7 @@ class _Runner:
         except AuthError:
             raise
         except ApiError as exc:
-            self._emit("failed", f"could not delete {key}: {_message(exc)}", posts=[key])
+            self._emit("failed", f"could not delete {key}: {message_of(exc)}", posts=[key])
             return
         self.journal.deleted(key, remote_id)
         self.result.pruned.append(key)
@@ -365,7 +366,7 @@ class _Runner:
                         if key in self.plan.media:
                             batch.append(self.plan.media[key])
                     index += 1
-                self._upload(batch)
+                self.uploader.upload(batch)
                 continue
             keys = requests[index].post_keys
             index += 1
@@ -385,7 +386,7 @@ class _Runner:
 
     def _with_media(self, group: list[Post]) -> list[Post]:
         """Upload what ``group`` uses (if not yet done); fail the Posts whose media failed."""
-        self._upload([m for post in group for m in self._media_of(post)])
+        self.uploader.upload([m for post in group for m in self._media_of(post)])
         keep = []
         for post in group:
             bad = [m for m in self._media_of(post) if m.dedupe_key in self.media_failed]
@@ -410,7 +411,7 @@ class _Runner:
                 bad = group
             if not bad:
                 return _halves(group)  # the server did not say which: isolate it
-            self._fail(bad, _message(exc), "rejected", exc.status)
+            self._fail(bad, message_of(exc), "rejected", exc.status)
             return [[p for p in group if p not in bad]]
         except PayloadTooLarge as exc:
             if len(group) == 1:
@@ -423,7 +424,7 @@ class _Runner:
         except AuthError:
             raise
         except FatalApiError as exc:
-            self._fail(group, _message(exc), f"http-{exc.status}", exc.status)
+            self._fail(group, message_of(exc), f"http-{exc.status}", exc.status)
             return []
         except RetriableApiError as exc:
             self._unknown_outcome(group, exc)
@@ -456,7 +457,7 @@ class _Runner:
                 transient = isinstance(exc, RetriableApiError)
                 self.journal.failed(
                     call,
-                    message=_message(exc),
+                    message=message_of(exc),
                     status=exc.status,
                     code=type(exc).__name__,
                     transient=transient,
@@ -530,7 +531,7 @@ class _Runner:
             else:
                 self.journal.resolved(post.key, remote_id=None)
         raise _Stop(
-            f"the server keeps failing ({_message(exc)}); {len(found)} of {len(group)} posts of "
+            f"the server keeps failing ({message_of(exc)}); {len(found)} of {len(group)} posts of "
             "the last request were found on the server; run again later to resume"
         )
 
@@ -541,99 +542,6 @@ class _Runner:
             self.journal.post_failed(post.key, message, code=code, status=status)
             self.failed_now.add(post.key)
         self._emit("failed", f"{len(posts)} posts refused: {message}", posts=[p.key for p in posts])
-
-    # Uploads
-
-    def _upload(self, media: Sequence[MediaRef]) -> None:
-        uploaded = self.journal.state.uploaded
-        todo = list(
-            {
-                m.dedupe_key: m
-                for m in media
-                if m.dedupe_key not in uploaded and m.dedupe_key not in self.media_failed
-            }.values()
-        )
-        if not todo:
-            return
-        counted = self.backend.costs.counts_uploads or self.backend.costs.counts_everything
-        size = self.backend.costs.upload_batch
-        if size > 1 and isinstance(self.backend, BatchUploads):
-            urls = [item for item in todo if item.url and not item.path]
-            todo = [item for item in todo if item not in urls]
-            for start in range(0, len(urls), size):
-                self._check_stop()
-                self._upload_batch(self.backend, urls[start : start + size], counted=counted)
-        if counted:
-            for item in todo:
-                self._check_stop()
-                self._upload_one(item, counted=True)
-            return
-        with ThreadPoolExecutor(max_workers=min(UPLOAD_WORKERS, len(todo))) as pool:
-            for future in [pool.submit(self._upload_one, item, counted=False) for item in todo]:
-                future.result()
-
-    def _upload_batch(self, backend: BatchUploads, media: list[MediaRef], *, counted: bool) -> None:
-        def once() -> list[UploadedMedia]:
-            if counted:
-                self._await_budget()
-                self.budget.spent(self.clock())
-                self.result.requests_sent += 1
-            try:
-                return backend.upload_many(media)
-            finally:
-                if counted:
-                    self._adopt_rate()
-
-        try:
-            stored = self._retrying(counted=counted)(once)
-        except AuthError:
-            raise
-        except FatalApiError as exc:
-            for item in media:
-                self.media_failed[item.dedupe_key] = _message(exc)
-            return
-        except RetriableApiError as exc:
-            raise _Stop(
-                f"importing {len(media)} media URLs keeps failing: {_message(exc)}"
-            ) from exc
-        for done in stored:
-            self.journal.uploaded(done)
-        kept = {done.key for done in stored}
-        skipped = [m for m in media if m.dedupe_key not in kept]
-        for item in skipped:
-            self.media_failed[item.dedupe_key] = (
-                f"the server skipped it (stored {len(stored)} of {len(media)} URLs sent)"
-            )
-        with self._lock:
-            self.result.uploads += len(stored)
-        note = f"; skipped: {', '.join(m.source for m in skipped)}" if skipped else ""
-        self._emit("uploaded", f"imported {len(stored)} of {len(media)} media URLs{note}")
-
-    def _upload_one(self, media: MediaRef, *, counted: bool) -> None:
-        def once() -> UploadedMedia:
-            if counted:
-                self._await_budget()
-                self.budget.spent(self.clock())
-                self.result.requests_sent += 1
-            try:
-                return self.backend.upload(media)
-            finally:
-                if counted:
-                    self._adopt_rate()
-
-        try:
-            stored = self._retrying(counted=counted)(once)
-        except AuthError:
-            raise
-        except FatalApiError as exc:
-            self.media_failed[media.dedupe_key] = _message(exc)
-            return
-        except RetriableApiError as exc:
-            raise _Stop(f"uploading {media.source} keeps failing: {_message(exc)}") from exc
-        self.journal.uploaded(stored)
-        with self._lock:
-            self.result.uploads += 1
-        self._emit("uploaded", f"uploaded {media.source}")
 
     # Pacing
 
@@ -649,6 +557,13 @@ class _Runner:
     def _free_call(self, call: Callable[[], T]) -> T:
         result: T = self._retrying(counted=False)(call)
         return result
+
+    def _spend_one(self) -> None:
+        """Wait for the budget of one counted call, spend it and count the request."""
+        self._await_budget()
+        self.budget.spent(self.clock())
+        with self._lock:
+            self.result.requests_sent += 1
 
     def _nap(self, seconds: float) -> None:
         self._wait_until(self.clock() + seconds)
@@ -690,10 +605,6 @@ class _Runner:
 def _halves(group: list[Post]) -> list[list[Post]]:
     middle = len(group) // 2
     return [group[:middle], group[middle:]]
-
-
-def _message(exc: ApiError) -> str:
-    return str(exc) if exc.status is None else f"{exc} (HTTP {exc.status})"
 
 
 def _clock_text(moment: float) -> str:
