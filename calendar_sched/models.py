@@ -123,6 +123,7 @@ class Post(BaseModel):
     position: Position
     channel: Channel
     publish_at: datetime = Field(description="UTC publish instant.")
+    timezone: str = Field(default="UTC", description="IANA zone of the row (PostSyncer's).")
     type: PostType = "schedule"
     values: list[PostValue]
     settings: dict[str, Any] = Field(default_factory=dict)
@@ -141,7 +142,8 @@ class Post(BaseModel):
 
     def content_hash(self) -> str:
         """Hash of everything the server stores; a changed Post becomes an update."""
-        payload = self.model_dump_json(exclude={"position"})
+        # The zone only names how the instant is written: journals stay valid without it.
+        payload = self.model_dump_json(exclude={"position", "timezone"})
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

@@ -14,9 +14,10 @@ import json
 import mimetypes
 from collections.abc import Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendar_sched.backends.base import CostModel, RateState, RemotePost, SentPost, UploadedMedia
 from calendar_sched.errors import (
@@ -113,13 +114,14 @@ def workspace_of(channel: Channel) -> str | None:
 
 
 def schedule_for(post: Post) -> dict[str, str]:
-    """``{date, time, timezone}`` in UTC at minute precision (the API takes ``HH:MM``)."""
-    moment = post.publish_at.astimezone(UTC)
-    return {
-        "date": moment.strftime("%Y-%m-%d"),
-        "time": moment.strftime("%H:%M"),
-        "timezone": "UTC",
-    }
+    """``{date, time, timezone}``: local time in the row's zone, to the minute (``HH:MM``)."""
+    try:
+        zone: tzinfo = ZoneInfo(post.timezone)
+        name = post.timezone
+    except (ValueError, ZoneInfoNotFoundError):
+        zone, name = UTC, "UTC"  # a zone this machine does not know: the instant in UTC
+    moment = post.publish_at.astimezone(zone)
+    return {"date": moment.strftime("%Y-%m-%d"), "time": moment.strftime("%H:%M"), "timezone": name}
 
 
 def _content_key(post: Post) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -236,7 +238,7 @@ class PostSyncerBackend:
         return (
             workspace if workspace is not None else self._workspace_or_none(),
             SCHEDULE_TYPES[post.type],
-            tuple(schedule_for(post).values()) if post.type == "schedule" else None,
+            _instant(schedule_for(post)) if post.type == "schedule" else None,
             tuple((v.text, len(v.media)) for v in post.values),
         )
 
@@ -449,11 +451,7 @@ def remote_posts(item: Mapping[str, Any]) -> list[RemotePost]:
 def _remote_fingerprint(remote: RemotePost) -> tuple[Any, ...]:
     raw = remote.raw
     when = raw.get("schedule_for") or {}
-    moment = _instant(when) if isinstance(when, dict) else None
-    schedule = None
-    if moment is not None:
-        utc = moment.astimezone(UTC)
-        schedule = (utc.strftime("%Y-%m-%d"), utc.strftime("%H:%M"), "UTC")
+    schedule = _instant(when) if isinstance(when, dict) else None  # the instant, any zone
     workspace = raw.get("workspace_id")
     return (
         str(workspace) if workspace is not None else None,
@@ -472,8 +470,6 @@ def _span(posts: Sequence[Post]) -> tuple[datetime, datetime]:
 
 
 def _instant(when: Mapping[str, Any]) -> datetime | None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     try:
         local = datetime.strptime(f"{when.get('date')} {when.get('time')}", "%Y-%m-%d %H:%M")
         zone = ZoneInfo(str(when.get("timezone") or "UTC"))

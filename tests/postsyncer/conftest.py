@@ -111,6 +111,7 @@ def post(
     tags: list[str] | None = None,
     settings: dict[str, Any] | None = None,
     thread: list[str] | None = None,
+    timezone: str = "UTC",
 ) -> Post:
     """One Post on ``ch`` (default: tomorrow 09:00 UTC of the fake clock's day)."""
     values = [PostValue(text=text, media=media or [])]
@@ -120,6 +121,7 @@ def post(
         position=Position(file="cal.csv", row=2),
         channel=ch,
         publish_at=at or START + timedelta(days=1, hours=1),
+        timezone=timezone,
         values=values,
         tags=tags or [],
         settings=settings or {},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,10 +13,12 @@ from calendar_sched.backends.postsyncer import (
     _rejected,
     account_settings,
     remote_posts,
+    schedule_for,
 )
 from calendar_sched.errors import FatalApiError, ValidationRejected
 from calendar_sched.models import MediaRef
 from calendar_sched.planner import plan
+from calendar_sched.validate import ValidateOptions, validate
 from tests.postsyncer.conftest import START, channel, post
 
 X, LI, IG = channel("1", "x", "acme"), channel("2", "linkedin", "dana"), channel("3", "instagram")
@@ -31,6 +34,40 @@ def test_same_content_and_time_pack_into_one_post_with_many_accounts() -> None:
     assert body["schedule_for"] == {"date": "2030-03-02", "time": "09:00", "timezone": "UTC"}
     assert body["schedule_type"] == "schedule"
     assert body["workspace_id"] == 1
+
+
+def test_schedule_for_is_local_time_in_the_rows_zone() -> None:
+    backend = PostSyncerBackend()
+    berlin = post("e1", X, timezone="Europe/Berlin")  # 2030-03-02 09:00 UTC
+    body = backend.build_body([berlin], {})
+    assert body["schedule_for"] == {
+        "date": "2030-03-02",
+        "time": "10:00",
+        "timezone": "Europe/Berlin",
+    }
+    same_instant_in_utc = post("e1", LI)
+    assert backend.pack_key(berlin) != backend.pack_key(same_instant_in_utc)
+    assert berlin.content_hash() == post("e1", X).content_hash()  # journals stay valid
+    listed = remote_posts({"id": 5, **body})
+    assert backend.match([berlin], listed) == {"e1@1": "5"}
+    utc_listing = remote_posts({"id": 6, **backend.build_body([post("e1", X)], {})})
+    assert backend.match([berlin], utc_listing) == {"e1@1": "6"}  # the same instant matches
+
+
+def test_validated_rows_carry_their_zone_to_the_post(tmp_path: Path) -> None:
+    calendar = tmp_path / "cal.csv"
+    calendar.write_text(
+        "id,date,time,timezone,channels,text\n"
+        "a,2030-07-01,09:00,America/New_York,x,Hello\n"
+        "b,2030-07-01,09:00,,x,Hi\n"
+    )
+    checked = validate([calendar], ValidateOptions(channels=[X], timezone="Asia/Tokyo", now=START))
+    assert checked.report.valid, checked.report.errors
+    zones = {p.entry_key: p.timezone for p in checked.posts}
+    assert zones == {"a": "America/New_York", "b": "Asia/Tokyo"}
+    whens = {p.entry_key: schedule_for(p) for p in checked.posts}
+    assert whens["a"] == {"date": "2030-07-01", "time": "09:00", "timezone": "America/New_York"}
+    assert whens["b"] == {"date": "2030-07-01", "time": "09:00", "timezone": "Asia/Tokyo"}
 
 
 def test_different_text_time_or_labels_do_not_pack() -> None:
