@@ -21,6 +21,14 @@ from calendar_sched.report import RowError
 #: How close in time two equal texts on one channel must be to count as a duplicate.
 WINDOW = timedelta(hours=1)
 
+#: How a server state reads in a warning: "the same text is already <words> on <channel>".
+STATE_WORDS = {
+    "QUEUE": "scheduled",
+    "PUBLISHED": "published",
+    "DRAFT": "a draft",
+    "ERROR": "failed",
+}
+
 #: The server id a Post is sent under (Postiz ``value[0].id``), to skip the post it updates.
 OwnId = Callable[[Post], str | None]
 
@@ -88,7 +96,7 @@ def duplicate_warnings(duplicates: Iterable[Duplicate]) -> list[RowError]:
         warnings.append(
             RowError(
                 "duplicate-existing",
-                f"{post.entry_key}: the same text is already {remote.state.lower()} on "
+                f"{post.entry_key}: the same text is already {_state_words(remote.state)} on "
                 f"{remote_channel_name(remote)} at {utc_iso(remote.publish_at)} (post "
                 f"{remote.id}); remove the row, change its text, or use --skip-duplicates",
                 row=post.position.row if post.position.row is not None else post.position.index,
@@ -105,3 +113,7 @@ def skip_duplicates(posts: Sequence[Post], duplicates: Iterable[Duplicate]) -> l
     """``posts`` without the ones found to repeat an existing post (``--skip-duplicates``)."""
     dropped = {dup.post.key for dup in duplicates}
     return [post for post in posts if post.key not in dropped]
+
+
+def _state_words(state: str) -> str:
+    return STATE_WORDS.get(state.upper(), f"in Postiz ({state})")

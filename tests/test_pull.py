@@ -346,12 +346,6 @@ def test_pull_cli_errors(seeded: tuple[Any, list[Post]]) -> None:
     assert "no channel 'nope'" in unknown.output
 
 
-ROUND_TRIP_TIE = (
-    "needs the pulled-post tie in run (lead): PostizBackend sends remote_value_id(entry_key) as "
-    "value[0].id, and run journals pull.unchanged_pulled(...) posts as done before planning"
-)
-
-
 def _run_pull(tmp_path: Path) -> tuple[Any, Any, list[RemotePost]]:
     """Run CALENDAR into the sandbox, then pull it back into pulled.yaml."""
     from click.testing import CliRunner
@@ -381,7 +375,6 @@ def _listing() -> list[RemotePost]:
         )
 
 
-@pytest.mark.xfail(strict=True, reason=ROUND_TRIP_TIE)
 def test_pull_then_run_sends_nothing(seeded_env: Any, tmp_path: Path) -> None:
     runner, main, before = _run_pull(tmp_path)
     counted = seeded_env.stats()["counted_requests"]
@@ -391,7 +384,6 @@ def test_pull_then_run_sends_nothing(seeded_env: Any, tmp_path: Path) -> None:
     assert sorted(r.id for r in _listing()) == sorted(r.id for r in before)
 
 
-@pytest.mark.xfail(strict=True, reason=ROUND_TRIP_TIE)
 def test_pull_edit_one_time_then_run_sends_one_request(seeded_env: Any, tmp_path: Path) -> None:
     runner, main, before = _run_pull(tmp_path)
     counted = seeded_env.stats()["counted_requests"]

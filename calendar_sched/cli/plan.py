@@ -1,14 +1,21 @@
-"""``calendar-sched plan``: preview the requests, windows, ETA and late Posts, offline."""
+"""``calendar-sched plan``: preview the requests, windows, ETA and late Posts.
+
+Offline unless a Postiz account is configured (or ``--check-existing``): then one free
+``GET /posts`` compares the calendar with the account's posts, as ``run`` does.
+"""
 
 from __future__ import annotations
 
 import sys
 from collections import defaultdict
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from calendar_sched.backends.base import CostModel
@@ -17,9 +24,12 @@ from calendar_sched.backends.postsyncer import PostSyncerBackend
 from calendar_sched.channels import load_channels_file, split_refs
 from calendar_sched.cli import render
 from calendar_sched.cli.options import EXIT_INVALID, exit_codes, output_options, source_options
+from calendar_sched.cli.pull import target_backend
 from calendar_sched.config import resolve_target
+from calendar_sched.errors import ApiError, AuthError
+from calendar_sched.existing import ExistingCheck, survey
 from calendar_sched.journal import JournalState, journal_path_for, read_state
-from calendar_sched.models import utc_iso
+from calendar_sched.models import Post, utc_iso
 from calendar_sched.planner import Plan, plan
 from calendar_sched.validate import ValidateOptions, validate
 
@@ -57,6 +67,23 @@ from calendar_sched.validate import ValidateOptions, validate
     is_flag=True,
     help="The server counts uploads against the quota too (older Postiz servers).",
 )
+@click.option(
+    "--check-existing/--offline",
+    default=None,
+    help="Compare with the account's posts (one free GET /posts): duplicates, pulled posts. "
+    "Default: only when POSTIZ_API_URL/KEY are set; --check-existing uses the built-in sandbox "
+    "otherwise.",
+)
+@click.option(
+    "--skip-duplicates",
+    is_flag=True,
+    help="Leave out posts whose text is already on their channel within an hour.",
+)
+@click.option(
+    "--republish",
+    is_flag=True,
+    help="Plan to publish again the already published posts you edited.",
+)
 @output_options
 @exit_codes
 def plan_command(
@@ -72,9 +99,12 @@ def plan_command(
     reserve: int,
     snap_minutes: int | None,
     count_uploads: bool,
+    check_existing: bool | None,
+    skip_duplicates: bool,
+    republish: bool,
     as_json: bool,
 ) -> None:
-    """Preview the fewest API requests for FILE..., their quota windows and ETA (offline)."""
+    """Preview the fewest API requests for FILE..., their quota windows and ETA."""
     now = datetime.now(UTC)
     options = ValidateOptions(
         sheet=sheet,
@@ -85,11 +115,19 @@ def plan_command(
         max_errors=max_errors,
         now=now,
     )
-    checked = validate(list(files), options)
-    if not checked.report.valid:
-        render.print_report(checked.report, as_json=as_json)
-        sys.exit(EXIT_INVALID)
-    state = _journal_state(files[0])
+    if check_existing is None:
+        check_existing = not resolve_target().embedded
+    with target_backend() if check_existing else nullcontext(None) as live:
+        if live is not None and options.channels is None:
+            options.channels = live[0].discover()  # the account's channels, as run uses
+        checked = validate(list(files), options)
+        if not checked.report.valid:
+            render.print_report(checked.report, as_json=as_json)
+            sys.exit(EXIT_INVALID)
+        state = _journal_state(files[0])
+        check = None
+        if live is not None:
+            check = _survey(live[0], checked.posts, state, republish, skip_duplicates)
     seen_limit = state.rate.limit if state and state.rate else None
     if limit is None and seen_limit is not None and reserve >= seen_limit:
         raise click.BadParameter(f"must be below the limit ({seen_limit})", param_hint="--reserve")
@@ -100,22 +138,121 @@ def plan_command(
         window_seconds=window_seconds,
         counts_uploads=count_uploads,
     )
+    done = state.done_hashes() if state else {}
     result = plan(
-        checked.posts,
-        PostizBackend(costs=costs),
+        check.posts if check else checked.posts,
+        PostizBackend(costs=costs, republish=check.republish if check else ()),
         reserve=reserve,
         snap_minutes=snap_minutes,
-        done=state.done_hashes() if state else None,
+        done=check.done(done) if check else done,
         uploaded=set(state.uploaded) if state else (),
         now=now,
     )
     # The same calendar through PostSyncer: every call counted, 60 per minute
     syncer = plan(checked.posts, PostSyncerBackend(), snap_minutes=snap_minutes, now=now)
     if as_json:
-        render.print_json({**plan_json(result), "postsyncer": postsyncer_json(syncer)})
+        render.print_json(
+            {
+                **plan_json(result),
+                "postsyncer": postsyncer_json(syncer),
+                "existing": existing_json(check) if check else None,
+            }
+        )
         return
+    if check:
+        print_existing(render.console(), check)
     demo = checked.demo_channels and not resolve_target().embedded
     _print_plan(result, demo=demo, compare=postsyncer_line(syncer))
+
+
+def _survey(
+    backend: PostizBackend,
+    posts: list[Post],
+    state: JournalState | None,
+    republish: bool,
+    skip_duplicates: bool,
+) -> ExistingCheck | None:
+    try:
+        return survey(
+            posts,
+            backend,
+            done=state.done if state else {},
+            republish=republish,
+            skip_duplicates=skip_duplicates,
+        )
+    except AuthError:
+        raise
+    except ApiError as exc:
+        click.echo(
+            f"warning: could not list the account's posts ({exc}); planned offline", err=True
+        )
+        return None
+
+
+def existing_json(check: ExistingCheck) -> dict[str, Any]:
+    """What the comparison with the account's posts found (``existing`` in ``plan --json``)."""
+    return {
+        "listed": check.listed,
+        "unchanged": check.unchanged,
+        "updates": check.updates,
+        "held_published": check.held,
+        "republish": check.republish,
+        "missing": check.missing,
+        "skipped_duplicates": check.skipped,
+        "duplicates": [
+            {
+                "post": dup.post.key,
+                "entry": dup.post.entry_key,
+                "channel": dup.post.channel.id,
+                "existing_id": dup.existing.id,
+                "existing_state": dup.existing.state,
+                "existing_publish_at": utc_iso(dup.existing.publish_at),
+            }
+            for dup in check.duplicates
+        ],
+        "warnings": [w.to_dict() for w in check.warnings],
+    }
+
+
+def print_existing(out: Console, check: ExistingCheck) -> None:
+    """What the comparison with the account's posts found, with a warning per duplicate."""
+    found = [f"{check.listed} listed"]
+    if check.unchanged:
+        found.append(f"{len(check.unchanged)} pulled posts unchanged (nothing to send)")
+    if check.updates:
+        found.append(f"{len(check.updates)} pulled posts edited (updated in place)")
+    if check.republish:
+        found.append(f"{len(check.republish)} published posts to publish again")
+    out.print("Existing posts on the account: " + "; ".join(found), markup=False)
+    if check.held:
+        out.print(
+            f"[yellow]warning:[/] {len(check.held)} edited posts are already published and "
+            "are left as they are (--republish publishes them again):"
+        )
+        _keys(out, check.held)
+    if check.missing:
+        out.print(
+            f"[yellow]warning:[/] {len(check.missing)} pulled posts were not found near their "
+            "times; they are sent under their ids (a post deleted in Postiz stays deleted: "
+            "give the row a new id to post it again):"
+        )
+        _keys(out, check.missing)
+    if check.updates:
+        out.print(
+            "note: Postiz does not list media, so an edited pulled post is sent with exactly the "
+            "media its row names (none if the row names none)"
+        )
+    for warning in check.warnings:
+        out.print(f"[yellow]warning:[/] {warning.code}: {escape(warning.message)}")
+    if check.skipped:
+        out.print(f"{len(check.skipped)} posts repeat existing posts: skipped (--skip-duplicates)")
+
+
+def _keys(out: Console, keys: list[str]) -> None:
+    for key in keys[:20]:
+        out.print(f"  {key}", markup=False)
+    if len(keys) > 20:
+        out.print(f"  … and {len(keys) - 20} more")
 
 
 def postsyncer_json(result: Plan) -> dict[str, Any]:
@@ -238,7 +375,7 @@ def _print_plan(result: Plan, *, demo: bool, compare: str = "") -> None:
     for change in result.snapped:
         out.print(f"snapped {change['entry']}: {change['from']} → {change['to']}")
     if result.skipped:
-        out.print(f"{len(result.skipped)} posts already done per the journal: skipped")
+        out.print(f"{len(result.skipped)} posts already done: skipped")
     for key in result.oversize:
         out.print(f"[red]warning:[/] {key} is bigger than one request may be; shorten it")
     if result.late:

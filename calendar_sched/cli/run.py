@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +14,7 @@ from rich.console import Console
 
 from calendar_sched import postsyncer_client
 from calendar_sched.backends import postsyncer
-from calendar_sched.backends.base import CostModel
+from calendar_sched.backends.base import Backend, CostModel
 from calendar_sched.backends.postiz import PostizBackend
 from calendar_sched.channels import load_channels_file, split_refs
 from calendar_sched.cli import render
@@ -26,7 +26,7 @@ from calendar_sched.cli.options import (
     exit_codes,
     source_options,
 )
-from calendar_sched.cli.plan import summary_line
+from calendar_sched.cli.plan import print_existing, summary_line
 from calendar_sched.client import PostizClient
 from calendar_sched.config import (
     POSTSYNCER_TOKEN_VAR,
@@ -35,9 +35,11 @@ from calendar_sched.config import (
     choose_target,
     resolve_target,
 )
-from calendar_sched.errors import AuthError, JournalLocked
+from calendar_sched.errors import ApiError, AuthError, JournalLocked
 from calendar_sched.executor import RunResult, execute
-from calendar_sched.journal import Journal, journal_path_for, read_state
+from calendar_sched.existing import ExistingCheck, record, survey
+from calendar_sched.journal import DonePost, Journal, journal_path_for, read_state
+from calendar_sched.models import Post
 from calendar_sched.planner import plan
 from calendar_sched.postsyncer_client import resolve_postsyncer_target
 from calendar_sched.progress import RunProgress
@@ -85,6 +87,16 @@ EMBEDDED_WINDOW = 10.0
     type=click.Choice(TARGETS),
     help="The API to schedule through (default: the only one configured, else postiz).",
 )
+@click.option(
+    "--skip-duplicates",
+    is_flag=True,
+    help="Leave out posts whose text is already on their channel within an hour.",
+)
+@click.option(
+    "--republish",
+    is_flag=True,
+    help="Publish again the already published posts you edited (Postiz republish: true).",
+)
 @exit_codes
 def run_command(
     files: tuple[str, ...],
@@ -102,6 +114,8 @@ def run_command(
     journal_file: str | None,
     prune: bool,
     target_name: str | None,
+    skip_duplicates: bool,
+    republish: bool,
 ) -> None:
     """Schedule FILE... exactly once, paced to the quota. Run it again to resume."""
     out = render.console()
@@ -153,17 +167,32 @@ def run_command(
             sys.exit(EXIT_PENDING)
         with journal:
             state = journal.state
+            out.print(f"Target: {where}")
+            posts, done = checked.posts, state.done_hashes()
+            check = None
+            if not backend.costs.counts_everything:  # PostSyncer would count the listing
+                check = _existing(out, posts, backend, state.done, republish, skip_duplicates)
+            elif skip_duplicates or republish:
+                out.print("note: the existing-posts check is Postiz only; flags ignored")
+            if check is not None:
+                posts = check.posts
+                if dry_run:
+                    done = check.done(done)
+                else:
+                    record(check, journal)
+                    done = state.done_hashes()
+                if isinstance(backend, PostizBackend):
+                    backend.republish = frozenset(check.republish)
             the_plan = plan(
-                checked.posts,
+                posts,
                 backend,
                 limit=per_window,
                 reserve=reserve,
                 window_seconds=window,
-                done=state.done_hashes(),
+                done=done,
                 uploaded=set(state.uploaded),
                 now=now,
             )
-            out.print(f"Target: {where}")
             out.print(summary_line(the_plan))
             if the_plan.skipped:
                 out.print(f"{len(the_plan.skipped)} posts unchanged since the last run: skipped")
@@ -213,6 +242,31 @@ def _target(target: Target, costs: CostModel) -> Iterator[tuple[PostizBackend, s
             "nothing is published. Set POSTIZ_API_URL and POSTIZ_API_KEY to use your account."
         )
         yield PostizBackend(client, costs=costs, fingerprint=target.fingerprint), where
+
+
+def _existing(
+    out: Console,
+    posts: list[Post],
+    backend: Backend,
+    done: Mapping[str, DonePost],
+    republish: bool,
+    skip_duplicates: bool,
+) -> ExistingCheck | None:
+    """Compare with the account's posts (one free listing) and say what it found."""
+    try:
+        check = survey(
+            posts, backend, done=done, republish=republish, skip_duplicates=skip_duplicates
+        )
+    except AuthError:
+        raise
+    except ApiError as exc:
+        out.print(
+            f"[yellow]warning:[/] could not list the account's posts ({exc}); the duplicate "
+            "and pulled-post checks were skipped"
+        )
+        return None
+    print_existing(out, check)
+    return check
 
 
 def _report(out: Console, result: RunResult, *, embedded: bool, resume: str) -> int:
