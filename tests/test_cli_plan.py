@@ -208,3 +208,55 @@ def test_channels_embedded_sandbox(runner: CliRunner, tmp_path: Path) -> None:
     assert "built-in sandbox" in result.output
     assert "demo-x" in result.output.replace("\n", "")
     assert (tmp_path / ".calendar-sched" / "sandbox.db").exists()
+
+
+# the existing-posts check
+
+
+def test_plan_checks_a_configured_account_for_duplicates(
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sandbox_server: RunningSandbox,
+) -> None:
+    monkeypatch.setenv("POSTIZ_API_URL", sandbox_server.url)
+    monkeypatch.setenv("POSTIZ_API_KEY", sandbox_server.api_key)
+    sent = runner.invoke(main, ["run", write(tmp_path, CALENDAR), "--yes"])
+    assert sent.exit_code == 0, sent.output
+    other = write(
+        tmp_path,
+        HEADER + "b1,2030-12-01T09:30:00Z,x,Hello & welcome <all>\nb2,2030-12-01T09:30:00Z,x,New\n",
+        "other.csv",
+    )
+    human = runner.invoke(main, ["plan", other])
+    assert human.exit_code == 0, human.output
+    assert "Existing posts on the account: 5 listed" in human.output
+    assert "warning: duplicate-existing: b1: the same text is already scheduled on Acme on X" in (
+        human.output
+    )
+    assert "channels were checked against the demo list" not in human.output
+    data = json.loads(runner.invoke(main, ["plan", other, "--json", "--skip-duplicates"]).output)
+    existing = data["existing"]
+    assert (existing["listed"], existing["skipped_duplicates"]) == (5, ["b1@demo-x"])
+    (dup,) = existing["duplicates"]
+    assert (dup["post"], dup["existing_state"], dup["existing_publish_at"]) == (
+        "b1@demo-x",
+        "QUEUE",
+        "2030-12-01T09:00:00Z",
+    )
+    assert [w["code"] for w in existing["warnings"]] == ["duplicate-existing"]
+    assert [p["entry"] for p in data["posts"]] == ["b2"]
+    offline = json.loads(runner.invoke(main, ["plan", other, "--offline", "--json"]).output)
+    assert offline["existing"] is None
+    assert len(offline["posts"]) == 2
+    assert sandbox_server.stats()["counted_requests"] == 2  # plans list for free
+
+
+def test_plan_check_existing_uses_the_embedded_sandbox(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path, CALENDAR)
+    assert json.loads(runner.invoke(main, ["plan", path, "--json"]).output)["existing"] is None
+    assert not (tmp_path / ".calendar-sched").exists()  # offline by default
+    result = runner.invoke(main, ["plan", path, "--check-existing", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["existing"]["listed"] == 0
+    assert (tmp_path / ".calendar-sched" / "sandbox.db").exists()

@@ -210,3 +210,41 @@ def test_key_revoked_mid_run_stops_then_resumes(
     assert result.complete
     assert len(listing(sandbox)) == 8
     assert sandbox.stats()["posts_created"] == 8
+
+
+def test_duplicate_existing_warned_then_skipped(
+    tmp_path: Path, sandbox_server: RunningSandbox
+) -> None:
+    env = env_for(sandbox_server)
+    first = write_calendar(tmp_path / "first.csv", 1, channels="x")
+    assert CliRunner().invoke(main, ["run", str(first), "--yes"], env=env).exit_code == 0
+    # The same text on the same channel 30 minutes later, from another calendar.
+    later = (START + timedelta(minutes=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    again = tmp_path / "again.csv"
+    again.write_text(
+        f"id,publish_at,channels,text\nrepeat,{later},x,Post number 0 of the test\n"
+        f"fresh,{later},x,Something new\n",
+        encoding="utf-8",
+    )
+    skipped = CliRunner().invoke(main, ["run", str(again), "--yes", "--skip-duplicates"], env=env)
+    assert skipped.exit_code == 0, skipped.output
+    (r0,) = [
+        p for p in listing(sandbox_server) if p["content"] == "<p>Post number 0 of the test</p>"
+    ]
+    assert (
+        "warning: duplicate-existing: repeat: the same text is already scheduled on "
+        f"Acme on X at 2030-03-02T09:00:00Z (post {r0['id']})"
+    ) in skipped.output
+    assert "1 posts repeat existing posts: skipped (--skip-duplicates)" in skipped.output
+    assert "1/1 posts scheduled, 1 counted requests sent" in skipped.output
+    assert len(listing(sandbox_server)) == 2
+    # Without the flag the warning stays a warning: the post is sent.
+    sent = CliRunner().invoke(main, ["run", str(again), "--yes"], env=env)
+    assert sent.exit_code == 0, sent.output
+    assert "warning: duplicate-existing: repeat:" in sent.output
+    assert "1 posts unchanged since the last run: skipped" in sent.output
+    assert len(listing(sandbox_server)) == 3
+    # Its own post is no duplicate of itself on the next run.
+    quiet = CliRunner().invoke(main, ["run", str(again), "--yes"], env=env)
+    assert "duplicate-existing" not in quiet.output
+    assert sandbox_server.stats()["counted_requests"] == 3

@@ -380,8 +380,12 @@ def test_pull_then_run_sends_nothing(seeded_env: Any, tmp_path: Path) -> None:
     counted = seeded_env.stats()["counted_requests"]
     again = runner.invoke(main, ["run", "pulled.yaml", "--yes"])
     assert again.exit_code == 0, again.output
+    assert "4 listed; 4 pulled posts unchanged (nothing to send)" in again.output
+    assert "4/4 posts scheduled, 0 counted requests sent" in again.output
     assert seeded_env.stats()["counted_requests"] == counted
     assert sorted(r.id for r in _listing()) == sorted(r.id for r in before)
+    status = runner.invoke(main, ["status", "pulled.yaml", "--json"])
+    assert json.loads(status.output)["done"] == 4
 
 
 def test_pull_edit_one_time_then_run_sends_one_request(seeded_env: Any, tmp_path: Path) -> None:
@@ -393,11 +397,57 @@ def test_pull_edit_one_time_then_run_sends_one_request(seeded_env: Any, tmp_path
     Path("pulled.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     again = runner.invoke(main, ["run", "pulled.yaml", "--yes"])
     assert again.exit_code == 0, again.output
+    assert "3 pulled posts unchanged (nothing to send); 1 pulled posts edited" in again.output
     assert seeded_env.stats()["counted_requests"] == counted + 1
+    assert seeded_env.stats()["posts_updated"] == 1
     after = {r.id: r for r in _listing()}
     assert sorted(after) == sorted(r.id for r in before)  # same ids: updated in place
     moved = after[pull.remote_value_id(edited["id"]) or ""]
     assert moved.publish_at == datetime(2030, 3, 1, 11, 15, tzinfo=UTC)
+    idle = runner.invoke(main, ["run", "pulled.yaml", "--yes"])
+    assert idle.exit_code == 0, idle.output
+    assert seeded_env.stats()["counted_requests"] == counted + 1
+
+
+def test_published_posts_are_held_until_republish(
+    sandbox_server_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes_backend import FakeClock
+
+    clock = FakeClock()
+    server = sandbox_server_factory(clock=clock)
+    monkeypatch.setenv("POSTIZ_API_URL", server.url)
+    monkeypatch.setenv("POSTIZ_API_KEY", server.api_key)
+    monkeypatch.chdir(tmp_path)
+    runner, main, _ = _run_pull(tmp_path)
+    clock.now = datetime(2030, 3, 1, 9, 0, tzinfo=UTC).timestamp()  # the launch is out
+    states = {r.id: r.state for r in _listing()}
+    data = yaml.safe_load(Path("pulled.yaml").read_text())
+    edited = data["posts"][0]
+    remote_id = pull.remote_value_id(edited["id"]) or ""
+    assert states[remote_id] == "PUBLISHED"
+    edited["text"] = "Launch day, take two"
+    Path("pulled.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    counted = server.stats()["counted_requests"]
+
+    held = runner.invoke(main, ["run", "pulled.yaml", "--yes"])
+    assert held.exit_code == 0, held.output
+    assert "1 edited posts are already published and are left as they are" in held.output
+    assert f"  {edited['id']}@demo-linkedin" in held.output
+    assert server.stats()["counted_requests"] == counted  # not even a refused request
+    assert pull.html_to_text({r.id: r for r in _listing()}[remote_id].content) != edited["text"]
+
+    again = runner.invoke(main, ["run", "pulled.yaml", "--yes", "--republish"])
+    assert again.exit_code == 0, again.output
+    assert "1 published posts to publish again" in again.output
+    assert server.stats()["counted_requests"] == counted + 1  # the unedited one stays as is
+    after = {r.id: r for r in _listing()}
+    assert sorted(after) == sorted(states)
+    assert pull.html_to_text(after[remote_id].content) == "Launch day, take two"
+
+    idle = runner.invoke(main, ["run", "pulled.yaml", "--yes", "--republish"])
+    assert idle.exit_code == 0, idle.output
+    assert server.stats()["counted_requests"] == counted + 1
 
 
 @pytest.fixture
