@@ -214,6 +214,8 @@ def localize(moment: datetime, zone: tzinfo) -> datetime:
         return moment
     first = moment.replace(tzinfo=zone, fold=0)
     second = moment.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first  # both readings agree: neither a gap nor a fold (the usual case)
     round_trip = first.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
     name = getattr(zone, "key", str(zone))
     if round_trip != moment:
@@ -232,6 +234,7 @@ def localize(moment: datetime, zone: tzinfo) -> datetime:
     return first
 
 
+@functools.lru_cache(maxsize=1024)
 def zone(name: str) -> ZoneInfo:
     """The ZoneInfo of an IANA name (any case); DateProblem ``bad-timezone`` if unknown."""
     cleaned = name.strip()

@@ -90,15 +90,22 @@ def kind_of(media_type: str) -> MediaKind:
 
 @dataclass
 class MediaChecker:
-    """Checks media references; caches local files by (path, size, mtime) across rows."""
+    """Checks media references; caches local files by (path, size, mtime) and URLs across rows.
+
+    A calendar reuses a brand's few assets on many rows: each file is hashed once per run.
+    """
 
     _files: dict[tuple[str, int, int], MediaRef | MediaProblem] = field(default_factory=dict)
+    _urls: dict[str, MediaRef | MediaProblem] = field(default_factory=dict)
 
     def check(self, source: str, base_dir: Path) -> MediaRef | MediaProblem:
         """A MediaRef for a usable reference, else the problem with it."""
         source = source.strip()
         if "://" in source:
-            return check_url(source)
+            found = self._urls.get(source)
+            if found is None:
+                found = self._urls[source] = check_url(source)
+            return found
         return self._check_file(source, base_dir)
 
     def _check_file(self, source: str, base_dir: Path) -> MediaRef | MediaProblem:

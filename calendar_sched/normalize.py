@@ -6,6 +6,7 @@ on the way. Nothing here raises for bad input: every problem is a ``RowError`` w
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -20,7 +21,15 @@ from calendar_sched import dates
 from calendar_sched.channels import split_refs
 from calendar_sched.dates import DateOrder, DateProblem, OrderDecision
 from calendar_sched.media import MediaChecker, MediaProblem
-from calendar_sched.models import Entry, MediaRef, Position, PostType, ThreadItem, utc_iso
+from calendar_sched.models import (
+    Entry,
+    MediaRef,
+    Position,
+    PostType,
+    ThreadItem,
+    construct,
+    utc_iso,
+)
 from calendar_sched.report import RowError
 from calendar_sched.sources.base import LoadedFile, RawRecord
 
@@ -239,21 +248,26 @@ def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
                 "publish_at",
                 publish_at.isoformat(),
             )
-        entry = Entry(
-            key=key or derive_key(publish_at if post_type != "now" else None, text, channels),
-            position=record.position,
-            publish_at=publish_at,
-            timezone=zone_name,
-            channels=channels,
-            type=post_type,
-            text=text,
-            text_overrides=overrides,
-            media=media,
-            thread=thread,
-            tags=tags,
-            settings=settings,
-            short_link=short_link,
-            repeat_every_days=repeat,
+        # Every value below is already of its field's type: construct, do not validate again.
+        entry = construct(
+            Entry,
+            {
+                "key": key
+                or derive_key(publish_at if post_type != "now" else None, text, channels),
+                "position": record.position,
+                "publish_at": publish_at,
+                "timezone": zone_name,
+                "channels": channels,
+                "type": post_type,
+                "text": text,
+                "text_overrides": overrides,
+                "media": media,
+                "thread": thread,
+                "tags": tags,
+                "settings": settings,
+                "short_link": short_link,
+                "repeat_every_days": repeat,
+            },
         )
     return Normalized(record.position, entry, row.problems, row.failed, key, row.read_in)
 
@@ -284,6 +298,8 @@ def _raw(value: Any) -> str | None:
 
 def _opt_text(value: Any) -> str | None:
     """A scalar cell as text: ints stay ints (``17.0`` → ``17``), blanks become None."""
+    if type(value) is str:  # nearly every cell: the checks below come to this
+        return value.strip() or None
     if dates.is_blank(value) or isinstance(value, dict | list):
         return None
     if isinstance(value, bool):
@@ -387,9 +403,10 @@ def _thread(row: _Row, cells: dict[str, Any]) -> list[ThreadItem]:
             text = _opt_text(value.get("text")) or ""
             media = _media(row, value.get("media"), f"{field_name}.media")
             delay = _delay(row, value.get("delay"), f"{field_name}.delay")
-            items.append(ThreadItem(text=text, media=media, delay=delay))
+            items.append(construct(ThreadItem, {"text": text, "media": media, "delay": delay}))
         else:
-            items.append(ThreadItem(text=_opt_text(value) or ""))
+            item = {"text": _opt_text(value) or "", "media": [], "delay": 0}
+            items.append(construct(ThreadItem, item))
     return items
 
 
@@ -427,7 +444,7 @@ def _channels(row: _Row, cells: dict[str, Any]) -> list[str]:
     elif isinstance(value, dict):
         row.add("bad-value", "channels must be a list of channel references", "channels", value)
     else:
-        refs = split_refs(_opt_text(value) or "")
+        refs = list(_refs_in(_opt_text(value) or ""))
     if not refs:
         refs = list(row.ctx.default_channels)
     if not refs and row.ctx.layout == "hootsuite":
@@ -436,6 +453,12 @@ def _channels(row: _Row, cells: dict[str, Any]) -> list[str]:
         message = "no channels; add a channels column or pass --default-channels"
         row.add("missing-field", message, "channels")
     return list(dict.fromkeys(refs))
+
+
+@functools.lru_cache(maxsize=4096)
+def _refs_in(text: str) -> tuple[str, ...]:
+    # Rows repeat the same few channel cells; the caller gets its own list.
+    return tuple(split_refs(text))
 
 
 def _when(row: _Row, cells: dict[str, Any], post_type: PostType) -> tuple[datetime | None, str]:

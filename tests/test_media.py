@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from calendar_sched import media
 from calendar_sched.media import MediaChecker, MediaProblem, check_url, describe, sniff
 from calendar_sched.models import MediaRef
 
@@ -127,3 +128,34 @@ def test_urls_refused(url: str, code: str, says: str) -> None:
     assert isinstance(found, MediaProblem)
     assert found.code == code
     assert says in found.message
+
+
+def test_a_url_is_checked_once_per_run() -> None:
+    checker = MediaChecker()
+    first = checker.check("https://cdn.example.com/a.png", Path("."))
+    again = checker.check(" https://cdn.example.com/a.png ", Path("/elsewhere"))
+    assert isinstance(first, MediaRef)
+    assert again is first
+    bad = checker.check("https://cdn.example.com/a.JPG", Path("."))
+    assert checker.check("https://cdn.example.com/a.JPG", Path(".")) is bad
+
+
+def test_a_file_is_hashed_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "a.png").write_bytes(PNG)
+    calls: list[Path] = []
+    real = media._inspect
+
+    def counting(source: str, path: Path) -> MediaRef | MediaProblem:
+        calls.append(path)
+        return real(source, path)
+
+    monkeypatch.setattr(media, "_inspect", counting)
+    checker = MediaChecker()
+    refs = [checker.check(name, tmp_path) for name in ("a.png", "a.png", "./a.png")]
+    assert len(calls) == 1
+    assert all(isinstance(ref, MediaRef) for ref in refs)
+    assert [ref.source for ref in refs if isinstance(ref, MediaRef)] == [
+        "a.png",
+        "a.png",
+        "./a.png",
+    ]

@@ -445,3 +445,62 @@ def test_random_cells_never_raise(rows: list[dict[str, Any]]) -> None:
     assert len(result.items) == len(rows)
     for item in result.items:
         assert item.entry is not None or item.has_errors
+
+
+_ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Australia/Lord_Howe",  # half-hour DST
+    "Pacific/Apia",  # skipped a whole day in 2011
+    "Europe/Dublin",  # negative DST in the tz database
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+]
+
+
+def _transitions(name: str) -> list[datetime]:
+    """Local wall times at every offset change of ``name`` in 2009–2031 (to the hour)."""
+    tz = zone(name)
+    found = []
+    day = datetime(2009, 1, 1, tzinfo=UTC)
+    while day.year < 2032:
+        offset = day.astimezone(tz).utcoffset()
+        if (day + timedelta(days=1)).astimezone(tz).utcoffset() != offset:
+            hours = (day + timedelta(hours=h) for h in range(1, 25))
+            after = next(m for m in hours if m.astimezone(tz).utcoffset() != offset)
+            found.append(after.astimezone(tz).replace(tzinfo=None))
+        day += timedelta(days=1)
+    return found
+
+
+_NEAR = [(name, wall) for name in _ZONES for wall in _transitions(name)]
+
+
+def _reference_localize(moment: datetime, tz: Any) -> datetime | str:
+    """The definition: it exists iff it survives a UTC round trip; twice iff the folds differ."""
+    first = moment.replace(tzinfo=tz, fold=0)
+    second = moment.replace(tzinfo=tz, fold=1)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != moment:
+        return "nonexistent-local-time"
+    if first.utcoffset() != second.utcoffset():
+        return "ambiguous-local-time"
+    return first
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.sampled_from(_NEAR), st.integers(min_value=-150, max_value=150))
+def test_localize_matches_the_round_trip_definition(
+    near: tuple[str, datetime], minutes: int
+) -> None:
+    name, wall = near
+    tz = zone(name)
+    moment = wall + timedelta(minutes=minutes)
+    expected = _reference_localize(moment, tz)
+    try:
+        got: datetime | str = localize(moment, tz)
+    except DateProblem as problem:
+        got = problem.code
+    assert got == expected
+    if isinstance(got, datetime):
+        assert got.tzinfo is tz
+        assert got.fold == 0

@@ -1,5 +1,6 @@
 """``validate``: files → entries, posts and one Report; never raises for bad input."""
 
+import gc
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -8,9 +9,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from calendar_sched.channels import load_channels_file
-from calendar_sched.models import Channel
+from calendar_sched.models import Channel, Position, construct
 from calendar_sched.validate import ValidateOptions, Validation, validate
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -295,3 +297,57 @@ def test_broken_sample_rows_and_codes() -> None:
         [11, "bad-timezone"],
     ]
     assert "tiktok" in result.report.errors[1].message  # the typo's candidate is named
+
+
+def _models(value: object) -> list[BaseModel]:
+    """Every pydantic model inside ``value`` (itself included), depth first."""
+    if isinstance(value, BaseModel):
+        return [value] + [
+            m for name in type(value).model_fields for m in _models(getattr(value, name))
+        ]
+    if isinstance(value, list):
+        return [m for item in value for m in _models(item)]
+    return []
+
+
+@pytest.mark.parametrize("name", ["december.csv", "december.xlsx", "december.yaml"])
+def test_models_built_without_validation_are_complete_and_valid(name: str) -> None:
+    result = sample(name)
+    built = _models(result.entries) + _models(result.posts)
+    assert {type(m).__name__ for m in built} >= {
+        "Entry",
+        "Post",
+        "PostValue",
+        "ThreadItem",
+        "MediaRef",
+        "Position",
+        "Channel",
+    }
+    for model in built:
+        assert set(model.__dict__) == set(type(model).model_fields), model
+        assert type(model).model_validate(model.model_dump()) == model
+
+
+def test_construct_equals_model_construct_with_every_field() -> None:
+    values = {"file": "a.csv", "sheet": None, "row": 2, "index": None, "line": None}
+    fast = construct(Position, dict(values))
+    slow = Position.model_construct(**values)
+    assert fast == slow
+    assert hash(fast) == hash(slow)
+    assert fast.model_dump() == slow.model_dump()
+    assert fast.model_fields_set == slow.model_fields_set
+    copy = fast.model_copy(update={"row": 3})
+    assert (copy.row, fast.row) == (3, 2)
+
+
+def test_validate_restores_the_garbage_collector(tmp_path: Path) -> None:
+    body = HEADER + "a,2030-12-01 09:00,x,Hello,,,\n"
+    assert gc.isenabled()
+    assert check(tmp_path, body).report.valid
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert check(tmp_path, body).report.valid
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

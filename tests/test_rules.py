@@ -1,0 +1,105 @@
+"""``rules``: lengths as Postiz counts them, exactly as twitter-text does for X."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from twitter_text import parse_tweet
+from twitter_text.config import config
+
+from calendar_sched import rules
+
+# Pieces that make URLs, near-URLs, line endings, emoji and wide characters likely.
+_PIECES = st.sampled_from(
+    [
+        "a",
+        "Z",
+        "7",
+        " ",
+        ".",
+        "..",
+        "/",
+        ":",
+        "?",
+        "#",
+        "*",
+        "-",
+        "_",
+        "@",
+        "(",
+        ")",
+        "\n",
+        "\r",
+        "\r\n",
+        "\t",
+        "https://",
+        "http://",
+        "ftp://",
+        "www.",
+        "example",
+        ".com",
+        ".co",
+        ".de",
+        ".c",
+        ".xn--p1ai",
+        ".Com",
+        "t.co/",
+        "abc.def",
+        "foo.bar/baz?x=1&y=2",
+        "x.com/a/b.",
+        "1.5",
+        "e.g.",
+        "é",
+        "日本",
+        "😷",
+        "#\ufe0f\u20e3",
+        "👨\u200d🎤",
+        "\u2014",
+        "\ufeff",
+        "e\u0301",
+    ]
+)
+_TEXTS = st.lists(_PIECES, max_size=40).map("".join)
+
+
+def test_ascii_weighs_one_per_character_in_the_default_config() -> None:
+    # The fast path relies on this: every ASCII code point is in a range of weight == scale.
+    options = config["defaults"]
+    first = options["ranges"][0]
+    assert first["start"] == 0
+    assert first["end"] >= 127
+    assert first["weight"] == options["scale"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(_TEXTS)
+def test_x_weighted_length_equals_parse_tweet(text: str) -> None:
+    assert rules.x_weighted_length(text) == parse_tweet(text).weightedLength
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_x_weighted_length_equals_parse_tweet_on_any_text(text: str) -> None:
+    assert rules.x_weighted_length(text) == parse_tweet(text).weightedLength
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_x_weighted_length_equals_parse_tweet_on_ascii(text: str) -> None:
+    assert rules.x_weighted_length(text) == parse_tweet(text).weightedLength
+
+
+def test_x_counts_urls_as_23() -> None:
+    first, second = "https://example.com/a/very/long/path/indeed?x=1", "www.example.org"
+    text = f"Read {first} and {second}"
+    assert rules.text_length("x", text) == parse_tweet(text).weightedLength
+    assert rules.text_length("x", text) == len("Read  and ") + 2 * 23
+
+
+def test_other_providers_count_utf16_units() -> None:
+    assert rules.text_length("linkedin", "héllo") == 5
+    assert rules.text_length("linkedin", "😷 a.com") == 8  # the emoji is a surrogate pair
+    assert rules.text_length("threads", "a\r\nb") == 4
+
+
+@given(st.text(max_size=60))
+def test_utf16_length_on_any_text(text: str) -> None:
+    assert rules.text_length("mastodon", text) == len(text.encode("utf-16-le")) // 2
