@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, TypeVar
 from tenacity import RetryCallState, Retrying
 
 from calendar_sched import retry
-from calendar_sched.backends.base import Backend, RateState, RemotePost, SentPost, UploadedMedia
+from calendar_sched.backends.base import (
+    Backend,
+    Labels,
+    RateState,
+    RemotePost,
+    SentPost,
+    Updates,
+    UploadedMedia,
+)
 from calendar_sched.errors import (
     AlreadyPublished,
     ApiError,
@@ -352,6 +360,8 @@ class _Runner:
         return post.key not in self.failed_now
 
     def _send_all(self) -> None:
+        if isinstance(self.backend, Labels):
+            self._labels(self.backend)
         requests = list(self.plan.requests)
         index = 0
         while index < len(requests):
@@ -399,11 +409,63 @@ class _Runner:
                 keep.append(post)
         return keep
 
+    def _labels(self, backend: Labels) -> None:
+        """Find or create the labels the posts to send use, before the first of them (counted)."""
+        posts = [post for post in self.plan.posts if post.tags and self._needs(post)]
+        known = dict(self.journal.state.uploaded)
+        calls = backend.label_calls(posts, known)
+        if not calls:
+            return
+        for _ in range(calls):
+            self._spend_one()
+        try:
+            learnt = self._free_call(lambda: backend.ensure_labels(posts, known))
+        except AuthError:
+            raise
+        except ApiError as exc:
+            raise _Stop(f"could not find or create the labels of the tags: {exc}") from exc
+        finally:
+            self._adopt_rate()
+        for label in learnt:
+            self.journal.uploaded(label)
+        self._emit("labels", f"{len(learnt)} labels found or created for the tags")
+
+    def _remote_groups(self, group: list[Post]) -> dict[str | None, list[Post]]:
+        """Posts by the remote post an update changes in place (None: create anew).
+
+        Only a backend that updates by remote id (PostSyncer) needs this; a remote post is
+        updated only when the group carries all of its accounts, else it would lose some.
+        """
+        if not isinstance(self.backend, Updates):
+            return {None: group}
+        done = self.journal.state.done
+        parts: dict[str | None, list[Post]] = {}
+        for post in group:
+            known = done.get(post.key)
+            remote = known.remote_id if known and not known.already_published else None
+            parts.setdefault(remote, []).append(post)
+        for remote in [r for r in parts if r is not None]:
+            carried = {key for key, d in done.items() if d.remote_id == remote}
+            if not carried <= {p.key for p in parts[remote]}:
+                moved = parts.pop(remote)
+                parts.setdefault(None, []).extend(moved)
+                self._emit(
+                    "split",
+                    f"post {remote} also carries unchanged rows: the changed accounts are sent "
+                    "as a new post (the old one keeps them; --prune or PostSyncer removes it)",
+                    posts=[p.key for p in moved],
+                )
+        return parts
+
     def _send_group(self, group: list[Post]) -> list[list[Post]]:
         """Send one request; returns the sub-groups still to send (after a split or a refusal)."""
+        parts = self._remote_groups(group)
+        if len(parts) > 1:
+            return list(parts.values())
+        remote_id = next(iter(parts))
         media = dict(self.journal.state.uploaded)
         try:
-            sent = self._counted_create(group, media)
+            sent = self._counted_create(group, media, remote_id)
         except ValidationRejected as exc:
             bad = [p for p in group if exc.channel and p.channel.name == exc.channel]
             bad = bad or [p for p in group if p.channel.id == exc.channel]
@@ -420,7 +482,7 @@ class _Runner:
             self._emit("split", f"request too large (413): splitting {len(group)} posts in two")
             return _halves(group)
         except AlreadyPublished as exc:
-            return self._already_published(group, exc)
+            return self._already_published(group, exc, remote_id)
         except AuthError:
             raise
         except FatalApiError as exc:
@@ -429,12 +491,24 @@ class _Runner:
         except RetriableApiError as exc:
             self._unknown_outcome(group, exc)
             return []
-        keys = [s.post_key for s in sent]
-        self._emit("sent", f"scheduled {len(keys)} posts in one request", posts=keys)
+        by_key = {post.key: post for post in group}
+        for refused in (s for s in sent if s.error):
+            self._fail([by_key[refused.post_key]], refused.error or "", "refused-account")
+        keys = [s.post_key for s in sent if not s.error]
+        verb = "updated" if remote_id else "scheduled"
+        self._emit("sent", f"{verb} {len(keys)} posts in one request", posts=keys)
         return []
 
-    def _counted_create(self, group: list[Post], media: dict[str, UploadedMedia]) -> list[SentPost]:
+    def _counted_create(
+        self, group: list[Post], media: dict[str, UploadedMedia], remote_id: str | None = None
+    ) -> list[SentPost]:
         attempt = 0
+        backend = self.backend
+
+        def send() -> list[SentPost]:
+            if remote_id is not None and isinstance(backend, Updates):
+                return backend.update(group, media, remote_id)
+            return backend.create(group, media)
 
         def once() -> list[SentPost]:
             nonlocal attempt
@@ -444,7 +518,7 @@ class _Runner:
             call = self.journal.started(group, attempt=attempt, rate=self.budget.as_rate())
             self.result.requests_sent += 1
             try:
-                sent = self.backend.create(group, media)
+                sent = send()
             except RateLimited as exc:
                 self._adopt_rate()
                 # The throttler rejects before the handler runs: nothing was written.
@@ -464,7 +538,7 @@ class _Runner:
                 )
                 raise
             self._adopt_rate()
-            self.journal.succeeded(call, sent)
+            self.journal.succeeded(call, [s for s in sent if not s.error])
             return sent
 
         while True:
@@ -483,9 +557,11 @@ class _Runner:
                     until=until,
                 )
 
-    def _already_published(self, group: list[Post], exc: AlreadyPublished) -> list[list[Post]]:
-        if len(group) == 1:
-            published = group
+    def _already_published(
+        self, group: list[Post], exc: AlreadyPublished, remote_id: str | None = None
+    ) -> list[list[Post]]:
+        if len(group) == 1 or remote_id is not None:
+            published = group  # an update refused: its one remote post is published
         else:
             # Postiz writes posts one by one: those before the refused one were created.
             listed = self._listing([p.publish_at for p in group])
@@ -497,7 +573,7 @@ class _Runner:
         for post in published:
             self.journal.resolved(
                 post.key,
-                remote_id=first_value_id(post, self.backend.fingerprint),
+                remote_id=remote_id or first_value_id(post, self.backend.fingerprint),
                 content_hash=self.hashes[post.key],
                 channel_id=post.channel.id,
                 already_published=True,

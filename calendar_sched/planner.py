@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from calendar_sched.backends.base import Backend
+from calendar_sched.backends.base import Backend, Labels
 from calendar_sched.errors import ConfigError
 from calendar_sched.models import MediaRef, Post, utc_iso
 
@@ -67,11 +67,15 @@ class Plan(BaseModel):
     fixed_calls: int = Field(
         default=0, description="Counted calls made before the plan runs (discovery)."
     )
+    label_calls: int = Field(
+        default=0, description="Counted calls that find or create labels (PostSyncer tags)."
+    )
 
     @property
     def requests_counted(self) -> int:
-        """Requests that count against the quota, the run's fixed calls included."""
-        return self.fixed_calls + sum(1 for request in self.requests if request.counted)
+        """Requests that count against the quota, fixed and label calls included."""
+        counted = sum(1 for request in self.requests if request.counted)
+        return self.fixed_calls + self.label_calls + counted
 
     def request_of(self) -> dict[str, int]:
         """Post key → index of the request that carries it."""
@@ -100,7 +104,7 @@ def plan(
         window_seconds: length of a quota window (default: the backend's cost model).
         snap_minutes: move publish times to the nearest point of this grid (ties go earlier).
         done: post key → content hash already applied; unchanged ones are skipped.
-        uploaded: media dedupe keys already on the server.
+        uploaded: media dedupe keys (and label keys) already on the server.
         now: the plan's start, to flag Posts that would be sent after their publish time.
 
     Returns:
@@ -182,8 +186,9 @@ def plan(
     # Fill quota windows
     per_window = limit - reserve
     requests: list[PlannedRequest] = []
+    labels = backend.label_calls(todo, uploaded) if isinstance(backend, Labels) else 0
     fixed = costs.fixed_calls
-    current, used = fixed // per_window, fixed % per_window
+    current, used = (fixed + labels) // per_window, (fixed + labels) % per_window
     for index, (kind, keys, media_keys, size, due) in enumerate(drafts):
         counted = kind == "post" or uploads_count
         if used == per_window:
@@ -221,14 +226,14 @@ def plan(
     media_uses = sum(len(v.media) for p in todo for v in p.values)
     if uploads_count:
         lower_bound += len(media) - len(url_keys) + len(url_batches)
-    lower_bound += fixed
+    lower_bound += fixed + labels
     return Plan(
         requests=requests,
         posts=list(todo),
         media=media,
         skipped=skipped,
         lower_bound=lower_bound,
-        naive_requests=fixed + len(todo) + (media_uses if uploads_count else 0),
+        naive_requests=fixed + labels + len(todo) + (media_uses if uploads_count else 0),
         windows=windows,
         eta_seconds=eta,
         late=late,
@@ -238,6 +243,7 @@ def plan(
         snapped=snapped,
         oversize=oversize,
         fixed_calls=fixed,
+        label_calls=labels,
     )
 
 

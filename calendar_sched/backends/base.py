@@ -7,7 +7,7 @@ I/O: discovery, uploads, creates, listings and deletes. The planner uses only th
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -54,6 +54,7 @@ class SentPost:
     post_key: str  # Post.key
     remote_id: str  # server post id (Postiz: postId = value[0].id)
     channel_id: str
+    error: str | None = None  # the server took the post but refused this account (PostSyncer)
 
 
 @dataclass(frozen=True)
@@ -124,4 +125,30 @@ class BatchUploads(Protocol):
 
     def upload_many(self, media: Sequence[MediaRef]) -> list[UploadedMedia]:
         """Import ``media`` (URLs) in ONE request; the ones the server skipped are left out."""
+        ...
+
+
+@runtime_checkable
+class Updates(Protocol):
+    """A backend that changes a stored post in place by its remote id (PostSyncer's PUT)."""
+
+    def update(
+        self, posts: Sequence[Post], media: Mapping[str, UploadedMedia], remote_id: str
+    ) -> list[SentPost]:
+        """Replace remote post ``remote_id`` with ``posts`` (its every account) in ONE request."""
+        ...
+
+
+@runtime_checkable
+class Labels(Protocol):
+    """A backend whose tags are server objects found or created before the posts (PostSyncer)."""
+
+    def label_calls(self, posts: Sequence[Post], known: Collection[str]) -> int:
+        """Counted calls ``ensure_labels`` makes for ``posts`` given the labels ``known`` (pure)."""
+        ...
+
+    def ensure_labels(
+        self, posts: Sequence[Post], known: Mapping[str, UploadedMedia]
+    ) -> list[UploadedMedia]:
+        """Find or create the labels of ``posts``; the ones learnt, for the journal."""
         ...

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendar_sched.backends.base import CostModel, RateState, RemotePost, SentPost, UploadedMedia
 from calendar_sched.errors import (
+    AlreadyPublished,
     ConfigError,
     FatalApiError,
     InputError,
@@ -53,6 +54,8 @@ PLATFORM_TO_IDENTIFIER = {"twitter": "x"}
 IDENTIFIER_TO_PLATFORM = {v: k for k, v in PLATFORM_TO_IDENTIFIER.items()}
 
 SCHEDULE_TYPES = {"schedule": "schedule", "draft": "draft", "now": "publish_now"}
+#: Per-account statuses of a create or update answer that mean the account was refused.
+FAILED_STATUSES = frozenset({"failed", "error", "rejected"})
 _INSTAGRAM_TYPES = {"post": "POST", "story": "STORIES", "stories": "STORIES", "reel": "REELS"}
 
 
@@ -113,6 +116,11 @@ def workspace_of(channel: Channel) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def label_key(workspace: str | None, name: str) -> str:
+    """The journal key of a label (kept with the uploaded media: both are server objects)."""
+    return f"label:{workspace or ''}:{name}"
+
+
 def schedule_for(post: Post) -> dict[str, str]:
     """``{date, time, timezone}``: local time in the row's zone, to the minute (``HH:MM``)."""
     try:
@@ -145,7 +153,7 @@ class PostSyncerBackend:
         base = client.base_url if client else "offline"
         self.fingerprint = fingerprint or postsyncer_fingerprint(base)
         self.workspaces: dict[str, str] = {}
-        self._labels: dict[tuple[str, str], int] = {}
+        self._labels: dict[str, int] = {}  # label_key → id, as listed or created this run
         self._labels_loaded: set[str] = set()
         self.skipped_urls: list[str] = []
         self._in_doubt: set[str] = set()  # Post keys whose create may have landed unanswered
@@ -227,7 +235,9 @@ class PostSyncerBackend:
             candidates = [
                 remote
                 for remote in listing
-                if remote.channel_id == post.channel.id and _remote_fingerprint(remote) == want
+                if remote.channel_id == post.channel.id
+                and remote.state.lower() not in FAILED_STATUSES  # refused: not delivered
+                and _remote_fingerprint(remote) == want
             ]
             if candidates:
                 out[post.key] = min(candidates, key=lambda r: (len(r.id), r.id)).id
@@ -352,8 +362,7 @@ class PostSyncerBackend:
         return found + self._send(posts, media)
 
     def _send(self, posts: Sequence[Post], media: Mapping[str, UploadedMedia]) -> list[SentPost]:
-        labels = self._label_ids(posts[0]) if posts[0].tags else []
-        body = self.build_body(posts, media, labels)
+        body = self.build_body(posts, media, self._label_ids(posts[0], media))
         try:
             answer = self._api().request("POST", "/posts", json_body=body)
         except RateLimited:
@@ -363,40 +372,101 @@ class PostSyncerBackend:
             raise
         except FatalApiError as exc:
             raise _rejected(exc, posts) from None
-        data = answer.data if isinstance(answer.data, dict) else {}
-        item = data.get("data", data) if isinstance(data.get("data"), dict) else data
-        remote = item.get("id")
-        if remote is None:
-            raise FatalApiError(
-                f"POST /posts: answer has no post id ({answer.data!r:.200})",
-                status=answer.status,
-                method="POST",
-                path="/posts",
-                body=answer.data,
-            )
-        return [
-            SentPost(post_key=post.key, remote_id=str(remote), channel_id=post.channel.id)
-            for post in posts
-        ]
+        return _sent(posts, answer.data, answer.status, "POST", "/posts")
 
-    def _label_ids(self, post: Post) -> list[int]:
-        """Label ids for the post's tags in its workspace, creating missing labels once."""
+    def update(
+        self, posts: Sequence[Post], media: Mapping[str, UploadedMedia], remote_id: str
+    ) -> list[SentPost]:
+        """ONE counted ``PUT /posts/{id}``: the post takes the content, schedule and accounts sent.
+
+        PostSyncer updates only posts not yet published; its refusal becomes AlreadyPublished.
+        A post deleted on the server since is created again (the row is still in the calendar).
+        """
+        body = self.build_body(posts, media, self._label_ids(posts[0], media))
+        path = f"/posts/{remote_id}"
+        try:
+            answer = self._api().request("PUT", path, json_body=body)
+        except RateLimited:
+            raise
+        except FatalApiError as exc:
+            if exc.status == 404:
+                return self._send(posts, media)
+            if exc.status == 422 and "published" in str(exc).lower():
+                raise AlreadyPublished(
+                    str(exc), status=exc.status, method="PUT", path=path, body=exc.body
+                ) from None
+            raise _rejected(exc, posts) from None
+        return _sent(posts, answer.data, answer.status, "PUT", path)
+
+    # Labels: tags are server objects, found or created before the posts that use them
+
+    def _label_workspace(self, post: Post) -> str:
+        return workspace_of(post.channel) or self._workspace_or_none() or ""
+
+    def label_calls(self, posts: Sequence[Post], known: Collection[str]) -> int:
+        """Counted calls ``ensure_labels`` makes: per workspace with a tag not ``known``, one
+        ``GET /labels`` and one ``POST /labels`` per such tag (exact on a fresh workspace; an
+        upper bound when some labels exist on the server but not in the journal)."""
+        missing: dict[str, set[str]] = {}
+        for post in posts:
+            workspace = self._label_workspace(post)
+            for tag in post.tags:
+                key = label_key(workspace, tag)
+                if key not in known and key not in self._labels:
+                    missing.setdefault(workspace, set()).add(tag)
+        return sum(
+            len(tags) + (workspace not in self._labels_loaded)
+            for workspace, tags in missing.items()
+        )
+
+    def ensure_labels(
+        self, posts: Sequence[Post], known: Mapping[str, UploadedMedia]
+    ) -> list[UploadedMedia]:
+        """Find (one listing per workspace) or create (one call each) the labels of ``posts``.
+
+        The API has no batch create; labels learnt are returned for the journal, so the next run
+        neither lists nor creates them again.
+        """
+        learnt: list[UploadedMedia] = []
+        for post in posts:
+            workspace = workspace_of(post.channel) or self._default_workspace()
+            for tag in post.tags:
+                key = label_key(workspace, tag)
+                if key in known or key in self._labels:
+                    continue
+                if workspace not in self._labels_loaded:
+                    self._load_labels(workspace)
+                if key not in self._labels:
+                    made = self._api().request(
+                        "POST", "/labels", json_body={"workspace_id": _id(workspace), "name": tag}
+                    )
+                    label = _first_media(made.data) or {}
+                    if "id" not in label:
+                        raise FatalApiError(
+                            f"POST /labels: answer has no label id ({made.data!r:.200})",
+                            path="/labels",
+                        )
+                    self._labels[key] = int(label["id"])
+                learnt.append(UploadedMedia(key=key, id=str(self._labels[key]), path=""))
+        return learnt
+
+    def _load_labels(self, workspace: str) -> None:
+        listed = self._api().request("GET", "/labels", params={"workspace_id": workspace})
+        for label in _items(listed.data):
+            if "id" in label:
+                self._labels[label_key(workspace, str(label.get("name", "")))] = int(label["id"])
+        self._labels_loaded.add(workspace)
+
+    def _label_ids(self, post: Post, known: Mapping[str, UploadedMedia]) -> list[int]:
+        """Label ids of the post's tags: from the journal, else found or created now."""
+        if not post.tags:
+            return []
         workspace = workspace_of(post.channel) or self._default_workspace()
-        if workspace not in self._labels_loaded:
-            listed = self._api().request("GET", "/labels", params={"workspace_id": workspace})
-            for label in _items(listed.data):
-                if "id" in label:
-                    self._labels[(workspace, str(label.get("name", "")))] = int(label["id"])
-            self._labels_loaded.add(workspace)
+        self.ensure_labels([post], known)
         ids = []
         for tag in post.tags:
-            if (workspace, tag) not in self._labels:
-                made = self._api().request(
-                    "POST", "/labels", json_body={"workspace_id": _id(workspace), "name": tag}
-                )
-                label = made.data.get("data", made.data) if isinstance(made.data, dict) else {}
-                self._labels[(workspace, tag)] = int(label["id"])
-            ids.append(self._labels[(workspace, tag)])
+            key = label_key(workspace, tag)
+            ids.append(int(known[key].id) if key in known else self._labels[key])
         return ids
 
     def list_posts(self, start: datetime, end: datetime) -> list[RemotePost]:
@@ -462,6 +532,36 @@ def _remote_fingerprint(remote: RemotePost) -> tuple[Any, ...]:
             for c in _items(raw.get("content"))
         ),
     )
+
+
+def _sent(posts: Sequence[Post], data: Any, status: int, method: str, path: str) -> list[SentPost]:
+    """The SentPosts of a create or update answer, each account's own status checked.
+
+    The server may store the post yet refuse some accounts (a disconnected account, a platform
+    rule): those come back with ``error`` set to the server's message, the others as sent.
+    """
+    outer = data if isinstance(data, dict) else {}
+    item = outer["data"] if isinstance(outer.get("data"), dict) else outer
+    remote = item.get("id")
+    if remote is None:
+        raise FatalApiError(
+            f"{method} {path}: answer has no post id ({data!r:.200})",
+            status=status,
+            method=method,
+            path=path,
+            body=data,
+        )
+    answered = {str(a.get("id")): a for a in _items(item.get("accounts")) if "id" in a}
+    out = []
+    for post in posts:
+        account = answered.get(post.channel.id, {})
+        state = str(account.get("status") or "").lower()
+        error = None
+        if state in FAILED_STATUSES:
+            reason = account.get("error") or account.get("message") or account.get("reason")
+            error = f"{post.channel.name}: {reason or state}"
+        out.append(SentPost(post.key, str(remote), post.channel.id, error=error))
+    return out
 
 
 def _span(posts: Sequence[Post]) -> tuple[datetime, datetime]:

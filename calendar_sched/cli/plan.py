@@ -264,18 +264,21 @@ def postsyncer_json(result: Plan) -> dict[str, Any]:
         "windows": result.windows,
         "eta_seconds": result.eta_seconds,
         "uploads": sum(1 for r in result.requests if r.kind == "upload"),
+        "labels": result.label_calls,
     }
 
 
 def postsyncer_line(result: Plan) -> str:
     """One line comparing PostSyncer: its requests, windows of a minute and ETA."""
     uploads = sum(1 for r in result.requests if r.kind == "upload")
+    labels = f"{result.label_calls} labels, " if result.label_calls else ""
+    posts = result.requests_counted - result.fixed_calls - result.label_calls - uploads
     return (
         f"PostSyncer for the same calendar: {result.requests_counted} requests (every call "
-        f"counts: {result.fixed_calls} discovery, {uploads} media, "
-        f"{result.requests_counted - result.fixed_calls - uploads} posts; lower bound "
-        f"{result.lower_bound}, naive {result.naive_requests}), {result.windows} windows of "
-        f"{result.limit} per {result.window_seconds:g} s, ETA {render.offset(result.eta_seconds)}"
+        f"counts: {result.fixed_calls} discovery, {labels}{uploads} media, {posts} posts; "
+        f"lower bound {result.lower_bound}, naive {result.naive_requests}), {result.windows} "
+        f"windows of {result.limit} per {result.window_seconds:g} s, "
+        f"ETA {render.offset(result.eta_seconds)}"
     )
 
 

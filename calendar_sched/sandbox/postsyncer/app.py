@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -179,7 +179,10 @@ async def _workspaces(sandbox: PostSyncerSandbox, request: Request, body: Any) -
 
 
 async def _accounts(sandbox: PostSyncerSandbox, request: Request, body: Any) -> Response:
-    return JSONResponse(sandbox.store.accounts())
+    listed = [
+        {k: v for k, v in a.items() if not k.startswith("_")} for a in sandbox.store.accounts()
+    ]
+    return JSONResponse(listed)
 
 
 # Posts
@@ -194,7 +197,13 @@ def _with_status(sandbox: PostSyncerSandbox, post: dict[str, Any]) -> dict[str, 
         moment = local.replace(tzinfo=ZoneInfo(when.get("timezone") or "UTC"))
         if moment.astimezone(UTC).timestamp() <= sandbox.clock():
             status = "published"
-    accounts = [{**a, "status": status} for a in post.get("accounts", [])]
+    failures = {a["id"]: a["_failure"] for a in sandbox.store.accounts() if a.get("_failure")}
+    accounts = [
+        {**a, "status": "failed", "error": failures[a["id"]]}
+        if a.get("id") in failures and status != "draft"
+        else {**a, "status": status}
+        for a in post.get("accounts", [])
+    ]
     return {**post, "status": status, "accounts": accounts}
 
 
@@ -338,7 +347,11 @@ async def _upload_urls(sandbox: PostSyncerSandbox, request: Request, body: Any) 
 
 
 async def _upload_file(sandbox: PostSyncerSandbox, request: Request, body: Any) -> Response:
-    form = await request.form()
+    async with request.form() as form:  # closes the spooled upload files
+        return await _store_file(sandbox, request, form)
+
+
+async def _store_file(sandbox: PostSyncerSandbox, request: Request, form: FormData) -> Response:
     upload = form.get("file")
     try:
         workspace = int(str(form.get("workspace_id", "")))

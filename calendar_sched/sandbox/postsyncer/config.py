@@ -36,6 +36,7 @@ class Account:
     username: str
     workspace_id: int
     name: str = ""
+    failure: str = ""  # when set, posts to this account fail with this message (for tests)
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def _account(item: Mapping[str, Any], index: int, path: Path) -> Account:
             username=str(item.get("username", "")),
             workspace_id=int(item.get("workspace_id", 1)),
             name=str(item.get("name", "")),
+            failure=str(item.get("failure", "")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"channels file {path}: bad account {item!r}: {exc}") from exc

@@ -87,16 +87,18 @@ class Store:
             self._run("DELETE FROM workspaces")
             self._run("DELETE FROM accounts")
             for w in workspaces:
-                data = {"id": w.id, "name": w.name, "slug": w.slug, "timezone": w.timezone}
-                self._run("INSERT INTO workspaces VALUES (?, ?)", (w.id, json.dumps(data)))
+                space = {"id": w.id, "name": w.name, "slug": w.slug, "timezone": w.timezone}
+                self._run("INSERT INTO workspaces VALUES (?, ?)", (w.id, json.dumps(space)))
             for a in accounts:
-                data = {
+                data: dict[str, Any] = {
                     "id": a.id,
                     "platform": a.platform,
                     "username": a.username,
                     "workspace_id": a.workspace_id,
                     "name": a.name,
                 }
+                if a.failure:
+                    data["_failure"] = a.failure
                 self._run("INSERT INTO accounts VALUES (?, ?)", (a.id, json.dumps(data)))
 
     def workspaces(self) -> list[dict[str, Any]]:
