@@ -12,8 +12,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from tenacity import RetryCallState, Retrying
@@ -22,8 +21,6 @@ from calendar_sched import retry
 from calendar_sched.backends.base import (
     Backend,
     Labels,
-    RateState,
-    RemotePost,
     SentPost,
     Updates,
     UploadedMedia,
@@ -38,10 +35,12 @@ from calendar_sched.errors import (
     RetriableApiError,
     ValidationRejected,
 )
+from calendar_sched.events import Event, RunResult
 from calendar_sched.journal import Journal
 from calendar_sched.models import MediaRef, Post, utc_iso
 from calendar_sched.pacing import Budget
 from calendar_sched.pull import first_value_id
+from calendar_sched.reconcile import Reconciler
 from calendar_sched.uploads import Pacer, Uploader, message_of
 from calendar_sched.uploads import RunStopped as _Stop
 
@@ -52,47 +51,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 T = TypeVar("T")
 
-LISTING_MARGIN = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class Event:
-    """One thing the executor did or learnt, with a snapshot of progress for displays."""
-
-    kind: str  # recovered, removed, pruned, uploaded, sent, failed, waiting, rate-limited, ...
-    message: str
-    posts: tuple[str, ...] = ()
-    until: float | None = None  # for "waiting": epoch seconds
-    done: int = 0
-    total: int = 0
-    requests_sent: int = 0
-    requests_planned: int = 0
-    remaining: int | None = None  # budget left in the current window, when known
-
-
-@dataclass
-class RunResult:
-    """What a run achieved, and what is left."""
-
-    total: int = 0
-    done: list[str] = field(default_factory=list)
-    failed: dict[str, str] = field(default_factory=dict)
-    already_published: list[str] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)
-    recovered: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    pruned: list[str] = field(default_factory=list)
-    requests_sent: int = 0
-    uploads: int = 0
-    rate_limited: int = 0
-    stopped: bool = False
-    stop_reason: str = ""
-    rate: RateState | None = None
-
-    @property
-    def complete(self) -> bool:
-        """True when nothing is pending (failures are final, not pending)."""
-        return not self.pending
+__all__ = ["Event", "RunResult", "execute"]
 
 
 def execute(
@@ -176,13 +135,16 @@ class _Runner:
             ),
         )
         self.media_failed = self.uploader.failed
+        self.reconciler = Reconciler(
+            backend, journal, self.posts, self.hashes, self._free_call, self._emit
+        )
 
     # Driver
 
     def run(self) -> RunResult:
         self.journal.planned(self.plan.posts, self.plan.skipped)
         try:
-            self._reconcile_in_doubt()
+            self.result.recovered = self.reconciler.in_doubt()
             self._removed()
             self._send_all()
         except _Stop as stop:
@@ -261,65 +223,6 @@ class _Runner:
 
     # Resume
 
-    def _reconcile_in_doubt(self) -> None:
-        in_doubt = dict(self.journal.state.in_doubt)
-        if not in_doubt:
-            return
-        # An update in doubt proves nothing by presence (the old version has the same id):
-        # resend it, which is an in-place upsert.
-        creates = [item for item in in_doubt.values() if not item.update]
-        listed = self._listing([item.publish_at for item in creates]) if creates else []
-        found = self._match([item.key for item in creates], listed)
-        channels = {remote.id: remote.channel_id for remote in listed}
-        recovered = []
-        for item in in_doubt.values():
-            remote_id = found.get(item.key) if not item.update else None
-            if remote_id is None and not item.update and item.key not in self.posts:
-                # Left the calendar since: only the id it was sent with can prove it.
-                remote_id = item.value_id if item.value_id in channels else None
-            if remote_id is not None:
-                post = self.posts.get(item.key)
-                self.journal.resolved(
-                    item.key,
-                    remote_id=remote_id,
-                    content_hash=item.content_hash,
-                    channel_id=post.channel.id if post else channels[remote_id],
-                )
-                recovered.append(item.key)
-            else:
-                self.journal.resolved(item.key, remote_id=None)
-        self.result.recovered = recovered
-        resend = len(in_doubt) - len(recovered)
-        self._emit(
-            "recovered",
-            f"resuming an interrupted run: {len(in_doubt)} posts were in flight; "
-            f"{len(recovered)} found on the server, {resend} not applied (will send)",
-            posts=recovered,
-        )
-
-    def _match(self, keys: Iterable[str], listed: Sequence[RemotePost]) -> dict[str, str]:
-        """Post key → remote id, by the backend's own proof of presence."""
-        posts = [self.posts[key] for key in keys if key in self.posts]
-        if not posts or not listed:
-            return {}
-        match = getattr(self.backend, "match", None)
-        if match is None:  # backends written before match(): deterministic value ids
-            ids = {remote.id for remote in listed}
-            fingerprint = self.backend.fingerprint
-            return {p.key: v for p in posts if (v := first_value_id(p, fingerprint)) in ids}
-        found: dict[str, str] = match(posts, listed)
-        return found
-
-    def _listing(self, moments: Sequence[datetime]) -> list[RemotePost]:
-        start, end = min(moments) - LISTING_MARGIN, max(moments) + LISTING_MARGIN
-        try:
-            listed = self._free_call(lambda: self.backend.list_posts(start, end))
-        except AuthError:
-            raise
-        except ApiError as exc:
-            raise _Stop(f"could not list posts to check calls in doubt: {exc}") from exc
-        return listed
-
     def _removed(self) -> None:
         state = self.journal.state
         keep = set(self.posts) | set(self.plan.skipped)
@@ -361,7 +264,8 @@ class _Runner:
 
     def _send_all(self) -> None:
         if isinstance(self.backend, Labels):
-            self._labels(self.backend)
+            posts = [post for post in self.plan.posts if post.tags and self._needs(post)]
+            self.uploader.labels(self.backend, posts)
         requests = list(self.plan.requests)
         index = 0
         while index < len(requests):
@@ -408,27 +312,6 @@ class _Runner:
             else:
                 keep.append(post)
         return keep
-
-    def _labels(self, backend: Labels) -> None:
-        """Find or create the labels the posts to send use, before the first of them (counted)."""
-        posts = [post for post in self.plan.posts if post.tags and self._needs(post)]
-        known = dict(self.journal.state.uploaded)
-        calls = backend.label_calls(posts, known)
-        if not calls:
-            return
-        for _ in range(calls):
-            self._spend_one()
-        try:
-            learnt = self._free_call(lambda: backend.ensure_labels(posts, known))
-        except AuthError:
-            raise
-        except ApiError as exc:
-            raise _Stop(f"could not find or create the labels of the tags: {exc}") from exc
-        finally:
-            self._adopt_rate()
-        for label in learnt:
-            self.journal.uploaded(label)
-        self._emit("labels", f"{len(learnt)} labels found or created for the tags")
 
     def _remote_groups(self, group: list[Post]) -> dict[str | None, list[Post]]:
         """Posts by the remote post an update changes in place (None: create anew).
@@ -489,7 +372,7 @@ class _Runner:
             self._fail(group, message_of(exc), f"http-{exc.status}", exc.status)
             return []
         except RetriableApiError as exc:
-            self._unknown_outcome(group, exc)
+            self.reconciler.unknown_outcome(group, exc)
             return []
         by_key = {post.key: post for post in group}
         for refused in (s for s in sent if s.error):
@@ -564,9 +447,9 @@ class _Runner:
             published = group  # an update refused: its one remote post is published
         else:
             # Postiz writes posts one by one: those before the refused one were created.
-            listed = self._listing([p.publish_at for p in group])
+            listed = self.reconciler.listing([p.publish_at for p in group])
             states = {remote.id: remote.state for remote in listed}
-            found = self._match([p.key for p in group], listed)
+            found = self.reconciler.match([p.key for p in group], listed)
             published = [p for p in group if states.get(found.get(p.key, "")) == "PUBLISHED"]
             if not published:
                 return _halves(group)
@@ -586,30 +469,6 @@ class _Runner:
         )
         rest = [p for p in group if p not in published]
         return [rest] if rest else []
-
-    def _unknown_outcome(self, group: list[Post], exc: RetriableApiError) -> None:
-        """Retries ran out: find out by listing what landed, then pause the run."""
-        creates = [p for p in group if p.key not in self.journal.state.done]
-        listed = self._listing([p.publish_at for p in group]) if creates else []
-        matched = self._match([p.key for p in creates], listed)
-        found = []
-        for post in group:
-            in_doubt = self.journal.state.in_doubt.get(post.key)
-            remote_id = matched.get(post.key)
-            if in_doubt is not None and not in_doubt.update and remote_id is not None:
-                self.journal.resolved(
-                    post.key,
-                    remote_id=remote_id,
-                    content_hash=self.hashes[post.key],
-                    channel_id=post.channel.id,
-                )
-                found.append(post.key)
-            else:
-                self.journal.resolved(post.key, remote_id=None)
-        raise _Stop(
-            f"the server keeps failing ({message_of(exc)}); {len(found)} of {len(group)} posts of "
-            "the last request were found on the server; run again later to resume"
-        )
 
     def _fail(
         self, posts: Sequence[Post], message: str, code: str, status: int | None = None

@@ -1,9 +1,11 @@
-"""Media uploads of a run: each file once, batched URL imports, free ones in parallel.
+"""Media uploads (and labels) of a run: each once, batched URL imports, free ones in parallel.
 
 The executor owns pacing and the journal; an ``Uploader`` asks it, through the callbacks of a
 ``Pacer``, to wait for budget before each counted upload and to adopt the rate state after it.
 Uploaded media are journaled so they are never uploaded twice; media that fail are remembered
 with the reason, so the Posts that use them fail with it instead of being sent broken.
+Labels (PostSyncer's tags) are server objects that posts refer to as well: found or created
+before the first post and journaled beside the media.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from typing import TypeVar
 
 from tenacity import Retrying
 
-from calendar_sched.backends.base import Backend, BatchUploads, UploadedMedia
+from calendar_sched.backends.base import Backend, BatchUploads, Labels, UploadedMedia
 from calendar_sched.errors import ApiError, AuthError, FatalApiError, RetriableApiError
 from calendar_sched.journal import Journal
-from calendar_sched.models import MediaRef
+from calendar_sched.models import MediaRef, Post
 
 T = TypeVar("T")
 
@@ -89,6 +91,26 @@ class Uploader:
         with ThreadPoolExecutor(max_workers=min(UPLOAD_WORKERS, len(todo))) as pool:
             for future in [pool.submit(self._one, item, counted=False) for item in todo]:
                 future.result()
+
+    def labels(self, backend: Labels, posts: Sequence[Post]) -> None:
+        """Find or create the labels ``posts`` use, each call counted; journal the ones learnt."""
+        known = dict(self.journal.state.uploaded)
+        calls = backend.label_calls(posts, known)
+        if not calls:
+            return
+        for _ in range(calls):  # the budget of every call is spent before the first is made
+            self.pacer.before_counted()
+        try:
+            learnt = self.pacer.retrying(False)(lambda: backend.ensure_labels(posts, known))
+        except AuthError:
+            raise
+        except ApiError as exc:
+            raise RunStopped(f"could not find or create the labels of the tags: {exc}") from exc
+        finally:
+            self.pacer.after_counted()
+        for label in learnt:
+            self.journal.uploaded(label)
+        self.pacer.emit("labels", f"{len(learnt)} labels found or created for the tags")
 
     def _call(self, call: Callable[[], T], *, counted: bool) -> T:
         def once() -> T:
