@@ -42,6 +42,7 @@ _INTEGER = re.compile(r"[+-]?\d+(\.0+)?")
 _TRUE = {"true", "yes", "y", "1", "x", "on"}
 _FALSE = {"false", "no", "n", "0", "off", ""}
 _MAX_VALUE = 200
+_INSTANTS = 4096  # recent publish times remembered per file (calendars reuse a few slots)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,11 @@ class FileContext:
     defaults: dict[str, Any]
     media: MediaChecker
     now: datetime
+    # (publish_at, date, time, timezone) cells → (instant, zone name, read_in), for cells
+    # that read without any problem.
+    instants: dict[tuple[Any, ...], tuple[datetime, str, tuple[str, bool] | None]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass
@@ -219,20 +225,40 @@ class _Row:
             self.failed = True
 
 
+@dataclass(frozen=True)
+class _Dotted:
+    """The dotted keys of a record, by kind, in the record's order."""
+
+    text: tuple[str, ...]  # text.<identifier>
+    thread: tuple[str, ...]  # thread.<n>
+    settings: tuple[str, ...]  # settings.<identifier>.<key>
+
+
+@functools.lru_cache(maxsize=1024)
+def _dotted(keys: tuple[str, ...]) -> _Dotted:
+    # Rows of one file share a handful of key sets: sort their keys out once per set.
+    return _Dotted(
+        tuple(k for k in keys if k.startswith("text.")),
+        tuple(k for k in keys if k.startswith("thread.") and k[7:].isdigit()),
+        tuple(k for k in keys if k.startswith("settings.")),
+    )
+
+
 def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
     """One record → Entry (or None when no instant could be read) plus its problems."""
     row = _Row(record.position, ctx)
     cells = _merge(ctx.defaults, record.cells)
+    dotted = _dotted(tuple(cells))
     post_type = _post_type(row, cells.get("type"))
-    text, overrides = _texts(row, cells)
+    text, overrides = _texts(row, cells, dotted.text)
     media = _media(row, cells.get("media"), "media")
-    thread = _thread(row, cells)
+    thread = _thread(row, cells, dotted.thread)
     channels = _channels(row, cells)
     publish_at, zone_name = _when(row, cells, post_type)
     tags = _tags(cells.get("tags"))
     short_link = _flag(row, cells.get("short_link"), "short_link")
     repeat = _repeat(row, cells.get("repeat_every_days"))
-    settings = _settings(row, cells)
+    settings = _settings(row, cells, dotted.settings)
     if not text.strip() and not any(v.strip() for v in overrides.values()) and not media:
         raw_media = cells.get("media")
         if dates.is_blank(raw_media):
@@ -320,7 +346,7 @@ def _post_type(row: _Row, value: Any) -> PostType:
     return "schedule"
 
 
-def _texts(row: _Row, cells: dict[str, Any]) -> tuple[str, dict[str, str]]:
+def _texts(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> tuple[str, dict[str, str]]:
     raw = cells.get("text")
     overrides: dict[str, str] = {}
     text = ""
@@ -336,8 +362,8 @@ def _texts(row: _Row, cells: dict[str, Any]) -> tuple[str, dict[str, str]]:
         row.add("bad-value", "text must be a string (or {default: …, x: …})", "text", raw)
     else:
         text = _opt_text(raw) or ""
-    for key, value in cells.items():
-        override = _opt_text(value) if key.startswith("text.") else None
+    for key in keys:
+        override = _opt_text(cells[key])
         if override:
             overrides[key[5:].lower()] = override
     link = _opt_text(cells.get("link"))
@@ -383,7 +409,7 @@ def _media(row: _Row, value: Any, field_name: str) -> list[MediaRef]:
     return found
 
 
-def _thread(row: _Row, cells: dict[str, Any]) -> list[ThreadItem]:
+def _thread(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> list[ThreadItem]:
     raw: list[tuple[str, Any]] = []
     whole = cells.get("thread")
     if isinstance(whole, list):
@@ -391,10 +417,10 @@ def _thread(row: _Row, cells: dict[str, Any]) -> list[ThreadItem]:
     elif not dates.is_blank(whole):
         raw.append(("thread.1", whole))
     numbered = []
-    for key, value in cells.items():
-        number = key[7:] if key.startswith("thread.") else ""
-        if number.isdigit() and not dates.is_blank(value):
-            numbered.append((int(number), value))
+    for key in keys:
+        value = cells[key]
+        if not dates.is_blank(value):
+            numbered.append((int(key[7:]), value))
     offset = len(raw)
     raw.extend((f"thread.{offset + n}", value) for n, value in sorted(numbered))
     items = []
@@ -462,6 +488,27 @@ def _refs_in(text: str) -> tuple[str, ...]:
 
 
 def _when(row: _Row, cells: dict[str, Any], post_type: PostType) -> tuple[datetime | None, str]:
+    key = (cells.get("publish_at"), cells.get("date"), cells.get("time"), cells.get("timezone"))
+    # Text cells only: equal keys then mean equal readings. "now" rows may read blank cells.
+    cacheable = post_type != "now" and all(v is None or type(v) is str for v in key)
+    instants = row.ctx.instants
+    if cacheable:
+        known = instants.get(key)
+        if known is not None:
+            row.read_in = known[2]
+            return known[0], known[1]
+    problems, failed = len(row.problems), row.failed
+    moment, zone_name = _read_when(row, cells, post_type)
+    if cacheable and moment is not None and len(row.problems) == problems and row.failed == failed:
+        if len(instants) >= _INSTANTS:
+            instants.clear()
+        instants[key] = (moment, zone_name, row.read_in)
+    return moment, zone_name
+
+
+def _read_when(
+    row: _Row, cells: dict[str, Any], post_type: PostType
+) -> tuple[datetime | None, str]:
     ctx = row.ctx
     zone_name = ctx.zone.name or "UTC"
     row_zone = _opt_text(cells.get("timezone"))
@@ -549,7 +596,7 @@ def _repeat(row: _Row, value: Any) -> int | None:
     return number or None
 
 
-def _settings(row: _Row, cells: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _settings(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     nested = cells.get("settings")
     if isinstance(nested, dict):
@@ -563,9 +610,10 @@ def _settings(row: _Row, cells: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 row.add("bad-value", message, f"settings.{ident}", values)
     elif not dates.is_blank(nested):
         row.add("bad-value", "settings must be a mapping per platform", "settings", nested)
-    for key, value in cells.items():
+    for key in keys:
+        value = cells[key]
         ident, _, name = key[9:].partition(".")
-        if key.startswith("settings.") and ident and name and not dates.is_blank(value):
+        if ident and name and not dates.is_blank(value):
             out.setdefault(ident.lower(), {})[name] = _setting_value(value)
     return out
 

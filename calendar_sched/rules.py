@@ -294,7 +294,7 @@ def check_post(
             )
     if post_type == "draft":
         return found
-    limit = max_length(identifier, verified=verified)
+    limit = rule.verified_max_length if verified and rule.verified_max_length else rule.max_length
     for index, item in enumerate(items):
         length = text_length(identifier, item.text)
         if length > limit:
@@ -308,8 +308,10 @@ def check_post(
                     "text",
                 )
             )
-    found.extend(_check_media(rule, items))
-    found.extend(_check_settings(rule, settings))
+    if rule.media_min or any(item.media for item in items):  # else no media rule can break
+        found.extend(_check_media(rule, items))
+    if rule.settings:
+        found.extend(_check_settings(rule, settings))
     return found
 
 

@@ -222,21 +222,18 @@ class _Builder:
         channels = self._resolve(item)
         if entry is None:
             return []
-        media_broken = any(p.code in _MEDIA_CODES for p in item.problems)
-        known = {(p.code, p.field) for p in item.problems}
+        own = item.problems[:]  # the row's own problems, before any rule's
         built: list[Post] = []
         filled: list[tuple[str, str, Any]] = []
-        publish_at = entry.publish_at.astimezone(UTC)
+        shared = _Shared(
+            entry.publish_at.astimezone(UTC),
+            [m.kind for m in entry.media],
+            [rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread],
+        )
         for channel in channels:
-            post, violations, defaults = _build(entry, channel, publish_at)
-            for violation in violations:
-                problem = _violation_error(item, entry, channel, violation)
-                if (media_broken and violation.field == "media") or (
-                    (problem.code, problem.field) in known
-                ):
-                    continue  # the row's own error already explains it
-                item.problems.append(problem)
-                item.failed = True
+            post, violations, defaults = _build(entry, channel, shared)
+            if violations:
+                _add_violations(item, own, channel, violations)
             built.append(post)
             filled += [(channel.identifier, key, post.settings[key]) for key in defaults]
         if item.has_errors:
@@ -303,22 +300,28 @@ class _Builder:
         return out
 
 
+@dataclass
+class _Shared:
+    """What every Post of one entry shares: its UTC instant and its items' media kinds."""
+
+    publish_at: datetime
+    kinds: list[str]  # of the main post's media
+    thread: list[rules.Item]
+
+
 def _build(
-    entry: Entry, channel: Channel, publish_at: datetime
+    entry: Entry, channel: Channel, shared: _Shared
 ) -> tuple[Post, list[rules.Violation], list[str]]:
     identifier = channel.identifier
+    text = entry.text_for(identifier)
     # The parts come from validated models: construct without validating them again.
-    values = [
-        construct(
-            PostValue, {"text": entry.text_for(identifier), "media": list(entry.media), "delay": 0}
-        )
-    ]
+    values = [construct(PostValue, {"text": text, "media": list(entry.media), "delay": 0})]
     values += [
         construct(PostValue, {"text": t.text, "media": list(t.media), "delay": t.delay})
         for t in entry.thread
     ]
     settings, filled = rules.fill_defaults(identifier, entry.settings.get(identifier, {}))
-    items = [rules.Item(v.text, [m.kind for m in v.media]) for v in values]
+    items = [rules.Item(text, shared.kinds), *shared.thread]
     violations = rules.check_post(identifier, items, settings, post_type=entry.type)
     post = construct(
         Post,
@@ -326,7 +329,7 @@ def _build(
             "entry_key": entry.key,
             "position": entry.position,
             "channel": channel,
-            "publish_at": publish_at,
+            "publish_at": shared.publish_at,
             "timezone": entry.timezone,
             "type": entry.type,
             "values": values,
@@ -337,6 +340,23 @@ def _build(
         },
     )
     return post, violations, filled
+
+
+def _add_violations(
+    item: Normalized, own: list[RowError], channel: Channel, violations: list[rules.Violation]
+) -> None:
+    """The rule errors of one Post, unless the row's own problems already explain them."""
+    assert item.entry is not None
+    media_broken = any(p.code in _MEDIA_CODES for p in own)
+    known = {(p.code, p.field) for p in own}
+    for violation in violations:
+        problem = _violation_error(item, item.entry, channel, violation)
+        if (media_broken and violation.field == "media") or (
+            (problem.code, problem.field) in known
+        ):
+            continue  # the row's own error already explains it
+        item.problems.append(problem)
+        item.failed = True
 
 
 def _violation_error(

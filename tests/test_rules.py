@@ -103,3 +103,48 @@ def test_other_providers_count_utf16_units() -> None:
 @given(st.text(max_size=60))
 def test_utf16_length_on_any_text(text: str) -> None:
     assert rules.text_length("mastodon", text) == len(text.encode("utf-16-le")) // 2
+
+
+def _every_check(
+    identifier: str, items: list[rules.Item], values: dict[str, object]
+) -> list[tuple[str, int, str | None]]:
+    """check_post as first written: every media and settings check, whatever the post."""
+    rule = rules.rule_for(identifier)
+    found = [
+        rules.Violation("empty-post", "", "", index, "text")
+        for index, item in enumerate(items)
+        if not item.text.strip() and not item.media
+    ]
+    for index, item in enumerate(items):
+        if rules.text_length(identifier, item.text) > rule.max_length:
+            found.append(rules.Violation("text-too-long", "", "", index, "text"))
+    found += rules._check_media(rule, items)
+    found += rules._check_settings(rule, values)
+    return [(v.code, v.item, v.field) for v in found]
+
+
+_ITEMS = st.lists(
+    st.builds(
+        rules.Item,
+        st.sampled_from(["", " ", "hi", "x" * 290, "é" * 1600]),
+        st.lists(st.sampled_from(["image", "video"]), max_size=3),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from([*rules.PROVIDERS, "unknown-provider"]),
+    _ITEMS,
+    st.dictionaries(
+        st.sampled_from(["who_can_reply_post", "title", "board", "post_type", "privacy_level"]),
+        st.sampled_from(["", "everyone", "ab", "post", "x" * 120]),
+    ),
+)
+def test_check_post_skips_only_checks_that_cannot_fail(
+    identifier: str, items: list[rules.Item], values: dict[str, object]
+) -> None:
+    got = rules.check_post(identifier, items, values)
+    assert [(v.code, v.item, v.field) for v in got] == _every_check(identifier, items, values)
