@@ -10,16 +10,36 @@ workspace, account, schedule and content (``match``); docs/postsyncer.md states 
 from __future__ import annotations
 
 import hashlib
-import json
 import mimetypes
 from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendar_sched.backends.base import CostModel, RateState, RemotePost, SentPost, UploadedMedia
+from calendar_sched.backends.postsyncer_shapes import (
+    FAILED_STATUSES,
+    SCHEDULE_TYPES,
+    account_channel,
+    account_settings,
+    as_id,
+    content_key,
+    dumps,
+    first_media,
+    instant,
+    items_of,
+    label_key,
+    media_item,
+    media_url,
+    rejected,
+    remote_fingerprint,
+    remote_posts,
+    schedule_for,
+    sent_posts,
+    span,
+    workspace_of,
+)
 from calendar_sched.errors import (
     AlreadyPublished,
     ConfigError,
@@ -27,7 +47,6 @@ from calendar_sched.errors import (
     InputError,
     RateLimited,
     RetriableApiError,
-    ValidationRejected,
 )
 from calendar_sched.models import Channel, MediaRef, Post
 from calendar_sched.postsyncer_client import (
@@ -35,7 +54,6 @@ from calendar_sched.postsyncer_client import (
     WINDOW_SECONDS,
     PostSyncerClient,
     PostSyncerTarget,
-    field_errors,
 )
 
 #: Discovery calls every run makes before its plan: ``GET /workspaces`` and ``GET /accounts``.
@@ -49,15 +67,6 @@ BODY_CAP = 1_000_000
 #: Room for the shared part of a body (content thread, schedule, labels) in size estimates.
 ENVELOPE_RESERVE = 64_000
 
-#: PostSyncer platform names that differ from the calendar's (Postiz) identifiers.
-PLATFORM_TO_IDENTIFIER = {"twitter": "x"}
-IDENTIFIER_TO_PLATFORM = {v: k for k, v in PLATFORM_TO_IDENTIFIER.items()}
-
-SCHEDULE_TYPES = {"schedule": "schedule", "draft": "draft", "now": "publish_now"}
-#: Per-account statuses of a create or update answer that mean the account was refused.
-FAILED_STATUSES = frozenset({"failed", "error", "rejected"})
-_INSTAGRAM_TYPES = {"post": "POST", "story": "STORIES", "stories": "STORIES", "reel": "REELS"}
-
 
 def postsyncer_costs(limit: int = LIMIT, window_seconds: float = WINDOW_SECONDS) -> CostModel:
     """Every call counts, 60 per minute; URL imports batch; discovery is two calls."""
@@ -69,71 +78,6 @@ def postsyncer_costs(limit: int = LIMIT, window_seconds: float = WINDOW_SECONDS)
         upload_batch=URL_BATCH,
         fixed_calls=DISCOVERY_CALLS,
     )
-
-
-def dumps(data: Any) -> bytes:
-    """JSON as sent (compact, UTF-8)."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-
-
-def account_channel(account: Mapping[str, Any], workspaces: Mapping[str, str]) -> Channel:
-    """A ``GET /accounts`` item as a Channel: platform → identifier, username → profile."""
-    platform = str(account.get("platform", "")).lower()
-    username = str(account.get("username") or "")
-    workspace = str(account.get("workspace_id", ""))
-    identifier = PLATFORM_TO_IDENTIFIER.get(platform, platform)
-    return Channel(
-        id=str(account["id"]),
-        name=str(account.get("name") or f"{username} ({platform})"),
-        identifier=identifier,
-        profile=username or None,
-        disabled=bool(account.get("disabled", False)),
-        customer={"id": workspace, "name": workspaces.get(workspace, "")},
-    )
-
-
-def account_settings(identifier: str, settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Calendar settings as PostSyncer expects them; Postiz spellings are translated."""
-    out = {k: v for k, v in settings.items() if not k.startswith("__")}
-    if identifier.startswith("instagram") and isinstance(out.get("post_type"), str):
-        kind = out["post_type"].strip()
-        out["post_type"] = _INSTAGRAM_TYPES.get(kind.lower(), kind.upper())
-    elif identifier == "pinterest" and "board" in out:
-        out.setdefault("board_id", out["board"])
-        del out["board"]
-    elif identifier.startswith("linkedin") and isinstance(out.get("visibility"), str):
-        out["visibility"] = out["visibility"].upper()
-    elif identifier == "x" and "who_can_reply_post" in out:
-        out.setdefault("reply_settings", out["who_can_reply_post"])
-        del out["who_can_reply_post"]
-    return out
-
-
-def workspace_of(channel: Channel) -> str | None:
-    """The workspace id a channel (account) belongs to, when discovery said."""
-    customer = channel.customer or {}
-    value = customer.get("id")
-    return str(value) if value not in (None, "") else None
-
-
-def label_key(workspace: str | None, name: str) -> str:
-    """The journal key of a label (kept with the uploaded media: both are server objects)."""
-    return f"label:{workspace or ''}:{name}"
-
-
-def schedule_for(post: Post) -> dict[str, str]:
-    """``{date, time, timezone}``: local time in the row's zone, to the minute (``HH:MM``)."""
-    try:
-        zone: tzinfo = ZoneInfo(post.timezone)
-        name = post.timezone
-    except (ValueError, ZoneInfoNotFoundError):
-        zone, name = UTC, "UTC"  # a zone this machine does not know: the instant in UTC
-    moment = post.publish_at.astimezone(zone)
-    return {"date": moment.strftime("%Y-%m-%d"), "time": moment.strftime("%H:%M"), "timezone": name}
-
-
-def _content_key(post: Post) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    return tuple((v.text, tuple(m.dedupe_key for m in v.media)) for v in post.values)
 
 
 class PostSyncerBackend:
@@ -170,7 +114,7 @@ class PostSyncerBackend:
             workspace_of(post.channel),
             (when["date"], when["time"], when["timezone"]),
             post.type,
-            _content_key(post),
+            content_key(post),
             tuple(post.tags),
             post.repeat_every_days,
         )
@@ -185,7 +129,7 @@ class PostSyncerBackend:
 
     def account_element(self, post: Post) -> dict[str, Any]:
         """One ``accounts[]`` element: the account id and its own settings."""
-        element: dict[str, Any] = {"id": _id(post.channel.id)}
+        element: dict[str, Any] = {"id": as_id(post.channel.id)}
         settings = account_settings(post.channel.identifier, post.settings)
         if settings:
             element["settings"] = settings
@@ -205,10 +149,10 @@ class PostSyncerBackend:
         first = posts[0]
         workspace = workspace_of(first.channel) or self._default_workspace()
         body: dict[str, Any] = {
-            "workspace_id": _id(workspace),
+            "workspace_id": as_id(workspace),
             "schedule_type": SCHEDULE_TYPES[first.type],
             "content": [
-                {"text": value.text, "media": [_media_item(ref, media) for ref in value.media]}
+                {"text": value.text, "media": [media_item(ref, media) for ref in value.media]}
                 for value in first.values
             ],
             "accounts": [self.account_element(post) for post in posts],
@@ -237,7 +181,7 @@ class PostSyncerBackend:
                 for remote in listing
                 if remote.channel_id == post.channel.id
                 and remote.state.lower() not in FAILED_STATUSES  # refused: not delivered
-                and _remote_fingerprint(remote) == want
+                and remote_fingerprint(remote) == want
             ]
             if candidates:
                 out[post.key] = min(candidates, key=lambda r: (len(r.id), r.id)).id
@@ -248,7 +192,7 @@ class PostSyncerBackend:
         return (
             workspace if workspace is not None else self._workspace_or_none(),
             SCHEDULE_TYPES[post.type],
-            _instant(schedule_for(post)) if post.type == "schedule" else None,
+            instant(schedule_for(post)) if post.type == "schedule" else None,
             tuple((v.text, len(v.media)) for v in post.values),
         )
 
@@ -269,9 +213,9 @@ class PostSyncerBackend:
         workspaces = self._api().request("GET", "/workspaces").data
         accounts = self._api().request("GET", "/accounts").data
         self.workspaces = {
-            str(w["id"]): str(w.get("name", "")) for w in _items(workspaces) if "id" in w
+            str(w["id"]): str(w.get("name", "")) for w in items_of(workspaces) if "id" in w
         }
-        return [account_channel(a, self.workspaces) for a in _items(accounts) if "id" in a]
+        return [account_channel(a, self.workspaces) for a in items_of(accounts) if "id" in a]
 
     def _workspace_or_none(self) -> str | None:
         return next(iter(self.workspaces)) if len(self.workspaces) == 1 else None
@@ -304,10 +248,10 @@ class PostSyncerBackend:
             data={"workspace_id": self._default_workspace()},
             upload_host=True,
         )
-        item = _first_media(answer.data)
+        item = first_media(answer.data)
         if item is None:
             raise FatalApiError(f"upload of {media.source}: answer has no media id", path="/media")
-        return UploadedMedia(key=media.dedupe_key, id=str(item["id"]), path=_media_url(item))
+        return UploadedMedia(key=media.dedupe_key, id=str(item["id"]), path=media_url(item))
 
     def upload_many(self, media: Sequence[MediaRef]) -> list[UploadedMedia]:
         """ONE ``POST /media/upload/url`` for up to ``URL_BATCH`` URLs; skipped ones are left out.
@@ -319,10 +263,10 @@ class PostSyncerBackend:
         answer = self._api().request(
             "POST",
             "/media/upload/url",
-            json_body={"workspace_id": _id(self._default_workspace()), "urls": urls},
+            json_body={"workspace_id": as_id(self._default_workspace()), "urls": urls},
         )
         data = answer.data if isinstance(answer.data, dict) else {}
-        items = [i for i in _items(data.get("media")) if "id" in i]
+        items = [i for i in items_of(data.get("media")) if "id" in i]
         by_source: dict[str, dict[str, Any]] = {}
         for item in items:
             source = str(item.get("source_url") or item.get("original_url") or "")
@@ -337,7 +281,7 @@ class PostSyncerBackend:
                 self.skipped_urls.append(url)
                 continue
             out.append(
-                UploadedMedia(key=ref.dedupe_key, id=str(found["id"]), path=_media_url(found))
+                UploadedMedia(key=ref.dedupe_key, id=str(found["id"]), path=media_url(found))
             )
         return out
 
@@ -349,7 +293,7 @@ class PostSyncerBackend:
         """
         found: list[SentPost] = []
         if any(post.key in self._in_doubt for post in posts):
-            matched = self.match(posts, self.list_posts(*_span(posts)))
+            matched = self.match(posts, self.list_posts(*span(posts)))
             found = [
                 SentPost(post_key=p.key, remote_id=matched[p.key], channel_id=p.channel.id)
                 for p in posts
@@ -371,8 +315,8 @@ class PostSyncerBackend:
             self._in_doubt.update(p.key for p in posts)
             raise
         except FatalApiError as exc:
-            raise _rejected(exc, posts) from None
-        return _sent(posts, answer.data, answer.status, "POST", "/posts")
+            raise rejected(exc, posts) from None
+        return sent_posts(posts, answer.data, answer.status, "POST", "/posts")
 
     def update(
         self, posts: Sequence[Post], media: Mapping[str, UploadedMedia], remote_id: str
@@ -395,8 +339,8 @@ class PostSyncerBackend:
                 raise AlreadyPublished(
                     str(exc), status=exc.status, method="PUT", path=path, body=exc.body
                 ) from None
-            raise _rejected(exc, posts) from None
-        return _sent(posts, answer.data, answer.status, "PUT", path)
+            raise rejected(exc, posts) from None
+        return sent_posts(posts, answer.data, answer.status, "PUT", path)
 
     # Labels: tags are server objects, found or created before the posts that use them
 
@@ -404,9 +348,12 @@ class PostSyncerBackend:
         return workspace_of(post.channel) or self._workspace_or_none() or ""
 
     def label_calls(self, posts: Sequence[Post], known: Collection[str]) -> int:
-        """Counted calls ``ensure_labels`` makes: per workspace with a tag not ``known``, one
-        ``GET /labels`` and one ``POST /labels`` per such tag (exact on a fresh workspace; an
-        upper bound when some labels exist on the server but not in the journal)."""
+        """Counted calls ``ensure_labels`` will make for ``posts`` (pure).
+
+        Per workspace with a tag not ``known``: one ``GET /labels`` and one ``POST /labels`` per
+        such tag. Exact on a fresh workspace; an upper bound when some labels exist on the
+        server but not in the journal (made by hand, or by a run with another journal).
+        """
         missing: dict[str, set[str]] = {}
         for post in posts:
             workspace = self._label_workspace(post)
@@ -438,9 +385,9 @@ class PostSyncerBackend:
                     self._load_labels(workspace)
                 if key not in self._labels:
                     made = self._api().request(
-                        "POST", "/labels", json_body={"workspace_id": _id(workspace), "name": tag}
+                        "POST", "/labels", json_body={"workspace_id": as_id(workspace), "name": tag}
                     )
-                    label = _first_media(made.data) or {}
+                    label = first_media(made.data) or {}
                     if "id" not in label:
                         raise FatalApiError(
                             f"POST /labels: answer has no label id ({made.data!r:.200})",
@@ -452,7 +399,7 @@ class PostSyncerBackend:
 
     def _load_labels(self, workspace: str) -> None:
         listed = self._api().request("GET", "/labels", params={"workspace_id": workspace})
-        for label in _items(listed.data):
+        for label in items_of(listed.data):
             if "id" in label:
                 self._labels[label_key(workspace, str(label.get("name", "")))] = int(label["id"])
         self._labels_loaded.add(workspace)
@@ -479,7 +426,7 @@ class PostSyncerBackend:
         while True:
             params = {"page": str(page), "per_page": str(PAGE_SIZE)}
             data = self._api().request("GET", "/posts", params=params).data
-            items = _items(data.get("data") if isinstance(data, dict) else data)
+            items = items_of(data.get("data") if isinstance(data, dict) else data)
             for item in items:
                 out.extend(r for r in remote_posts(item) if start <= r.publish_at <= end)
             meta = data.get("meta", {}) if isinstance(data, dict) else {}
@@ -496,164 +443,6 @@ class PostSyncerBackend:
 def postsyncer_fingerprint(base_url: str) -> str:
     """sha256 of the API root: journals of two targets never mix."""
     return hashlib.sha256(f"postsyncer|{base_url}".encode()).hexdigest()
-
-
-def remote_posts(item: Mapping[str, Any]) -> list[RemotePost]:
-    """A listed post as one RemotePost per account it carries."""
-    when = item.get("schedule_for") or {}
-    publish_at = _instant(when) if isinstance(when, dict) else None
-    accounts = [a for a in _items(item.get("accounts")) if "id" in a]
-    content = _items(item.get("content"))
-    return [
-        RemotePost(
-            id=str(item.get("id", "")),
-            channel_id=str(account["id"]),
-            publish_at=publish_at or datetime.fromtimestamp(0, UTC),
-            state=str(account.get("status") or item.get("status") or ""),
-            content=str(content[0].get("text", "")) if content else "",
-            group=None,
-            raw=dict(item),
-        )
-        for account in accounts
-    ]
-
-
-def _remote_fingerprint(remote: RemotePost) -> tuple[Any, ...]:
-    raw = remote.raw
-    when = raw.get("schedule_for") or {}
-    schedule = _instant(when) if isinstance(when, dict) else None  # the instant, any zone
-    workspace = raw.get("workspace_id")
-    return (
-        str(workspace) if workspace is not None else None,
-        str(raw.get("schedule_type", "")),
-        schedule if raw.get("schedule_type") == "schedule" else None,
-        tuple(
-            (str(c.get("text") or ""), len(c.get("media") or []))
-            for c in _items(raw.get("content"))
-        ),
-    )
-
-
-def _sent(posts: Sequence[Post], data: Any, status: int, method: str, path: str) -> list[SentPost]:
-    """The SentPosts of a create or update answer, each account's own status checked.
-
-    The server may store the post yet refuse some accounts (a disconnected account, a platform
-    rule): those come back with ``error`` set to the server's message, the others as sent.
-    """
-    outer = data if isinstance(data, dict) else {}
-    item = outer["data"] if isinstance(outer.get("data"), dict) else outer
-    remote = item.get("id")
-    if remote is None:
-        raise FatalApiError(
-            f"{method} {path}: answer has no post id ({data!r:.200})",
-            status=status,
-            method=method,
-            path=path,
-            body=data,
-        )
-    answered = {str(a.get("id")): a for a in _items(item.get("accounts")) if "id" in a}
-    out = []
-    for post in posts:
-        account = answered.get(post.channel.id, {})
-        state = str(account.get("status") or "").lower()
-        error = None
-        if state in FAILED_STATUSES:
-            reason = account.get("error") or account.get("message") or account.get("reason")
-            error = f"{post.channel.name}: {reason or state}"
-        out.append(SentPost(post.key, str(remote), post.channel.id, error=error))
-    return out
-
-
-def _span(posts: Sequence[Post]) -> tuple[datetime, datetime]:
-    moments = [p.publish_at.astimezone(UTC) for p in posts]
-    return min(moments) - timedelta(minutes=1), max(moments) + timedelta(minutes=1)
-
-
-def _instant(when: Mapping[str, Any]) -> datetime | None:
-    try:
-        local = datetime.strptime(f"{when.get('date')} {when.get('time')}", "%Y-%m-%d %H:%M")
-        zone = ZoneInfo(str(when.get("timezone") or "UTC"))
-    except (ValueError, ZoneInfoNotFoundError):
-        return None
-    return local.replace(tzinfo=zone).astimezone(UTC)
-
-
-def _rejected(exc: FatalApiError, posts: Sequence[Post]) -> FatalApiError:
-    """A 422 naming ``accounts.N`` becomes a refusal of that account's Post only."""
-    fields = field_errors(exc.body)
-    if exc.status != 422 or fields is None:
-        return exc
-    for name, messages in fields.fields.items():
-        parts = name.split(".")
-        if parts[0] == "accounts" and len(parts) > 1 and parts[1].isdigit():
-            index = int(parts[1])
-            if index < len(posts):
-                channel = posts[index].channel
-                code = report_code(name, messages)
-                return ValidationRejected(
-                    f"[{code}] {channel.name}: {name}: {' '.join(messages)}",
-                    provider=channel.identifier,
-                    channel=channel.id,
-                    status=422,
-                    method="POST",
-                    path="/posts",
-                    body=exc.body,
-                )
-    return exc
-
-
-def report_code(field: str, messages: Sequence[str]) -> str:
-    """The validation report's code for a 422 field error (``text-too-long``, …)."""
-    text = " ".join(messages).lower()
-    if "may not be greater than" in text or "too long" in text or "characters" in text:
-        return "text-too-long"
-    if field.startswith("accounts") and field.endswith(".id"):
-        return "unknown-channel"
-    if ".media" in field:
-        return "bad-media-type" if "type" in text or "format" in text else "too-many-media"
-    if "settings" in field:
-        return "missing-setting" if "required" in text else "bad-value"
-    if "schedule_for" in field:
-        return "bad-datetime"
-    if "required" in text:
-        return "missing-field"
-    return "bad-value"
-
-
-def _media_item(ref: MediaRef, media: Mapping[str, UploadedMedia]) -> int | str:
-    uploaded = media.get(ref.dedupe_key)
-    if uploaded is not None:
-        return int(uploaded.id) if uploaded.id.isdigit() else uploaded.id
-    if ref.url and ref.url.startswith("https://"):
-        return ref.url  # the API takes https URLs inline too
-    raise ConfigError(f"media {ref.source} was not uploaded before its post")
-
-
-def _media_url(item: Mapping[str, Any]) -> str:
-    return str(item.get("url") or item.get("path") or item.get("source_url") or "")
-
-
-def _first_media(data: Any) -> dict[str, Any] | None:
-    if isinstance(data, dict):
-        for key in ("media", "data"):
-            inner = data.get(key)
-            if isinstance(inner, list) and inner and isinstance(inner[0], dict):
-                return inner[0]
-            if isinstance(inner, dict) and "id" in inner:
-                return inner
-        if "id" in data:
-            return data
-    return None
-
-
-def _items(data: Any) -> list[dict[str, Any]]:
-    if isinstance(data, dict) and isinstance(data.get("data"), list):
-        data = data["data"]
-    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
-
-
-def _id(value: str) -> int | str:
-    return int(value) if value.isdigit() else value
 
 
 @contextmanager

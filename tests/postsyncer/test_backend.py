@@ -8,10 +8,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calendar_sched.backends.postsyncer import (
-    PostSyncerBackend,
-    _rejected,
+from calendar_sched.backends.postsyncer import PostSyncerBackend
+from calendar_sched.backends.postsyncer_shapes import (
     account_settings,
+    rejected,
     remote_posts,
     schedule_for,
 )
@@ -120,7 +120,7 @@ def test_match_finds_each_account_of_a_listed_post_and_nothing_else() -> None:
 def test_422_on_one_account_isolates_that_post() -> None:
     posts = [post("e1", X), post("e1", LI)]
     body = {"message": "invalid", "errors": {"accounts.1.id": ["The selected id is invalid."]}}
-    exc = _rejected(FatalApiError("422", status=422, body=body), posts)
+    exc = rejected(FatalApiError("422", status=422, body=body), posts)
     assert isinstance(exc, ValidationRejected)
     assert exc.channel == "2"
     assert "[unknown-channel]" in str(exc)
