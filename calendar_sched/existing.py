@@ -16,9 +16,11 @@ one free ``GET /posts`` (``duplicates.listing_range``) and compare them with the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from calendar_sched import retry
 from calendar_sched.backends.base import Backend, RemotePost
 from calendar_sched.duplicates import (
     Duplicate,
@@ -178,8 +180,11 @@ def survey(
     done: Mapping[str, DonePost],
     republish: bool = False,
     skip_duplicates: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> ExistingCheck:
     """List the account's posts over the calendar's dates (one free call) and ``compare``.
+
+    Transient failures of the listing are retried with the shared policy (``retry.py``).
 
     Raises:
         ApiError: the listing failed (``AuthError`` when the key was refused).
@@ -187,9 +192,10 @@ def survey(
     if not posts:
         return ExistingCheck(posts=[])
     start, end = listing_range(posts)
+    listed = retry.retrying(counted=False, sleep=sleep)(lambda: backend.list_posts(start, end))
     return compare(
         posts,
-        backend.list_posts(start, end),
+        listed,
         done=done,
         fingerprint=backend.fingerprint,
         republish=republish,

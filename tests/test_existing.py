@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from calendar_sched import existing
 from calendar_sched.backends.base import RemotePost
+from calendar_sched.errors import RetriableApiError
 from calendar_sched.existing import SERVER_VERSION, Resolution, compare
 from calendar_sched.journal import DonePost
 from calendar_sched.models import Channel, Position, Post, PostValue
@@ -156,12 +159,15 @@ class _Listing:
 
     fingerprint = FP
 
-    def __init__(self, remotes: list[RemotePost]) -> None:
+    def __init__(self, remotes: list[RemotePost], failures: int = 0) -> None:
         self.remotes = remotes
+        self.failures = failures
         self.asked: list[tuple[datetime, datetime]] = []
 
     def list_posts(self, start: datetime, end: datetime) -> list[RemotePost]:
         self.asked.append((start, end))
+        if len(self.asked) <= self.failures:
+            raise RetriableApiError("502 Bad Gateway", status=502)
         return self.remotes
 
 
@@ -173,6 +179,16 @@ def test_survey_lists_once_over_the_calendars_dates() -> None:
     assert (check.listed, check.unchanged) == (1, [posts[0].key])
     assert existing.survey([], backend, done={}).listed == 0  # type: ignore[arg-type]
     assert len(backend.asked) == 1
+
+
+def test_survey_retries_a_failing_listing() -> None:
+    waits: list[float] = []
+    flaky = _Listing([_remote("r1")], failures=2)
+    check = existing.survey([_post("postiz:r1")], flaky, done={}, sleep=waits.append)  # type: ignore[arg-type]
+    assert (len(flaky.asked), len(waits), check.listed) == (3, 2, 1)
+    down = _Listing([], failures=99)
+    with pytest.raises(RetriableApiError):
+        existing.survey([_post("a")], down, done={}, sleep=waits.append)  # type: ignore[arg-type]
 
 
 def test_record_journals_each_resolution(tmp_path: Any) -> None:
