@@ -44,6 +44,7 @@ class ValidateOptions:
     channels: list[Channel] | None = None  # None → the built-in sandbox's demo channels
     max_errors: int | None = 1000
     now: datetime | None = None  # for past-publish-time; None → now
+    target: str = "postiz"  # postsyncer: settings are PostSyncer's, checked by its API not rules
 
 
 @dataclass
@@ -121,7 +122,7 @@ def _validate(paths: Sequence[str | Path], options: ValidateOptions) -> Validati
         )
     items = [item for loaded in files for item in loaded.items]
     _assign_keys(items)
-    built = _Builder(resolver)
+    built = _Builder(resolver, postiz_settings=options.target != "postsyncer")
     posts_by_item = [built.posts(item) for item in items]
     posts = [post for group in posts_by_item for post in group]
     _duplicate_content(items, posts_by_item)
@@ -212,8 +213,9 @@ def _assign_keys(items: list[Normalized]) -> None:
 class _Builder:
     """Builds the Posts of each entry: resolves channels, fills defaults, checks rules."""
 
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, *, postiz_settings: bool = True) -> None:
         self.resolver = resolver
+        self.postiz_settings = postiz_settings
         self._applied: dict[tuple[str, str, str], tuple[RowError, int]] = {}
 
     def posts(self, item: Normalized) -> list[Post]:
@@ -231,7 +233,7 @@ class _Builder:
             [rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread],
         )
         for channel in channels:
-            post, violations, defaults = _build(entry, channel, shared)
+            post, violations, defaults = _build(entry, channel, shared, self.postiz_settings)
             if violations:
                 _add_violations(item, own, channel, violations)
             built.append(post)
@@ -310,7 +312,7 @@ class _Shared:
 
 
 def _build(
-    entry: Entry, channel: Channel, shared: _Shared
+    entry: Entry, channel: Channel, shared: _Shared, postiz_settings: bool = True
 ) -> tuple[Post, list[rules.Violation], list[str]]:
     identifier = channel.identifier
     text = entry.text_for(identifier)
@@ -320,9 +322,12 @@ def _build(
         construct(PostValue, {"text": t.text, "media": list(t.media), "delay": t.delay})
         for t in entry.thread
     ]
-    settings, filled = rules.fill_defaults(identifier, entry.settings.get(identifier, {}))
+    own = entry.settings.get(identifier, {})
+    settings, filled = rules.fill_defaults(identifier, own) if postiz_settings else (dict(own), [])
     items = [rules.Item(text, shared.kinds), *shared.thread]
     violations = rules.check_post(identifier, items, settings, post_type=entry.type)
+    if not postiz_settings:  # Postiz's settings rules do not apply; PostSyncer's 422s name its own
+        violations = [v for v in violations if not (v.field or "").startswith("settings.")]
     post = construct(
         Post,
         {

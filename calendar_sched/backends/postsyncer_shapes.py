@@ -55,9 +55,12 @@ def account_settings(identifier: str, settings: Mapping[str, Any]) -> dict[str, 
     if identifier.startswith("instagram") and isinstance(out.get("post_type"), str):
         kind = out["post_type"].strip()
         out["post_type"] = _INSTAGRAM_TYPES.get(kind.lower(), kind.upper())
-    elif identifier == "pinterest" and "board" in out:
-        out.setdefault("board_id", out["board"])
-        del out["board"]
+    elif identifier == "pinterest":
+        if "board" in out:
+            out.setdefault("board_id", out.pop("board"))
+        board = out.get("board_id")
+        if isinstance(board, str) and board.strip().isdigit():  # a spreadsheet cell: an id
+            out["board_id"] = int(board)
     elif identifier.startswith("linkedin") and isinstance(out.get("visibility"), str):
         out["visibility"] = out["visibility"].upper()
     elif identifier == "x" and "who_can_reply_post" in out:

@@ -155,6 +155,7 @@ def run_command(
                 ),
                 max_errors=max_errors,
                 now=now,
+                target=api,
             ),
         )
         if not checked.report.valid:

@@ -159,3 +159,27 @@ def test_plan_counts_every_call_and_never_overfills_a_minute(rows) -> None:  # t
     assert again == result
     carried = sorted(k for r in result.requests for k in r.post_keys)
     assert carried == sorted(p.key for p in posts)
+
+
+def test_postsyncer_settings_are_not_judged_by_postiz_rules(tmp_path: Path) -> None:
+    calendar = tmp_path / "cal.csv"
+    calendar.write_text(
+        "id,date,time,channels,text,media,settings.instagram.post_type,settings.pinterest.board_id\n"
+        "a,2030-07-01,09:00,instagram,Reel,https://a.example/v.mp4,REELS,\n"
+        "b,2030-07-01,10:00,pinterest,Pin,https://a.example/p.png,,987\n"
+    )
+    channels = [IG, channel("5", "pinterest", "pins")]
+    postiz = validate([calendar], ValidateOptions(channels=channels, now=START))
+    assert {(e.row, e.code) for e in postiz.report.errors} == {
+        (2, "bad-value"),  # Postiz takes post | story
+        (3, "missing-setting"),  # Postiz wants settings.pinterest.board
+    }
+    options = ValidateOptions(channels=channels, now=START, target="postsyncer")
+    syncer = validate([calendar], options)
+    assert syncer.report.valid, syncer.report.errors
+    backend = PostSyncerBackend()
+    elements = [backend.account_element(p) for p in syncer.posts]
+    assert elements == [
+        {"id": 3, "settings": {"post_type": "REELS"}},
+        {"id": 5, "settings": {"board_id": 987}},
+    ]
