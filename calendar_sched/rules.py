@@ -12,10 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from twitter_text import parse_tweet
-from twitter_text.config import config as _twitter_config
-from twitter_text.extract_urls import extract_urls_with_indices
-
 #: Media a Postiz post may carry (``ValidUrlExtension``), by extension.
 POST_MEDIA_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4")
 
@@ -211,8 +207,6 @@ def text_length(identifier: str, text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-#: X's URL weight (every URL counts as a t.co link) and the weight scale of its default config.
-_URL_WEIGHT = int(_twitter_config["defaults"]["transformed_url_length"])
 # Every URL twitter-text finds ends its domain in ".<tld>", and ASCII TLDs start with a letter.
 _MAYBE_URL = re.compile(r"\.[A-Za-z]")
 _LINE_ENDS = re.compile(r"\r\n|\r")
@@ -223,6 +217,7 @@ def x_weighted_length(text: str) -> int:
 
     parse_tweet costs about half a millisecond per text. ASCII text has no emoji and every
     character weighs 1, so only its URLs need finding; other text is parsed once and memoised.
+    twitter-text is imported on first need: compiling its patterns takes about 0.3 s.
     """
     if not text.isascii():
         return _parsed_length(text)
@@ -235,18 +230,24 @@ def x_weighted_length(text: str) -> int:
 
 @functools.lru_cache(maxsize=8192)
 def _parsed_length(text: str) -> int:
+    from twitter_text import parse_tweet
+
     return int(parse_tweet(text).weightedLength)
 
 
 def _ascii_length_with_urls(text: str) -> int:
-    # parse_tweet's walk: a URL starting at the current index weighs _URL_WEIGHT and skips
+    from twitter_text.config import config
+    from twitter_text.extract_urls import extract_urls_with_indices
+
+    url_weight = int(config["defaults"]["transformed_url_length"])  # every URL is a t.co link
+    # parse_tweet's walk: a URL starting at the current index weighs url_weight and skips
     # len(url) characters (a URL starting inside a skipped span is never reached); others weigh 1.
     spans = sorted((url["indices"][0], len(url["url"])) for url in extract_urls_with_indices(text))
     total = position = 0
     for start, size in spans:
         if start < position:
             continue
-        total += start - position + _URL_WEIGHT
+        total += start - position + url_weight
         position = start + size
     return total + max(0, len(text) - position)
 
