@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from calendar_sched.backends.base import Backend, Labels
+from calendar_sched.backends.base import Backend, CountedListings, Labels
 from calendar_sched.errors import ConfigError
 from calendar_sched.models import MediaRef, Post, utc_iso
 
@@ -70,12 +70,15 @@ class Plan(BaseModel):
     label_calls: int = Field(
         default=0, description="Counted calls that find or create labels (PostSyncer tags)."
     )
+    listing_calls: int = Field(
+        default=0, description="Counted listing pages that settle calls in doubt (estimate)."
+    )
 
     @property
     def requests_counted(self) -> int:
         """Requests that count against the quota, fixed and label calls included."""
         counted = sum(1 for request in self.requests if request.counted)
-        return self.fixed_calls + self.label_calls + counted
+        return self.fixed_calls + self.label_calls + self.listing_calls + counted
 
     def request_of(self) -> dict[str, int]:
         """Post key → index of the request that carries it."""
@@ -92,6 +95,7 @@ def plan(
     snap_minutes: int | None = None,
     done: Mapping[str, str] | None = None,
     uploaded: Collection[str] = (),
+    in_doubt: int = 0,
     now: datetime,
 ) -> Plan:
     """Plan the fewest counted requests for ``posts`` and place them in quota windows.
@@ -105,6 +109,8 @@ def plan(
         snap_minutes: move publish times to the nearest point of this grid (ties go earlier).
         done: post key → content hash already applied; unchanged ones are skipped.
         uploaded: media dedupe keys (and label keys) already on the server.
+        in_doubt: creates sent without an answer; where listings count, the run first lists
+            the account's posts to find them (estimated from the posts the journal knows).
         now: the plan's start, to flag Posts that would be sent after their publish time.
 
     Returns:
@@ -187,8 +193,12 @@ def plan(
     per_window = limit - reserve
     requests: list[PlannedRequest] = []
     labels = backend.label_calls(todo, uploaded) if isinstance(backend, Labels) else 0
+    listings = 0
+    if in_doubt and isinstance(backend, CountedListings):
+        listings = backend.listing_calls(len(done) + in_doubt)
     fixed = costs.fixed_calls
-    current, used = (fixed + labels) // per_window, (fixed + labels) % per_window
+    before = fixed + labels + listings
+    current, used = before // per_window, before % per_window
     for index, (kind, keys, media_keys, size, due) in enumerate(drafts):
         counted = kind == "post" or uploads_count
         if used == per_window:
@@ -226,14 +236,14 @@ def plan(
     media_uses = sum(len(v.media) for p in todo for v in p.values)
     if uploads_count:
         lower_bound += len(media) - len(url_keys) + len(url_batches)
-    lower_bound += fixed + labels
+    lower_bound += before
     return Plan(
         requests=requests,
         posts=list(todo),
         media=media,
         skipped=skipped,
         lower_bound=lower_bound,
-        naive_requests=fixed + labels + len(todo) + (media_uses if uploads_count else 0),
+        naive_requests=before + len(todo) + (media_uses if uploads_count else 0),
         windows=windows,
         eta_seconds=eta,
         late=late,
@@ -244,6 +254,7 @@ def plan(
         oversize=oversize,
         fixed_calls=fixed,
         label_calls=labels,
+        listing_calls=listings,
     )
 
 

@@ -140,6 +140,15 @@ class Updates(Protocol):
 
 
 @runtime_checkable
+class CountedListings(Protocol):
+    """A backend whose post listings count against the quota (PostSyncer: every page)."""
+
+    def listing_calls(self, posts: int) -> int:
+        """Counted calls of one full listing of an account that holds ``posts`` posts (pure)."""
+        ...
+
+
+@runtime_checkable
 class Labels(Protocol):
     """A backend whose tags are server objects found or created before the posts (PostSyncer)."""
 

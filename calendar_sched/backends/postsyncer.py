@@ -10,6 +10,7 @@ workspace, account, schedule and content (``match``); docs/postsyncer.md states 
 from __future__ import annotations
 
 import hashlib
+import math
 import mimetypes
 from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -341,6 +342,10 @@ class PostSyncerBackend:
                 ) from None
             raise rejected(exc, posts) from None
         return sent_posts(posts, answer.data, answer.status, "PUT", path)
+
+    def listing_calls(self, posts: int) -> int:
+        """Pages of ``GET /posts`` (each counted) over an account holding ``posts`` posts."""
+        return max(1, math.ceil(posts / PAGE_SIZE))
 
     # Labels: tags are server objects, found or created before the posts that use them
 

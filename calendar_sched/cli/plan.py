@@ -272,7 +272,8 @@ def postsyncer_line(result: Plan) -> str:
     """One line comparing PostSyncer: its requests, windows of a minute and ETA."""
     uploads = sum(1 for r in result.requests if r.kind == "upload")
     labels = f"{result.label_calls} labels, " if result.label_calls else ""
-    posts = result.requests_counted - result.fixed_calls - result.label_calls - uploads
+    others = result.fixed_calls + result.label_calls + result.listing_calls + uploads
+    posts = result.requests_counted - others
     return (
         f"PostSyncer for the same calendar: {result.requests_counted} requests (every call "
         f"counts: {result.fixed_calls} discovery, {labels}{uploads} media, {posts} posts; "

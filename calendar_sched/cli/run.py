@@ -192,6 +192,7 @@ def run_command(
                 window_seconds=window,
                 done=done,
                 uploaded=set(state.uploaded),
+                in_doubt=sum(1 for item in state.in_doubt.values() if not item.update),
                 now=now,
             )
             out.print(summary_line(the_plan))

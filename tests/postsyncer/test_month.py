@@ -44,7 +44,7 @@ def _run(
     now = datetime.fromtimestamp(clock.now, UTC)
     with make_client(sandbox, clock) as client:
         backend = PostSyncerBackend(client, costs=postsyncer_costs())
-        options = ValidateOptions(channels=backend.discover(), now=now)
+        options = ValidateOptions(channels=backend.discover(), now=now, target="postsyncer")
         checked = validate([calendar], options)
         assert checked.report.valid, checked.report.errors[:3]
         with Journal(

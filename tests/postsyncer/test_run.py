@@ -98,3 +98,32 @@ def test_killed_after_send_resumes_by_matching_without_resending(
     assert _live_posts(sandbox) == 3
     with Journal(journal_path, fingerprint=backend.fingerprint) as journal:
         assert {journal.state.done[p.key].remote_id for p in first} == {"1"}
+
+
+def test_resume_plans_the_counted_listing_that_finds_calls_in_doubt(
+    postsyncer_factory: Callable[..., RunningPostSyncer], fake_clock: FakeClock, tmp_path: Path
+) -> None:
+    sandbox = postsyncer_factory(limit=LIMIT)
+    journal_path = tmp_path / "cal.journal.jsonl"
+    with make_client(sandbox, fake_clock, limit=LIMIT) as client:
+        backend = PostSyncerBackend(client, costs=postsyncer_costs(LIMIT, 60))
+        posts = _calendar(backend, 3)
+        first = [p for p in posts if p.entry_key == "e0"]
+        with Journal(journal_path, fingerprint=backend.fingerprint) as journal:
+            journal.started(first)  # killed after sending, before the answer
+            backend.create(first, {})
+    before = sandbox.stats()["counted_requests"]
+    with make_client(sandbox, fake_clock, limit=LIMIT) as client:
+        backend = PostSyncerBackend(client, costs=postsyncer_costs(LIMIT, 60))
+        posts = _calendar(backend, 3)
+        with Journal(journal_path, fingerprint=backend.fingerprint) as journal:
+            state = journal.state
+            the_plan = plan(
+                posts, backend, done=state.done_hashes(), in_doubt=len(state.in_doubt), now=START
+            )
+            result = execute(the_plan, backend, journal, clock=fake_clock, sleep=fake_clock.sleep)
+    assert result.recovered == [p.key for p in first]
+    assert the_plan.listing_calls == 1
+    # discovery + listing + the two creates not found; e0's planned create was not needed
+    assert sandbox.stats()["counted_requests"] - before == the_plan.requests_counted - 1 == 5
+    assert _live_posts(sandbox) == 3
