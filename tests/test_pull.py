@@ -433,7 +433,7 @@ def test_published_posts_are_held_until_republish(
     held = runner.invoke(main, ["run", "pulled.yaml", "--yes"])
     assert held.exit_code == 0, held.output
     assert "1 edited posts are already published and are left as they are" in held.output
-    assert f"  {edited['id']}@demo-linkedin" in held.output
+    assert f"  {edited['id']}@{edited['channels'][0]}" in held.output
     assert server.stats()["counted_requests"] == counted  # not even a refused request
     assert pull.html_to_text({r.id: r for r in _listing()}[remote_id].content) != edited["text"]
 
