@@ -114,6 +114,7 @@ class _Runner:
         self.posts = {post.key: post for post in plan.posts}
         self.hashes = {post.key: post.content_hash() for post in plan.posts}
         self.result = RunResult(total=len(self.posts) + len(plan.skipped))
+        self.result.requests_sent = plan.fixed_calls  # discovery, made (and counted) before
         self.budget = Budget(
             limit=plan.limit,
             window_seconds=plan.window_seconds,
