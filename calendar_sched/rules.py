@@ -6,11 +6,11 @@ two cannot disagree. Source: reference/postiz-api.md §8.
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from calendar_sched.weighted_length import weighted_length
 
 #: Media a Postiz post may carry (``ValidUrlExtension``), by extension.
 POST_MEDIA_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4")
@@ -201,55 +201,10 @@ def rule_for(identifier: str) -> ProviderRule:
 def text_length(identifier: str, text: str) -> int:
     """Length as Postiz counts it: X's weighted length for ``x``, else UTF-16 units (JS)."""
     if identifier == "x":
-        return x_weighted_length(text)
+        return weighted_length(text)
     if text.isascii():
         return len(text)
     return len(text.encode("utf-16-le")) // 2
-
-
-# Every URL twitter-text finds ends its domain in ".<tld>", and ASCII TLDs start with a letter.
-_MAYBE_URL = re.compile(r"\.[A-Za-z]")
-_LINE_ENDS = re.compile(r"\r\n|\r")
-
-
-def x_weighted_length(text: str) -> int:
-    """X's weighted length (``parse_tweet(text).weightedLength``), without its per-call cost.
-
-    parse_tweet costs about half a millisecond per text. ASCII text has no emoji and every
-    character weighs 1, so only its URLs need finding; other text is parsed once and memoised.
-    twitter-text is imported on first need: compiling its patterns takes about 0.3 s.
-    """
-    if not text.isascii():
-        return _parsed_length(text)
-    if "\r" in text:
-        text = _LINE_ENDS.sub("\n", text)  # parse_tweet counts every line ending as one
-    if _MAYBE_URL.search(text) is None:
-        return len(text)
-    return _ascii_length_with_urls(text)
-
-
-@functools.lru_cache(maxsize=8192)
-def _parsed_length(text: str) -> int:
-    from twitter_text import parse_tweet
-
-    return int(parse_tweet(text).weightedLength)
-
-
-def _ascii_length_with_urls(text: str) -> int:
-    from twitter_text.config import config
-    from twitter_text.extract_urls import extract_urls_with_indices
-
-    url_weight = int(config["defaults"]["transformed_url_length"])  # every URL is a t.co link
-    # parse_tweet's walk: a URL starting at the current index weighs url_weight and skips
-    # len(url) characters (a URL starting inside a skipped span is never reached); others weigh 1.
-    spans = sorted((url["indices"][0], len(url["url"])) for url in extract_urls_with_indices(text))
-    total = position = 0
-    for start, size in spans:
-        if start < position:
-            continue
-        total += start - position + url_weight
-        position = start + size
-    return total + max(0, len(text) - position)
 
 
 def max_length(identifier: str, *, verified: bool = False) -> int:

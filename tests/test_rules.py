@@ -1,11 +1,14 @@
 """``rules``: lengths as Postiz counts them, exactly as twitter-text does for X."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from twitter_text import parse_tweet
 from twitter_text.config import config
 
 from calendar_sched import rules
+from calendar_sched import weighted_length as weighing
+from calendar_sched.weighted_length import emoji_characters, weighted_length
 
 # Pieces that make URLs, near-URLs, line endings, emoji and wide characters likely.
 _PIECES = st.sampled_from(
@@ -55,6 +58,18 @@ _PIECES = st.sampled_from(
         "\u2014",
         "\ufeff",
         "e\u0301",
+        "ü",
+        "Ünï",
+        "例え.jp",
+        "/パス",
+        "\u00a9",
+        "\u2122",
+        "\u3030",
+        "\u2032",
+        "\u2049\ufe0f",
+        "\U00020000",
+        "\u0645\u0631\u062d\u0628\u0627",
+        "\u1100\u1161",
     ]
 )
 _TEXTS = st.lists(_PIECES, max_size=40).map("".join)
@@ -72,19 +87,57 @@ def test_ascii_weighs_one_per_character_in_the_default_config() -> None:
 @settings(max_examples=600, deadline=None)
 @given(_TEXTS)
 def test_x_weighted_length_equals_parse_tweet(text: str) -> None:
-    assert rules.x_weighted_length(text) == parse_tweet(text).weightedLength
+    assert weighted_length(text) == parse_tweet(text).weightedLength
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=60))
 def test_x_weighted_length_equals_parse_tweet_on_any_text(text: str) -> None:
-    assert rules.x_weighted_length(text) == parse_tweet(text).weightedLength
+    assert weighted_length(text) == parse_tweet(text).weightedLength
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
 def test_x_weighted_length_equals_parse_tweet_on_ascii(text: str) -> None:
-    assert rules.x_weighted_length(text) == parse_tweet(text).weightedLength
+    assert weighted_length(text) == parse_tweet(text).weightedLength
+
+
+def test_emoji_pattern_has_no_ascii_only_match() -> None:
+    # The ASCII shortcut relies on it; the non-ASCII one on knowing every emoji character.
+    from twitter_text.regexp.emoji import emoji
+
+    chars = emoji_characters(emoji)
+    assert chars is not None
+    assert "😷" in chars
+    assert {"\ufe0f", "\u20e3"} <= chars
+    assert chars.isdisjoint("".join(map(chr, range(128))) + "éü日本")
+
+
+def test_every_top_level_domain_starts_with_a_letter() -> None:
+    # The URL shortcut: a "." not followed by what may start a domain ends no URL.
+    from twitter_text.regexp.valid_cctld import valid_cctld
+    from twitter_text.regexp.valid_gtld import valid_gtld
+    from twitter_text.regexp.valid_punycode import valid_punycode
+
+    for pattern in (valid_gtld, valid_cctld):
+        body = pattern.pattern.removeprefix("(?:(?:")
+        names = body[: body.index(")")].split("|")
+        assert len(names) > 300
+        assert all(name[:1].isalpha() for name in names)
+    assert valid_punycode.pattern.startswith("(?:xn--")
+
+
+def test_plain_non_ascii_text_is_weighed_without_parse_tweet(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(text: str) -> int:
+        raise AssertionError(f"parse_tweet called for {text!r}")
+
+    monkeypatch.setattr(weighing, "_parsed_length", refuse)
+    text = "Grüße aus Köln, 日本語 https://example.de/straße"
+    assert weighted_length(text) == len("Grüße aus Köln, ") + 2 * 3 + 1 + 23
+    with pytest.raises(AssertionError, match="parse_tweet called"):
+        weighted_length("Grüße 😷")
 
 
 def test_x_counts_urls_as_23() -> None:
