@@ -144,14 +144,28 @@ def duplicates(items: Sequence[dict[str, Any]]) -> int:
     return sum(count - 1 for count in keys.values())
 
 
+def _high_water_kb(pid: int) -> int:
+    """The process's own peak RSS (``VmHWM``, reset at exec, unlike ``ru_maxrss`` which keeps
+    the forking parent's peak); 0 where /proc is missing."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 @dataclass
 class Measured:
-    """One process tree's exit status, wall and CPU seconds, peak memory, and output."""
+    """One process tree's exit status, wall and CPU seconds, peak memory (of the direct child,
+    polled every 5 ms), and output."""
 
     returncode: int
     wall: float
     cpu: float
-    max_rss_mb: float
+    max_rss_mb: float | None
     stdout: str
     stderr: str
     killed: bool = False
@@ -173,10 +187,13 @@ def run_tool(
             list(argv), env=env, cwd=cwd, stdout=stdout, stderr=stderr, start_new_session=True
         )
         killed = False
+        peak_kb = 0
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
+            # The last reading, not the largest: the first ones may predate the exec.
+            peak_kb = _high_water_kb(process.pid) or peak_kb
             if kill_when is not None and not killed and kill_when():
                 os.killpg(process.pid, signal.SIGKILL)
                 killed = True
@@ -191,7 +208,8 @@ def run_tool(
             returncode=process.returncode,
             wall=wall,
             cpu=usage.ru_utime + usage.ru_stime,
-            max_rss_mb=usage.ru_maxrss / 1024,
+            # ru_maxrss keeps the forking parent's peak, so a process too short to sample has none
+            max_rss_mb=peak_kb / 1024 if peak_kb else None,
             stdout=stdout.read().decode("utf-8", "replace"),
             stderr=stderr.read().decode("utf-8", "replace"),
             killed=killed,

@@ -311,7 +311,7 @@ def scale(sizes: list[int]) -> list[dict[str, Any]]:
             "command": "--version (start-up)",
             "wall_seconds": round(base.wall, 2),
             "cpu_seconds": round(base.cpu, 2),
-            "max_rss_mb": round(base.max_rss_mb, 1),
+            "max_rss_mb": base.max_rss_mb and round(base.max_rss_mb, 1),
         }
     ]
     for size in sizes:
@@ -325,7 +325,7 @@ def scale(sizes: list[int]) -> list[dict[str, Any]]:
                 "exit_code": done.returncode,
                 "wall_seconds": round(done.wall, 2),
                 "cpu_seconds": round(done.cpu, 2),
-                "max_rss_mb": round(done.max_rss_mb, 1),
+                "max_rss_mb": done.max_rss_mb and round(done.max_rss_mb, 1),
                 "rows_per_second": round(size / max(done.wall - base.wall, 1e-6)),
             }
             if done.returncode not in (0, 1, 3):
@@ -376,7 +376,7 @@ def table(results: dict[str, Any]) -> str:
     for row in results.get("scale", []):
         lines.append(
             f"| {row['rows']:,} | {row['command']} | {row['wall_seconds']} | {row['cpu_seconds']} "
-            f"| {row['max_rss_mb']} | {_cell(row.get('rows_per_second'))} |"
+            f"| {_cell(row['max_rss_mb'])} | {_cell(row.get('rows_per_second'))} |"
         )
     return "\n".join(lines)
 
@@ -459,7 +459,7 @@ def main() -> int:
     parser.add_argument("--sizes", default="300,3000,30000", help="Generated calendar rows.")
     parser.add_argument("--scale", default="1000,10000,100000", help="validate/plan sizes.")
     parser.add_argument("--live-max-posts", type=int, default=1000)
-    parser.add_argument("--count-max-posts", type=int, default=10000)
+    parser.add_argument("--count-max-posts", type=int, default=1000)
     parser.add_argument("--cli-max-posts", type=int, default=400)
     parser.add_argument("--no-cli", action="store_true", help="Skip the official CLI.")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
