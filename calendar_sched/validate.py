@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -388,17 +387,23 @@ def _violation_error(
 
 def _duplicate_content(items: list[Normalized], posts_by_item: list[list[Post]]) -> None:
     """Warn when the same text goes to the same channel twice within an hour."""
-    seen: dict[tuple[str, str], list[tuple[datetime, int]]] = defaultdict(list)
-    names: dict[str, str] = {}
+    # Nearly every (channel, text) is used once: keep first uses as bare tuples, lists for more.
+    once: dict[tuple[str, str], tuple[datetime, int]] = {}
+    again: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
+    channels: dict[str, Channel] = {}
     for index, group in enumerate(posts_by_item):
         for post in group:
             text = post.values[0].text.strip()
             if text and post.type != "draft":
-                seen[(post.channel.id, text)].append((post.publish_at, index))
-                names[post.channel.id] = label(post.channel)
-    for (channel_id, _text), uses in seen.items():
-        if len(uses) < 2:
-            continue
+                key = (post.channel.id, text)
+                use = (post.publish_at, index)
+                if key in once:
+                    again.setdefault(key, [once[key]]).append(use)
+                else:
+                    once[key] = use
+                channels[post.channel.id] = post.channel
+    for key in [key for key in once if key in again]:  # in the order of first use
+        channel_id, uses = key[0], again[key]
         uses.sort()
         for (earlier, first), (later, second) in zip(uses, uses[1:], strict=False):
             if later - earlier >= _HOUR:
@@ -409,8 +414,8 @@ def _duplicate_content(items: list[Normalized], posts_by_item: list[list[Post]])
             item.problems.append(
                 RowError(
                     "duplicate-content",
-                    f"same text on {names[channel_id]} as {other}, {minutes} min apart; Postiz "
-                    "would post it twice: change the text or the time",
+                    f"same text on {label(channels[channel_id])} as {other}, {minutes} min apart; "
+                    "Postiz would post it twice: change the text or the time",
                     row=row_of(item.position),
                     field="text",
                     file=item.position.file,

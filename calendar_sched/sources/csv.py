@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from calendar_sched.errors import InputError
-from calendar_sched.models import Position
+from calendar_sched.models import Position, construct
 from calendar_sched.report import RowError
 from calendar_sched.sources.base import LoadedFile, RawRecord
 from calendar_sched.sources.layouts import HOOTSUITE_KEYS, detect_hootsuite, map_header
@@ -156,6 +156,8 @@ def _fill(loaded: LoadedFile, rows: Iterator[list[str]], file: str) -> None:
                     file=file,
                 )
             )
-        # model_construct: the fields are known-good, and validation would dominate the read time.
-        position = Position.model_construct(file=file, row=number)
+        # construct: the fields are known-good, and validation would dominate the read time.
+        position = construct(
+            Position, {"file": file, "sheet": None, "row": number, "index": None, "line": None}
+        )
         loaded.records.append(RawRecord(position, cells))

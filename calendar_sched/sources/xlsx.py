@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from calendar_sched.errors import InputError
-from calendar_sched.models import Position
+from calendar_sched.models import Position, construct
 from calendar_sched.sources.base import LoadedFile, RawRecord
 from calendar_sched.sources.layouts import map_header
 
@@ -121,5 +121,7 @@ def _fill(loaded: LoadedFile, rows: Iterable[tuple[Any, ...]], file: str, title:
             for key, value in zip(keys, values, strict=False)
             if key is not None and value is not None
         }
-        position = Position.model_construct(file=file, sheet=title, row=number)
+        position = construct(
+            Position, {"file": file, "sheet": title, "row": number, "index": None, "line": None}
+        )
         loaded.records.append(RawRecord(position, cells))

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from calendar_sched.errors import InputError
-from calendar_sched.models import Position
+from calendar_sched.models import Position, construct
 from calendar_sched.report import RowError
 from calendar_sched.sources.base import LoadedFile, RawRecord
 from calendar_sched.sources.layouts import canonical_key, unknown_column
@@ -147,7 +147,9 @@ def document_records(
         return loaded
     for index, item in enumerate(posts):
         line = lines[index] if lines is not None and index < len(lines) else None
-        position = Position.model_construct(file=file, index=index, line=line)
+        position = construct(
+            Position, {"file": file, "sheet": None, "row": None, "index": index, "line": line}
+        )
         if not isinstance(item, dict):
             loaded.problems.append(
                 RowError(
