@@ -2,8 +2,9 @@
 
 ``export_rows`` reads the source file itself (every column in its order, every row at its row
 number), adds ``status``, ``post_ids``, ``publish_at_utc`` and ``error`` from per-Post outcomes
-(``calendar_sched.outcomes``), and writes CSV, XLSX or JSON atomically. ``per_post=True`` writes one row per Post instead.
-CSV and XLSX outputs never carry a live formula: see ``neutralise``.
+(``calendar_sched.outcomes``), and writes CSV, XLSX or JSON atomically. ``per_post=True``
+writes one row per Post instead. CSV and XLSX outputs never carry a live formula: see
+``neutralise``.
 """
 
 from __future__ import annotations
