@@ -97,6 +97,12 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            # Move what validation made to the oldest generation without a scan (freeze then
+            # unfreeze does just that); otherwise the first young collection would traverse
+            # every one of those objects, twice over. Nobody else's frozen objects are thawed.
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
 

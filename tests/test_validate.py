@@ -343,11 +343,25 @@ def test_construct_equals_model_construct_with_every_field() -> None:
 def test_validate_restores_the_garbage_collector(tmp_path: Path) -> None:
     body = HEADER + "a,2030-12-01 09:00,x,Hello,,,\n"
     assert gc.isenabled()
-    assert check(tmp_path, body).report.valid
+    result = check(tmp_path, body)
+    assert result.report.valid
     assert gc.isenabled()
+    # What validation made went straight to the oldest generation, not through young scans.
+    assert any(obj is result.posts[0] for obj in gc.get_objects(generation=2))
     gc.disable()
     try:
         assert check(tmp_path, body).report.valid
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_validate_leaves_frozen_objects_frozen(tmp_path: Path) -> None:
+    body = HEADER + "a,2030-12-01 09:00,x,Hello,,,\n"
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert check(tmp_path, body).report.valid
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
