@@ -338,6 +338,8 @@ def _opt_text(value: Any) -> str | None:
 
 
 def _post_type(row: _Row, value: Any) -> PostType:
+    if value is None:  # an absent cell, the usual case
+        return "schedule"
     text = (_opt_text(value) or "schedule").lower()
     for known in _POST_TYPES:
         if text == known:
@@ -563,6 +565,8 @@ def _read_when(
 
 
 def _tags(value: Any) -> list[str]:
+    if value is None:
+        return []
     if isinstance(value, list):
         tags = [_opt_text(item) or "" for item in value]
     else:
@@ -571,6 +575,8 @@ def _tags(value: Any) -> list[str]:
 
 
 def _flag(row: _Row, value: Any, field_name: str) -> bool:
+    if value is None:
+        return False
     if isinstance(value, bool):
         return value
     text = (_opt_text(value) or "").lower()

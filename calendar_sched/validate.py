@@ -323,10 +323,11 @@ def _build(
     text = entry.text_for(identifier)
     # The parts come from validated models: construct without validating them again.
     values = [construct(PostValue, {"text": text, "media": list(entry.media), "delay": 0})]
-    values += [
-        construct(PostValue, {"text": t.text, "media": list(t.media), "delay": t.delay})
-        for t in entry.thread
-    ]
+    if entry.thread:
+        values += [
+            construct(PostValue, {"text": t.text, "media": list(t.media), "delay": t.delay})
+            for t in entry.thread
+        ]
     own = entry.settings.get(identifier, {})
     settings, filled = rules.fill_defaults(identifier, own) if postiz_settings else (dict(own), [])
     items = [rules.Item(text, shared.kinds), *shared.thread]
