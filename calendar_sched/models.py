@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -149,7 +150,21 @@ class Post(BaseModel):
 
 _Model = TypeVar("_Model", bound=BaseModel)
 _ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
-_set = object.__setattr__
+
+
+def _slot_setter(name: str) -> Callable[[Any, Any], None]:
+    # BaseModel keeps these four in slots: their descriptors set them faster than setattr.
+    descriptor = vars(BaseModel).get(name)
+    setter = getattr(descriptor, "__set__", None)
+    if setter is None:
+        return lambda model, value: object.__setattr__(model, name, value)
+    return cast(Callable[[Any, Any], None], setter)
+
+
+_set_dict = _slot_setter("__dict__")
+_set_fields = _slot_setter("__pydantic_fields_set__")
+_set_extra = _slot_setter("__pydantic_extra__")
+_set_private = _slot_setter("__pydantic_private__")
 
 
 def construct(cls: type[_Model], values: dict[str, Any]) -> _Model:
@@ -159,15 +174,16 @@ def construct(cls: type[_Model], values: dict[str, Any]) -> _Model:
     default handling costs more than pydantic's own validation. ``values`` becomes the
     instance's ``__dict__`` (not copied). Every instance of a class shares one fields-set
     holding all field names: pydantic only ever adds names to it, so it never changes.
+    The models here define no ``__new__``: ``object.__new__`` is theirs, looked up directly.
     """
-    model = cls.__new__(cls)
+    model = object.__new__(cls)
     fields = _ALL_FIELDS.get(cls)
     if fields is None:
         fields = _ALL_FIELDS.setdefault(cls, set(cls.model_fields))
-    _set(model, "__dict__", values)
-    _set(model, "__pydantic_fields_set__", fields)
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
+    _set_dict(model, values)
+    _set_fields(model, fields)
+    _set_extra(model, None)
+    _set_private(model, None)
     return model
 
 
