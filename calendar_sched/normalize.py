@@ -54,6 +54,9 @@ class ZoneChoice:
     problem: str | None = None  # message of a bad-timezone error, when the default is unusable
 
 
+_Instant = tuple[datetime, str, tuple[str, bool] | None, bool]
+
+
 @dataclass
 class FileContext:
     """Everything a record needs from its file and the options."""
@@ -67,11 +70,9 @@ class FileContext:
     defaults: dict[str, Any]
     media: MediaChecker
     now: datetime
-    # (publish_at, date, time, timezone) cells → (instant, zone name, read_in), for cells
-    # that read without any problem.
-    instants: dict[tuple[Any, ...], tuple[datetime, str, tuple[str, bool] | None]] = field(
-        default_factory=dict
-    )
+    # (publish_at, date, time, timezone) cells → (instant, zone name, read_in, before `now`),
+    # for cells that read without any problem.
+    instants: dict[tuple[Any, ...], _Instant] = field(default_factory=dict)
 
 
 @dataclass
@@ -254,7 +255,7 @@ def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
     media = _media(row, cells.get("media"), "media")
     thread = _thread(row, cells, dotted.thread)
     channels = _channels(row, cells)
-    publish_at, zone_name = _when(row, cells, post_type)
+    publish_at, zone_name, past = _when(row, cells, post_type)
     tags = _tags(cells.get("tags"))
     short_link = _flag(row, cells.get("short_link"), "short_link")
     repeat = _repeat(row, cells.get("repeat_every_days"))
@@ -266,7 +267,7 @@ def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
     key = _opt_text(cells.get("id"))
     entry = None
     if publish_at is not None:
-        if post_type == "schedule" and publish_at < ctx.now:
+        if post_type == "schedule" and past:
             row.add(
                 "past-publish-time",
                 f"{publish_at.isoformat(timespec='minutes')} is in the past; Postiz publishes it "
@@ -399,6 +400,8 @@ def _sources(value: Any) -> list[str]:
 
 def _media(row: _Row, value: Any, field_name: str) -> list[MediaRef]:
     found: list[MediaRef] = []
+    if value is None:
+        return found
     if isinstance(value, dict):
         row.add("bad-value", "media must be a path, a URL or a list of them", field_name, value)
         return found
@@ -412,8 +415,10 @@ def _media(row: _Row, value: Any, field_name: str) -> list[MediaRef]:
 
 
 def _thread(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> list[ThreadItem]:
-    raw: list[tuple[str, Any]] = []
     whole = cells.get("thread")
+    if whole is None and not keys:
+        return []
+    raw: list[tuple[str, Any]] = []
     if isinstance(whole, list):
         raw.extend((f"thread.{n}", item) for n, item in enumerate(whole, start=1))
     elif not dates.is_blank(whole):
@@ -473,6 +478,8 @@ def _channels(row: _Row, cells: dict[str, Any]) -> list[str]:
         row.add("bad-value", "channels must be a list of channel references", "channels", value)
     else:
         refs = list(_refs_in(_opt_text(value) or ""))
+        if refs:
+            return refs  # already without repeats
     if not refs:
         refs = list(row.ctx.default_channels)
     if not refs and row.ctx.layout == "hootsuite":
@@ -486,10 +493,13 @@ def _channels(row: _Row, cells: dict[str, Any]) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def _refs_in(text: str) -> tuple[str, ...]:
     # Rows repeat the same few channel cells; the caller gets its own list.
-    return tuple(split_refs(text))
+    return tuple(dict.fromkeys(split_refs(text)))
 
 
-def _when(row: _Row, cells: dict[str, Any], post_type: PostType) -> tuple[datetime | None, str]:
+def _when(
+    row: _Row, cells: dict[str, Any], post_type: PostType
+) -> tuple[datetime | None, str, bool]:
+    """The instant (None if unreadable), the zone it was read in, and whether it is past."""
     key = (cells.get("publish_at"), cells.get("date"), cells.get("time"), cells.get("timezone"))
     # Text cells only: equal keys then mean equal readings. "now" rows may read blank cells.
     cacheable = post_type != "now" and all(v is None or type(v) is str for v in key)
@@ -498,14 +508,17 @@ def _when(row: _Row, cells: dict[str, Any], post_type: PostType) -> tuple[dateti
         known = instants.get(key)
         if known is not None:
             row.read_in = known[2]
-            return known[0], known[1]
+            return known[0], known[1], known[3]
     problems, failed = len(row.problems), row.failed
     moment, zone_name = _read_when(row, cells, post_type)
-    if cacheable and moment is not None and len(row.problems) == problems and row.failed == failed:
+    if moment is None:
+        return None, zone_name, False
+    past = moment < row.ctx.now  # comparing across zones costs a microsecond: once per instant
+    if cacheable and len(row.problems) == problems and row.failed == failed:
         if len(instants) >= _INSTANTS:
             instants.clear()
-        instants[key] = (moment, zone_name, row.read_in)
-    return moment, zone_name
+        instants[key] = (moment, zone_name, row.read_in, past)
+    return moment, zone_name, past
 
 
 def _read_when(
