@@ -30,6 +30,8 @@ from calendar_sched.report import Report, RowError
 
 _HOUR = timedelta(hours=1)
 _MEDIA_CODES = {"media-not-found", "bad-media-type"}
+_NO_SETTINGS: dict[str, Any] = {}
+_COMBINATIONS = 4096  # channel combinations remembered (calendars repeat a few)
 
 
 @dataclass
@@ -222,6 +224,8 @@ class _Builder:
         self.resolver = resolver
         self.postiz_settings = postiz_settings
         self._applied: dict[tuple[str, str, str], tuple[RowError, int]] = {}
+        # Rows repeat a few channel combinations: the channels of each one that resolves cleanly.
+        self._resolved: dict[tuple[str, ...], list[Channel]] = {}
 
     def posts(self, item: Normalized) -> list[Post]:
         """The Posts of one entry; empty when the entry has any error."""
@@ -242,7 +246,8 @@ class _Builder:
             if violations:
                 _add_violations(item, own, channel, violations)
             built.append(post)
-            filled += [(channel.identifier, key, post.settings[key]) for key in defaults]
+            if defaults:
+                filled += [(channel.identifier, key, post.settings[key]) for key in defaults]
         if item.has_errors:
             return []
         for identifier, key, value in filled:
@@ -251,13 +256,18 @@ class _Builder:
 
     def _resolve(self, item: Normalized) -> list[Channel]:
         if item.entry is None:
-            refs: list[str] = []
-        else:
-            refs = item.entry.channels
+            return []
+        refs = item.entry.channels
+        combination = tuple(refs)
+        known = self._resolved.get(combination)
+        if known is not None:
+            return list(known)
         found: dict[str, Channel] = {}
+        clean = True
         for ref in refs:
             outcome = self.resolver(ref)
             if outcome.code is not None:
+                clean = False
                 item.problems.append(
                     RowError(
                         outcome.code,
@@ -271,6 +281,10 @@ class _Builder:
                 item.failed = True
             elif outcome.channel is not None:
                 found.setdefault(outcome.channel.id, outcome.channel)
+        if clean:
+            if len(self._resolved) >= _COMBINATIONS:
+                self._resolved.clear()
+            self._resolved[combination] = list(found.values())
         return list(found.values())
 
     def _note_default(self, item: Normalized, identifier: str, key: str, value: Any) -> None:
@@ -328,7 +342,7 @@ def _build(
             construct(PostValue, {"text": t.text, "media": list(t.media), "delay": t.delay})
             for t in entry.thread
         ]
-    own = entry.settings.get(identifier, {})
+    own = entry.settings.get(identifier, _NO_SETTINGS)  # copied below, never changed
     settings, filled = rules.fill_defaults(identifier, own) if postiz_settings else (dict(own), [])
     items = [rules.Item(text, shared.kinds), *shared.thread]
     violations = rules.check_post(identifier, items, settings, post_type=entry.type)

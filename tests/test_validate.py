@@ -365,3 +365,23 @@ def test_validate_leaves_frozen_objects_frozen(tmp_path: Path) -> None:
         assert gc.get_freeze_count() >= frozen
     finally:
         gc.unfreeze()
+
+
+def test_repeated_channel_cells_resolve_the_same_on_every_row(tmp_path: Path) -> None:
+    rows = "".join(
+        f'r{n},2030-12-0{n} 09:00,"{refs}",Hello {n},,,\n'
+        for n, refs in enumerate(["x, nope", "x, nope", "x;linkedin", "x;linkedin", "x"], 1)
+    )
+    result = check(tmp_path, HEADER + rows)
+    assert result.report.flatten(["row", "code"]) == [
+        [2, "unknown-channel"],
+        [3, "unknown-channel"],
+    ]
+    assert [(p.entry_key, p.channel.id) for p in result.posts] == [
+        ("r3", "demo-x"),
+        ("r3", "demo-linkedin"),
+        ("r4", "demo-x"),
+        ("r4", "demo-linkedin"),
+        ("r5", "demo-x"),
+    ]
+    assert result.posts[0].channel is result.posts[2].channel
