@@ -6,6 +6,8 @@ The public names load on first use, so commands that need little (``sandbox serv
 from __future__ import annotations
 
 import importlib
+import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -53,3 +55,19 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+class _Package(ModuleType):
+    """Keeps ``calendar_sched.validate`` the function when the submodule of that name loads.
+
+    The import system binds each loaded submodule on its package; for ``validate`` that would
+    hide the public function behind the module of the same name.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, ModuleType) and _LAZY.get(name) == value.__name__:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

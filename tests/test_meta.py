@@ -42,3 +42,16 @@ def test_readme_opens_with_the_two_set_up_commands() -> None:
     assert block[0].endswith("calendar-sched run samples/december.csv")
     assert block[1].endswith(".venv/bin/pytest")
     assert block[1] in (root / ".ci" / "run").read_text()
+
+
+def test_public_names_are_the_functions_whatever_loads_first() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import calendar_sched.validate\n"
+        "from calendar_sched import ValidateOptions, validate\n"
+        "assert callable(validate) and validate.__name__ == 'validate', validate\n"
+        "assert ValidateOptions.__name__ == 'ValidateOptions'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
