@@ -10,7 +10,8 @@ emoji 2, and any other character 1 or 2 by its code point range. So:
   characters all weigh 1.
 - Only text with a ``.`` followed by something that may start a top-level domain (every one
   starts with a letter) can hold a URL: only then are URLs searched for.
-- Text that may contain emoji goes to ``parse_tweet`` itself, memoised.
+- In text that may contain emoji, the emoji pattern is tried only where a match can start
+  (at an emoji character, ``#``, ``*`` or a digit), not at every position as ``finditer`` does.
 
 twitter-text is imported on first need: compiling its patterns takes about 0.3 s.
 """
@@ -40,10 +41,10 @@ def weighted_length(text: str) -> int:
         return _parsed_length(text)
     plain = _LINE_ENDS.sub("\n", unicodedata.normalize("NFC", text))
     if not tables.emoji_chars.isdisjoint(plain):
-        return _parsed_length(text)
+        return _length_with_entities(plain, tables, _emoji_spans(plain, tables))
     if _MAYBE_URL.search(plain) is None:
         return _weight(plain, tables)
-    return _length_with_urls(plain, tables)
+    return _length_with_entities(plain, tables, [])
 
 
 @functools.lru_cache(maxsize=8192)
@@ -60,19 +61,40 @@ class _Tables:
     url_weight: int  # in characters
     heavy: re.Pattern[str]  # a character outside every range of weight 1 (it weighs 2)
     emoji_chars: frozenset[str]  # every non-ASCII character an emoji match may contain
+    emoji_starts: frozenset[str]  # every character an emoji match may start with
+    emoji: re.Pattern[str]
 
 
-def _length_with_urls(text: str, tables: _Tables) -> int:
-    from twitter_text.extract_urls import extract_urls_with_indices
+def _emoji_spans(text: str, tables: _Tables) -> list[tuple[int, int]]:
+    """(start, length) of each emoji, as ``emoji.finditer`` finds them."""
+    spans = []
+    position = 0
+    starts, match = tables.emoji_starts, tables.emoji.match
+    for index, char in enumerate(text):
+        if index >= position and char in starts:
+            found = match(text, index)
+            if found:
+                spans.append((index, found.end() - index))
+                position = found.end()
+    return spans
 
-    # parse_tweet's walk: a URL starting at the current index weighs url_weight and skips
-    # len(url) characters (a URL starting inside a skipped span is never reached).
-    spans = sorted((url["indices"][0], len(url["url"])) for url in extract_urls_with_indices(text))
+
+def _length_with_entities(text: str, tables: _Tables, emoji: list[tuple[int, int]]) -> int:
+    # parse_tweet's walk: at the current index a URL (checked first) weighs url_weight and an
+    # emoji 2, and each skips its length (an entity starting inside a skipped span is never
+    # reached); any other character weighs 1 or 2.
+    entities = {start: (size, 2) for start, size in emoji}
+    if _MAYBE_URL.search(text):
+        from twitter_text.extract_urls import extract_urls_with_indices
+
+        for url in extract_urls_with_indices(text):
+            entities[url["indices"][0]] = (len(url["url"]), tables.url_weight)
     total = position = 0
-    for start, size in spans:
+    for start in sorted(entities):
         if start < position:
             continue
-        total += _weight(text[position:start], tables) + tables.url_weight
+        size, weight = entities[start]
+        total += _weight(text[position:start], tables) + weight
         position = start + size
     return total + _weight(text[position:], tables)
 
@@ -97,13 +119,16 @@ def _tables() -> _Tables | None:
     if not options.get("emoji_parsing_enabled") or options["transformed_url_length"] < 0:
         return None
     emoji_chars = emoji_characters(emoji)
-    if emoji_chars is None:
+    starts = emoji_starts(emoji)
+    if emoji_chars is None or starts is None:
         return None
     light = "".join(f"{_escape(r['start'])}-{_escape(r['end'])}" for r in ranges)
     return _Tables(
         url_weight=int(options["transformed_url_length"]),
         heavy=re.compile(f"[^{light}]"),
         emoji_chars=emoji_chars,
+        emoji_starts=starts,
+        emoji=emoji,
     )
 
 
@@ -125,6 +150,33 @@ def emoji_characters(pattern: re.Pattern[str]) -> frozenset[str] | None:
     except Exception:  # an unexpected pattern or Python version: no shortcut, still exact
         return None
     return frozenset(chr(point) for point in points if point >= 128)
+
+
+def emoji_starts(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Every character a match of ``pattern`` can start with; None if that is not plain."""
+    try:
+        from re import _parser  # type: ignore[attr-defined]
+
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        branches = tree[0][1][1] if len(tree) == 1 and tree[0][0] is _parser.BRANCH else [tree]
+        points: set[int] = set()
+        for branch in branches:
+            op, arg = branch[0]
+            if op is _parser.LITERAL:
+                points.add(arg)
+            elif op is _parser.IN:
+                for member, value in arg:
+                    if member is _parser.LITERAL:
+                        points.add(value)
+                    elif member is _parser.RANGE:
+                        points.update(range(value[0], value[1] + 1))
+                    else:
+                        return None
+            else:
+                return None
+    except Exception:  # an unexpected pattern or Python version: no shortcut, still exact
+        return None
+    return frozenset(map(chr, points))
 
 
 def _ascii_only_match(items: Any, points: set[int], parser: Any) -> bool:
