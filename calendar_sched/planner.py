@@ -8,8 +8,10 @@ just before its first use, and fill windows of ``limit - reserve`` counted reque
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
-from collections.abc import Collection, Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -17,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from calendar_sched.backends.base import Backend, CountedListings, Labels
 from calendar_sched.errors import ConfigError
-from calendar_sched.models import MediaRef, Post, utc_iso
+from calendar_sched.models import MediaRef, Post, construct, utc_iso
 
 #: Time one request takes on the wire, for the ETA of the last window. Postiz answers a create
 #: in well under a second; uploads of large videos take longer, so this is an estimate only.
@@ -26,6 +28,8 @@ PER_REQUEST_SECONDS = 0.5
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 Kind = Literal["post", "upload"]
+#: A request before its window is known: kind, member Post indices, media keys, bytes, deadline.
+_Draft = tuple[Kind, Sequence[int], list[str], int, datetime | None]
 
 
 class PlannedRequest(BaseModel):
@@ -131,48 +135,119 @@ def plan(
     cap = costs.body_cap - backend.envelope_bytes()
     if cap <= 0:
         raise ConfigError(f"body cap {costs.body_cap} is smaller than an empty request")
+
+    with _collector_paused():
+        return _plan(
+            posts,
+            backend,
+            limit=limit,
+            reserve=reserve,
+            window=window,
+            cap=cap,
+            snap_minutes=snap_minutes,
+            done=done or {},
+            uploaded=uploaded,
+            in_doubt=in_doubt,
+            now=now,
+        )
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    # The planner makes hundreds of thousands of objects (pack keys, bins, requests) and no
+    # reference cycles; with a validated calendar's millions of objects alive, each collection
+    # the allocations trigger would scan them all. What the plan keeps goes to the oldest
+    # generation without a scan (freeze then unfreeze), unless someone else froze objects.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def _plan(
+    posts: Sequence[Post],
+    backend: Backend,
+    *,
+    limit: int,
+    reserve: int,
+    window: float,
+    cap: int,
+    snap_minutes: int | None,
+    done: Mapping[str, str],
+    uploaded: Collection[str],
+    in_doubt: int,
+    now: datetime,
+) -> Plan:
+    costs = backend.costs
     uploads_count = costs.counts_uploads or costs.counts_everything
 
     # Snap, then skip what the journal already applied
     snapped: list[dict[str, str]] = []
     if snap_minutes:
         posts = _snap(posts, snap_minutes, snapped)
-    done = done or {}
     todo: list[Post] = []
     skipped: list[str] = []
-    for post in posts:
-        applied = done.get(post.key)
-        if applied is not None and applied == post.content_hash():
-            skipped.append(post.key)
-        else:
-            todo.append(post)
+    if done:
+        for post in posts:
+            applied = done.get(post.key)
+            if applied is not None and applied == post.content_hash():
+                skipped.append(post.key)
+            else:
+                todo.append(post)
+    else:
+        todo = list(posts)
 
     # Group by pack key and pack each group under the cap
-    sizes = [backend.post_bytes(p) for p in todo]
+    post_bytes, pack_key = backend.post_bytes, backend.pack_key
+    sizes = [post_bytes(p) for p in todo]
     groups: dict[Hashable, list[int]] = {}
     for i, post in enumerate(todo):
-        groups.setdefault(backend.pack_key(post), []).append(i)
+        key = pack_key(post)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [i]
+        else:
+            group.append(i)
     bins: list[list[int]] = []
     lower_bound = 0
     oversize: list[str] = []
     for members in groups.values():
+        if len(members) == 1:
+            lower_bound += 1  # alone: one request, whether it fits or not
+            bins.append(members)
+            if sizes[members[0]] > cap:
+                oversize.append(todo[members[0]].key)
+            continue
         fitting = [i for i in members if sizes[i] <= cap]
         too_big = [i for i in members if sizes[i] > cap]
         oversize.extend(todo[i].key for i in too_big)
-        if fitting:
-            lower_bound += max(1, math.ceil(sum(sizes[i] for i in fitting) / cap))
+        total = sum(sizes[i] for i in fitting)
+        if fitting and total <= cap:
+            lower_bound += 1
+            bins.append(fitting)  # what first-fit decreasing gives when all fit in one bin
+        elif fitting:
+            lower_bound += math.ceil(total / cap)
             bins.extend(sorted(b) for b in first_fit_decreasing(fitting, sizes, cap))
         lower_bound += len(too_big)  # each must travel alone (and the server will refuse it)
         bins.extend([i] for i in too_big)
 
     # Order by deadline; uploads go just before their first use
-    bins.sort(key=lambda b: (min(todo[i].publish_at for i in b), b[0]))
+    when = [post.publish_at for post in todo]
+    due = [when[b[0]] if len(b) == 1 else min(when[i] for i in b) for b in bins]
+    order = sorted(range(len(bins)), key=lambda k: (due[k], bins[k][0]))
     envelope = backend.envelope_bytes()
     batch = max(1, costs.upload_batch)
     media: dict[str, MediaRef] = {}
     url_keys: list[str] = []  # URL media imported in batches, all before the first post
-    drafts: list[tuple[Kind, list[str], list[str], int, datetime | None]] = []
-    for members in bins:
+    drafts: list[_Draft] = []
+    for k in order:
+        members = bins[k]
         for i in members:
             for value in todo[i].values:
                 for ref in value.media:
@@ -182,16 +257,21 @@ def plan(
                         if batch > 1 and ref.url and not ref.path:
                             url_keys.append(key)
                         else:
-                            drafts.append(("upload", [], [key], ref.size or 0, None))
-        keys = [todo[i].key for i in members]
-        deadline = min(todo[i].publish_at for i in members).astimezone(UTC)
-        drafts.append(("post", keys, [], envelope + sum(sizes[i] for i in members), deadline))
+                            drafts.append(("upload", (), [key], ref.size or 0, None))
+        size = envelope + (
+            sizes[members[0]] if len(members) == 1 else sum(map(sizes.__getitem__, members))
+        )
+        deadline = due[k]
+        if deadline.tzinfo is not UTC:
+            deadline = deadline.astimezone(UTC)
+        drafts.append(("post", members, [], size, deadline))
     url_batches = [url_keys[k : k + batch] for k in range(0, len(url_keys), batch)]
-    drafts[:0] = [("upload", [], chunk, 0, None) for chunk in url_batches]
+    drafts[:0] = [("upload", (), chunk, 0, None) for chunk in url_batches]
 
-    # Fill quota windows
+    # Fill quota windows; a scheduled Post sent after its publish instant is late
     per_window = limit - reserve
     requests: list[PlannedRequest] = []
+    late: list[str] = []
     labels = backend.label_calls(todo, uploaded) if isinstance(backend, Labels) else 0
     listings = 0
     if in_doubt and isinstance(backend, CountedListings):
@@ -199,37 +279,40 @@ def plan(
     fixed = costs.fixed_calls
     before = fixed + labels + listings
     current, used = before // per_window, before % per_window
-    for index, (kind, keys, media_keys, size, due) in enumerate(drafts):
+    send_at, sent = current * window, now + timedelta(seconds=current * window)
+    for index, (kind, carried, media_keys, size, first_due) in enumerate(drafts):
         counted = kind == "post" or uploads_count
         if used == per_window:
             current, used = current + 1, 0
+            send_at, sent = current * window, now + timedelta(seconds=current * window)
         if counted:
             used += 1
+        keys = [todo[i].key for i in carried]
+        if kind == "post":
+            late.extend(
+                key
+                for key, i in zip(keys, carried, strict=True)
+                if todo[i].type == "schedule" and sent > when[i]
+            )
         requests.append(
-            PlannedRequest(
-                index=index,
-                window=current,
-                counted=counted,
-                kind=kind,
-                post_keys=keys,
-                media_key=media_keys[0] if media_keys else None,
-                media_keys=media_keys if len(media_keys) > 1 else [],
-                bytes=size,
-                deadline=due,
-                send_at=current * window,
+            construct(
+                PlannedRequest,
+                {
+                    "index": index,
+                    "window": current,
+                    "counted": counted,
+                    "kind": kind,
+                    "post_keys": keys,
+                    "media_key": media_keys[0] if media_keys else None,
+                    "media_keys": media_keys if len(media_keys) > 1 else [],
+                    "bytes": size,
+                    "deadline": first_due,
+                    "send_at": send_at,
+                },
             )
         )
 
     # Stats
-    by_key = {p.key: p for p in todo}
-    late = [
-        key
-        for r in requests
-        if r.kind == "post"
-        for key in r.post_keys
-        if by_key[key].type == "schedule"
-        and now + timedelta(seconds=r.send_at) > by_key[key].publish_at
-    ]
     windows = requests[-1].window + 1 if requests else 0
     in_last = sum(1 for r in requests if r.window == windows - 1)
     eta = (windows - 1) * window + PER_REQUEST_SECONDS * in_last if requests else 0.0
@@ -237,24 +320,27 @@ def plan(
     if uploads_count:
         lower_bound += len(media) - len(url_keys) + len(url_batches)
     lower_bound += before
-    return Plan(
-        requests=requests,
-        posts=list(todo),
-        media=media,
-        skipped=skipped,
-        lower_bound=lower_bound,
-        naive_requests=before + len(todo) + (media_uses if uploads_count else 0),
-        windows=windows,
-        eta_seconds=eta,
-        late=late,
-        limit=limit,
-        reserve=reserve,
-        window_seconds=window,
-        snapped=snapped,
-        oversize=oversize,
-        fixed_calls=fixed,
-        label_calls=labels,
-        listing_calls=listings,
+    return construct(
+        Plan,
+        {
+            "requests": requests,
+            "posts": todo,
+            "media": media,
+            "skipped": skipped,
+            "lower_bound": lower_bound,
+            "naive_requests": before + len(todo) + (media_uses if uploads_count else 0),
+            "windows": windows,
+            "eta_seconds": eta,
+            "late": late,
+            "limit": limit,
+            "reserve": reserve,
+            "window_seconds": window,
+            "snapped": snapped,
+            "oversize": oversize,
+            "fixed_calls": fixed,
+            "label_calls": labels,
+            "listing_calls": listings,
+        },
     )
 
 

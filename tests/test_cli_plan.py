@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from calendar_sched.backends.base import RateState, SentPost
 from calendar_sched.cli import main
+from calendar_sched.cli.plan import Rows, write_json
 from calendar_sched.journal import Journal, journal_path_for
 from calendar_sched.sandbox.config import SandboxConfig
 from calendar_sched.sandbox.server import RunningSandbox
@@ -75,6 +76,27 @@ def test_plan_json_shape(runner: CliRunner, tmp_path: Path) -> None:
         ("post", 1, True),
     ]
     assert all(0 < r["bytes"] < 100_000 for r in data["requests_detail"])
+    # written row by row, yet exactly what json.dumps(indent=2) prints
+    assert result.output == json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_write_json_streams_rows_exactly_as_json_dumps_prints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    rows = [('é\n"<', None), (True, 1.5), ([1, {"z": [2]}], {}), (False, [])]
+    data = {
+        "n": 1,
+        "rows": Rows(("a", "b"), lambda: rows),
+        "empty": Rows(("a",), lambda: []),
+        "nested": {"k": [1, {"q": None}]},
+        "list": [],
+        "text": "ü",
+    }
+    write_json(data, chunk_rows=3)
+    expected = {**data, "rows": [dict(zip(("a", "b"), r, strict=True)) for r in rows], "empty": []}
+    assert capsys.readouterr().out == json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+    write_json({})
+    assert capsys.readouterr().out == "{}\n"
 
 
 def test_plan_windows_reserve_and_late_warnings(runner: CliRunner, tmp_path: Path) -> None:

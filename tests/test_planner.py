@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from calendar_sched import errors
 from calendar_sched.backends.base import CostModel
-from calendar_sched.backends.postiz import PostizBackend
-from calendar_sched.models import MediaRef, Post, PostValue
+from calendar_sched.backends.postiz import PostizBackend, dumps
+from calendar_sched.models import Channel, MediaRef, Post, PostValue
 from calendar_sched.planner import PER_REQUEST_SECONDS, first_fit_decreasing, plan, snap_time
 from calendar_sched.validate import ValidateOptions, validate
 from tests.fakes import make_post
@@ -349,3 +349,56 @@ def test_batched_url_imports_and_fixed_calls() -> None:
     assert [r.window for r in result.requests] == [0, 1, 1, 1, 1, 2, 2, 2, 2, 3]
     assert result.requests_counted == 3 + 10
     assert result.lower_bound == 3 + 6 + 3 + 1  # fixed + posts + URL batches + local upload
+
+
+# Postiz sizes: added up from the parts, equal to the serialised element
+
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=8),
+)  # fmt: skip
+settings_values = st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(
+    st.text(max_size=4), scalars, max_size=2))  # fmt: skip
+media_refs = st.builds(
+    MediaRef,
+    source=st.just("https://cdn/a.png"),
+    url=st.just("https://cdn/a.png"),
+    kind=st.sampled_from(["image", "video"]),
+)
+values = st.builds(
+    PostValue,
+    text=st.text(),  # control characters, quotes, & < >, line breaks, non-ASCII
+    media=st.lists(media_refs, max_size=3),
+    delay=st.integers(0, 10**6),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(values, min_size=1, max_size=3),
+    st.dictionaries(st.sampled_from(["__type", "a", "b", "ü"]), settings_values, max_size=3),
+    st.text(min_size=1, max_size=6),
+)
+def test_postiz_post_bytes_is_the_serialised_size(
+    thread: list[PostValue], channel_settings: dict[str, object], channel_id: str
+) -> None:
+    backend = PostizBackend()
+    post = make_post("e", DAY, thread=thread[1:], settings=channel_settings).model_copy(
+        update={
+            "values": thread,
+            "channel": Channel(id=channel_id, name="n", identifier="x"),
+        }
+    )
+    exact = len(dumps(backend.post_element(post, {}, placeholders=True))) + 1
+    assert backend.post_bytes(post) == exact
+    assert backend.post_bytes(post) == exact  # cached parts give the same answer
+
+
+def test_postiz_sizes_tell_equal_settings_of_other_types_apart() -> None:
+    backend = PostizBackend()
+    sizes = [
+        backend.post_bytes(make_post("e", DAY, settings={"flag": value}))
+        for value in (1, True, 1.0, "1", 1, True)
+    ]
+    assert sizes[:4] == [sizes[0], sizes[0] + 3, sizes[0] + 2, sizes[0] + 2]
+    assert sizes[4:] == sizes[:2]

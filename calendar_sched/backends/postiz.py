@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,17 @@ PLACEHOLDER_MEDIA_PATH = "https://uploads.postiz.com/2026/12/01/" + "0" * 32
 #: Room kept in every body for the top-level fields (date, type, tags, inter).
 ENVELOPE_RESERVE = 1024
 
+#: Distinct texts (and channel settings) whose sizes ``post_bytes`` remembers: the channels of
+#: one row share a text; the text cache is emptied when full, so memory stays bounded.
+_CACHE_SIZE = 4096
+
 
 def to_html(text: str) -> str:
     """Each line as an escaped ``<p>`` paragraph, so ``& < >`` are published as typed."""
     if not text:
         return ""
+    if "\n" not in text and "\r" not in text:
+        return f"<p>{html.escape(text, quote=False)}</p>"
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     return "".join(f"<p>{html.escape(line, quote=False)}</p>" for line in lines)
 
@@ -52,6 +59,17 @@ def to_html(text: str) -> str:
 def dumps(data: Any) -> bytes:
     """JSON exactly as sent (compact, UTF-8), so measured sizes are the real ones."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _utf8_len(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())
+
+
+# Sizes of the fixed parts of a ``posts[]`` element, as ``dumps`` writes them: a value with empty
+# content, no image and delay 0 (less the ``""`` and the ``0``), and one placeholder image per kind.
+_VALUE_BASE = len(dumps({"id": PLACEHOLDER_ID, "content": "", "image": [], "delay": 0})) - 3
+_IMAGE_BYTES = len(dumps({"id": PLACEHOLDER_MEDIA_ID, "path": PLACEHOLDER_MEDIA_PATH + ".png"}))
+_VIDEO_BYTES = len(dumps({"id": PLACEHOLDER_MEDIA_ID, "path": PLACEHOLDER_MEDIA_PATH + ".mp4"}))
 
 
 class PostizBackend:
@@ -73,6 +91,8 @@ class PostizBackend:
         self.republish = frozenset(republish)
         base = client.base_url if client else "offline"
         self.fingerprint = fingerprint or target_fingerprint(base)
+        self._content_bytes: dict[str, int] = {}  # text → size of its JSON "content" string
+        self._skeleton_bytes: dict[Hashable, int] = {}  # element without values
 
     def __repr__(self) -> str:
         return f"PostizBackend(client={self.client!r}, costs={self.costs!r})"
@@ -87,12 +107,63 @@ class PostizBackend:
             post.short_link,
             tuple(post.tags),
             post.repeat_every_days,
-            post.key in self.republish,
+            bool(self.republish) and post.key in self.republish,
         )
 
     def post_bytes(self, post: Post) -> int:
-        """Size of this Post's ``posts[]`` element plus its comma, with placeholder media."""
-        return len(dumps(self.post_element(post, {}, placeholders=True))) + 1
+        """Size of this Post's ``posts[]`` element plus its comma, with placeholder media.
+
+        Exactly ``len(dumps(post_element(post, {}, placeholders=True))) + 1``, added up from
+        the parts' sizes rather than by serialising the element: the planner sizes every Post.
+        """
+        size = self._skeleton_size(post.channel, post.settings)
+        values = post.values
+        size += len(values) or 1  # commas between values, and the element's own
+        content_size = self._content_size
+        for value in values:
+            size += _VALUE_BASE + content_size(value.text)
+            delay = value.delay
+            size += len(str(delay)) if type(delay) is int else len(dumps(delay))
+            if value.media:
+                size += len(value.media) - 1  # commas between images
+                for ref in value.media:
+                    size += _VIDEO_BYTES if ref.kind == "video" else _IMAGE_BYTES
+        return size
+
+    def _skeleton_size(self, channel: Channel, settings: dict[str, Any]) -> int:
+        # The element with no values: integration and settings, as ``post_element`` writes them.
+        # Cached per channel and settings; the values' types are in the key, since 1, 1.0 and
+        # True are equal but written differently. Unhashable settings are measured each time.
+        try:
+            key: Hashable = (
+                channel.id,
+                channel.identifier,
+                tuple(settings.items()),
+                tuple(map(type, settings.values())),
+            )
+            found = self._skeleton_bytes.get(key)
+        except TypeError:
+            key = found = None
+        if found is not None:
+            return found
+        element = {
+            "integration": {"id": channel.id},
+            "value": [],
+            "settings": {"__type": channel.identifier, **settings},
+        }
+        size = len(dumps(element))
+        if key is not None and len(self._skeleton_bytes) < _CACHE_SIZE:
+            self._skeleton_bytes[key] = size
+        return size
+
+    def _content_size(self, text: str) -> int:
+        cache = self._content_bytes
+        size = cache.get(text)
+        if size is None:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            size = cache[text] = _utf8_len(encode_basestring(to_html(text)))
+        return size
 
     def envelope_bytes(self) -> int:
         """Size of a body with no posts, plus a reserve for tags."""

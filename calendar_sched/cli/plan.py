@@ -6,10 +6,14 @@ Offline unless a Postiz account is configured (or ``--check-existing``): then on
 
 from __future__ import annotations
 
+import json
 import sys
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
@@ -151,7 +155,7 @@ def plan_command(
     # The same calendar through PostSyncer: every call counted, 60 per minute
     syncer = plan(checked.posts, PostSyncerBackend(), snap_minutes=snap_minutes, now=now)
     if as_json:
-        render.print_json(
+        write_json(
             {
                 **plan_json(result),
                 "postsyncer": postsyncer_json(syncer),
@@ -284,8 +288,11 @@ def postsyncer_line(result: Plan) -> str:
 
 
 def plan_json(result: Plan) -> dict[str, Any]:
-    """The ``plan --json`` shape (issue 5), plus a few extra keys."""
-    where = result.request_of()
+    """The ``plan --json`` shape (issue 5), plus a few extra keys; ``write_json`` prints it.
+
+    ``posts`` and ``requests_detail`` are ``Rows``, made while they are written: a 100k-row
+    calendar has 200k posts, and a dict per post would cost more than the plan itself.
+    """
     return {
         "requests": result.requests_counted,
         "lower_bound": result.lower_bound,
@@ -293,26 +300,14 @@ def plan_json(result: Plan) -> dict[str, Any]:
         "windows": result.windows,
         "eta_seconds": result.eta_seconds,
         "late": result.late,
-        "posts": [
-            {
-                "entry": post.entry_key,
-                "channel": post.channel.id,
-                "publish_at": utc_iso(post.publish_at),
-                "request": where[post.key],
-            }
-            for post in result.posts
-        ],
-        "requests_detail": [
-            {
-                "index": r.index,
-                "window": r.window,
-                "counted": r.counted,
-                "kind": r.kind,
-                "posts": len(r.post_keys),
-                "bytes": r.bytes,
-            }
-            for r in result.requests
-        ],
+        "posts": Rows(("entry", "channel", "publish_at", "request"), lambda: _post_rows(result)),
+        "requests_detail": Rows(
+            ("index", "window", "counted", "kind", "posts", "bytes"),
+            lambda: (
+                (r.index, r.window, r.counted, r.kind, len(r.post_keys), r.bytes)
+                for r in result.requests
+            ),
+        ),
         "uploads": len(result.media),
         "skipped": result.skipped,
         "snapped": result.snapped,
@@ -321,6 +316,76 @@ def plan_json(result: Plan) -> dict[str, Any]:
         "reserve": result.reserve,
         "window_seconds": result.window_seconds,
     }
+
+
+def _post_rows(result: Plan) -> Iterator[tuple[str, str, str, int]]:
+    where = result.request_of()
+    instants: dict[datetime, str] = {}  # posts share publish instants: each written once
+    for post in result.posts:
+        moment = post.publish_at
+        text = instants.get(moment)
+        if text is None:
+            text = instants[moment] = utc_iso(moment)
+        yield post.entry_key, post.channel.id, text, where[post.key]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A JSON list of objects with the same ``keys``, made row by row while it is written."""
+
+    keys: tuple[str, ...]
+    rows: Callable[[], Iterable[Sequence[Any]]]
+
+
+def write_json(data: Mapping[str, Any], chunk_rows: int = 4096) -> None:
+    """``data`` on stdout exactly as ``render.print_json`` prints it (indent 2), in chunks.
+
+    ``Rows`` values are written an object at a time with the C string encoder, never held as a
+    whole: ``json.dumps`` with an indent runs the pure-Python encoder, several times slower.
+    """
+    if not data:
+        click.echo("{}")
+        return
+    parts: list[str] = ["{"]
+    for number, (key, value) in enumerate(data.items()):
+        parts.append(("\n  " if number == 0 else ",\n  ") + encode_basestring(key) + ": ")
+        if not isinstance(value, Rows):
+            parts.append(_nested(value, "\n  "))
+            continue
+        heads = [encode_basestring(name) + ": " for name in value.keys]
+        count = 0
+        for row in value.rows():
+            cells = ",\n      ".join(
+                head + _scalar(cell) for head, cell in zip(heads, row, strict=True)
+            )
+            item = "{\n      " + cells + "\n    }" if cells else "{}"
+            parts.append(("[\n    " if count == 0 else ",\n    ") + item)
+            count += 1
+            if count % chunk_rows == 0:
+                click.echo("".join(parts), nl=False)
+                parts.clear()
+        parts.append("\n  ]" if count else "[]")
+    parts.append("\n}")
+    click.echo("".join(parts))
+
+
+def _scalar(value: Any) -> str:
+    # What json.dumps(indent=2, ensure_ascii=False) writes for an object's member value.
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is bool or value is None:
+        return _CONSTANTS[value]
+    return _nested(value, "\n      ")
+
+
+_CONSTANTS = {True: "true", False: "false", None: "null"}
+
+
+def _nested(value: Any, indent: str) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", indent)
 
 
 def summary_line(result: Plan) -> str:
