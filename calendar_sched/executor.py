@@ -38,7 +38,7 @@ from calendar_sched.errors import (
 from calendar_sched.events import Event, RunResult
 from calendar_sched.journal import Journal
 from calendar_sched.models import MediaRef, Post, utc_iso
-from calendar_sched.pacing import Budget
+from calendar_sched.pacing import Budget, drift_margin
 from calendar_sched.pull import first_value_id
 from calendar_sched.reconcile import Reconciler
 from calendar_sched.uploads import Pacer, Uploader, message_of
@@ -120,6 +120,9 @@ class _Runner:
             window_seconds=plan.window_seconds,
             reserve=plan.reserve,
             rate=journal.state.rate,
+            # Resets in seconds from each answer (Postiz) need no more than a drift margin; a
+            # backend whose client gives clock times paces each of its calls itself as well.
+            margin=drift_margin(plan.window_seconds),
         )
         self._seen_rate = backend.rate_state
         self.failed_now: set[str] = set()

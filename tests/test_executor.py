@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from calendar_sched.errors import AuthError
 from calendar_sched.executor import Event, RunResult, execute
 from calendar_sched.journal import Journal, read_state
 from calendar_sched.models import Post
-from calendar_sched.pacing import Budget
+from calendar_sched.pacing import SAFETY, Budget, drift_margin
 from calendar_sched.planner import Plan, plan
 from tests.fakes_backend import CHANNELS, Crash, FakeBackend, FakeClock, make_posts, media_ref
 
@@ -308,3 +310,63 @@ def test_budget_waits_for_reset_and_block() -> None:
     assert budget.available(clock()) == 2
     budget.block(clock() + 30)
     assert budget.wait(clock()) >= 30
+
+
+def test_budget_keeps_the_earliest_reset_a_window_implied() -> None:
+    budget = Budget(limit=3, window_seconds=60, margin=0.1)
+    budget.spent(0.0)
+    budget.adopt(RateState(3, 2, 0.2 + 60))  # the window's first call: "60 s from now"
+    budget.spent(10.0)
+    budget.adopt(RateState(3, 1, 10.2 + 51))  # 50 s left, rounded up
+    budget.spent(20.0)
+    budget.adopt(RateState(3, 0, 20.2 + 40))
+    assert budget.reset_at == 60.2
+    assert budget.wait(30.0) == pytest.approx(60.2 + 0.1 - 30.0)
+    assert budget.wait(60.4) == 0
+    assert budget.available(60.4) == 3
+
+
+def test_budget_takes_a_new_window_as_it_comes() -> None:
+    budget = Budget(limit=3, window_seconds=60, margin=0.1)
+    budget.spent(0.0)
+    budget.adopt(RateState(3, 2, 60.0))
+    budget.spent(59.0)  # the server's window ended before ours did: this call opened a new one
+    budget.adopt(RateState(3, 2, 119.5))
+    assert (budget.reset_at, budget.remaining) == (119.5, 2)
+    budget.adopt(RateState(3, 1, 119.0))  # same window, another client's call: tighter, fewer
+    assert (budget.reset_at, budget.remaining) == (119.0, 1)
+
+
+def test_budget_without_headers_waits_a_whole_window_and_the_safety() -> None:
+    budget = Budget(limit=1, window_seconds=10, margin=drift_margin(10))
+    budget.spent(0.0)
+    assert budget.wait(0.1) == pytest.approx(10 + SAFETY - 0.1)
+    budget.block(30.0)
+    assert budget.wait(20.0) == pytest.approx(10 + drift_margin(10))
+
+
+class RoundingBackend(FakeBackend):
+    """Postiz's timing: 0.1 s to reach the server, 0.2 s back, Reset in whole seconds up."""
+
+    def _throttle(self, number: int) -> None:
+        self.clock.now += 0.1
+        stamped = self.clock()
+        super()._throttle(number)
+        self.clock.now += 0.2
+        assert self._rate is not None
+        assert self._window_end is not None
+        reset = math.ceil(self._window_end - stamped - 1e-9)
+        self._rate = replace(self._rate, reset_at=self.clock() + reset)
+
+
+def test_pacing_waits_for_the_reset_itself_not_the_rounded_ones(journal_path: Path) -> None:
+    backend = RoundingBackend(limit=4, window=6.0)
+    posts = make_posts(10, channels=CHANNELS[:1])  # 10 requests, 3 windows
+    start = backend.clock()
+    result, the_plan = run(posts, backend, journal_path, limit=4)
+    assert result.complete
+    assert backend.rejected_429 == 0  # never early
+    # A window's reset counts from its first answer (sent + 0.3 s); the later answers' rounding
+    # up to a second is not waited for (it was: 16.0 s). Two waits, then the last 2 calls.
+    elapsed = backend.clock() - start
+    assert elapsed == pytest.approx(2 * (0.3 + 6 + drift_margin(6)) + 2 * 0.3)
