@@ -10,8 +10,8 @@ before validation, i.e. what validation itself holds. CPU seconds are printed ne
 seconds because a busy machine stretches the wall clock, not the CPU time.
 
 ``--against DIR`` also validates the same files with the ``calendar_sched`` package found in DIR
-(for example an older commit: ``git archive <commit> | tar -x -C /tmp/before``), alternating
-the two, and prints the ratios: a before/after comparison from one run on the same machine.
+(an older commit: ``mkdir /tmp/before && git archive <commit> | tar -x -C /tmp/before``),
+alternating the two, and prints the ratios: a before/after comparison from one run on one machine.
 """
 
 from __future__ import annotations
