@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from calendar_sched.errors import InputError
 from calendar_sched.report import RowError
@@ -75,7 +77,7 @@ def read(path: str | os.PathLike[str], *, sheet: str | None = None) -> LoadedFil
     if path.is_dir():
         return _unreadable(path, fmt, "this is a directory; give a calendar file inside it")
     try:
-        return READERS[fmt](path, sheet=sheet)
+        return _without_surrogates(READERS[fmt](path, sheet=sheet))
     except InputError as exc:
         return _unreadable(path, fmt, str(exc))
     except OSError as exc:
@@ -89,3 +91,41 @@ def read(path: str | os.PathLike[str], *, sheet: str | None = None) -> LoadedFil
 def _unreadable(path: Path, fmt: str, reason: str) -> LoadedFile:
     problem = RowError("unreadable-file", f"{path.name}: {reason}", file=str(path))
     return LoadedFile(path=path, format=fmt, records=[], problems=[problem])
+
+
+# Half of a UTF-16 surrogate pair (e.g. a JSON "\\ud83d" escape without its partner) is not a
+# character: no API can send it. Such records are reported, not passed on.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _without_surrogates(loaded: LoadedFile) -> LoadedFile:
+    kept = []
+    for record in loaded.records:
+        bad = next((key for key, value in record.cells.items() if _has_surrogate(value)), None)
+        if bad is None:
+            kept.append(record)
+            continue
+        loaded.problems.append(
+            RowError(
+                "bad-value",
+                "contains half of a UTF-16 surrogate pair (a broken \\uXXXX escape), which is "
+                "not a character: write the character itself or both halves of the pair",
+                row=record.position.row
+                if record.position.row is not None
+                else record.position.line,
+                field=bad,
+                file=str(loaded.path),
+            )
+        )
+    loaded.records = kept
+    return loaded
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_surrogate(item) for item in value)
+    return False
