@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from calendar_sched.channels import demo_channels
 from calendar_sched.errors import InputError
 from calendar_sched.models import Channel
 
@@ -56,12 +56,6 @@ class SandboxConfig:
     def uploads_path(self) -> Path:
         """Directory that holds uploaded files."""
         return self.upload_dir or self.db_path.with_name(self.db_path.name + ".uploads")
-
-
-def demo_channels() -> list[Channel]:
-    """The bundled demo organisation: one channel per common provider plus a disabled one."""
-    text = resources.files("calendar_sched").joinpath("data/demo_channels.json").read_text()
-    return [Channel.model_validate(item) for item in json.loads(text)]
 
 
 @dataclass(frozen=True)
