@@ -29,6 +29,7 @@ _MP4_BRANDS = {
     b"iso6",
     b"mp41",
     b"mp42",
+    b"mp71",
     b"avc1",
     b"dash",
     b"mmp4",
@@ -36,6 +37,8 @@ _MP4_BRANDS = {
     b"NDAS",
     b"f4v ",
 }
+#: The uploadable types a post may use: upload extension → media type.
+_POST_TYPES = {"jpg": "jpeg", "png": "png", "gif": "gif", "webp": "webp", "mp4": "mp4"}
 _CHUNK = 1024 * 1024
 
 
@@ -47,19 +50,39 @@ class MediaProblem:
     message: str
 
 
-def sniff(head: bytes) -> str | None:
-    """The media type of a file from its first bytes: jpeg, png, gif, webp, mp4 or None."""
+def sniff_upload(head: bytes) -> tuple[str, str] | None:
+    """(MIME type, extension) of a type Postiz uploads accept, from the first bytes; else None.
+
+    The allow-list of ``CustomFileValidationPipe``: jpeg, png, gif, webp, tiff, bmp, avif, mp4.
+    """
     if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
+        return "image/jpeg", "jpg"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
+        return "image/png", "png"
     if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
+        return "image/gif", "gif"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[4:8] == b"ftyp" and head[8:12] in _MP4_BRANDS:
-        return "mp4"
+        return "image/webp", "webp"
+    if head[:4] in (b"II*\x00", b"MM\x00*"):
+        return "image/tiff", "tif"
+    if head[:2] == b"BM" and len(head) >= 14:
+        return "image/bmp", "bmp"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"avif", b"avis"):
+            return "image/avif", "avif"
+        if brand in _MP4_BRANDS:
+            return "video/mp4", "mp4"
     return None
+
+
+def sniff(head: bytes) -> str | None:
+    """The media type of a file from its first bytes: jpeg, png, gif, webp, mp4 or None.
+
+    Uploads may also be tiff, bmp or avif, but their paths fail Postiz's post media check.
+    """
+    found = sniff_upload(head)
+    return None if found is None else _POST_TYPES.get(found[1])
 
 
 def describe(head: bytes) -> str:

@@ -42,6 +42,22 @@ def test_sniff_refuses(head: bytes, name: str) -> None:
     assert name in describe(head)
 
 
+@pytest.mark.parametrize(
+    ("head", "upload"),
+    [
+        (b"BM" + b"\x00" * 30, ("image/bmp", "bmp")),
+        (b"II*\x00" + b"\x00" * 8, ("image/tiff", "tif")),
+        (b"\x00\x00\x00\x1cftypavif" + b"\x00" * 20, ("image/avif", "avif")),
+        (b"\x00\x00\x00\x1cftypM4V " + b"\x00" * 20, None),
+        (b"\x00\x00\x00\x1cftypmp71" + b"\x00" * 20, ("video/mp4", "mp4")),
+    ],
+)
+def test_uploadable_is_not_always_postable(head: bytes, upload: tuple[str, str] | None) -> None:
+    """Postiz stores bmp/tiff/avif uploads, but posts refuse their paths: one sniffer, two uses."""
+    assert media.sniff_upload(head) == upload
+    assert sniff(head) == ("mp4" if upload and upload[1] == "mp4" else None)
+
+
 def test_local_file_is_hashed_and_typed_by_bytes(tmp_path: Path) -> None:
     (tmp_path / "photo.jpg").write_bytes(PNG)  # a PNG under a .jpg name is still fine
     (tmp_path / "clip.mp4").write_bytes(MP4)

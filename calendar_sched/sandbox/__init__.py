@@ -6,7 +6,7 @@ throttle.py      the fixed-window throttler with its block
 validation.py    POST /posts DTO and provider checks, with the server's 400 bodies
 posts.py         create / list / delete over the store
 integrations.py  integrations, find-slot, integration-settings
-media.py         uploads: sniffing, caps, URL checks, storage
+media.py         uploads: caps, URL checks, storage (sniffing: calendar_sched.media)
 faults.py        seeded 5xx, lost answers, latency
 store.py         SQLite state (WAL) and the simulated publisher
 server.py        uvicorn: foreground ``serve`` and the threaded ``RunningSandbox``

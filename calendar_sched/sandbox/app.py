@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from calendar_sched.media import sniff_upload
 from calendar_sched.sandbox import integrations, media, posts
 from calendar_sched.sandbox.config import SandboxConfig
 from calendar_sched.sandbox.faults import DropConnectionMiddleware, FaultInjector, request_drop
@@ -242,7 +243,7 @@ async def _upload(sandbox: Sandbox, request: Request, body: Any) -> Response:
         data = await upload.read()
     finally:
         await form.close()
-    kind = media.sniff(data)
+    kind = sniff_upload(data)
     if kind is None:
         raise bad_request("Unsupported file type.")
     cap = media.size_cap(
@@ -264,7 +265,7 @@ async def _upload_from_url(sandbox: Sandbox, request: Request, body: Any) -> Res
     extension = url.split("?", 1)[0].rsplit(".", 1)[-1]
     # The sandbox never reaches the internet: it stores a stand-in of the URL's type.
     data = media.placeholder(extension)
-    kind = media.sniff(data)
+    kind = sniff_upload(data)
     assert kind is not None
     return _save_upload(sandbox, request, data, kind, source_url=url)
 

@@ -1,4 +1,7 @@
-"""Uploads (reference §4): type sniffing, size caps, URL checks and local file storage."""
+"""Uploads (reference §4): size caps, URL checks and local file storage.
+
+Types are sniffed by ``calendar_sched.media.sniff_upload``, the same bytes test the client uses.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +13,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from calendar_sched.rules import POST_MEDIA_EXTENSIONS
-
-_MP4_BRANDS = {
-    b"isom",
-    b"iso2",
-    b"iso3",
-    b"iso4",
-    b"iso5",
-    b"iso6",
-    b"mp41",
-    b"mp42",
-    b"mp71",
-    b"avc1",
-    b"dash",
-    b"mmp4",
-    b"M4V ",
-    b"M4VP",
-    b"f4v ",
-}
 
 #: MIME type by file extension, for files served back.
 MIME_BY_EXT = {
@@ -61,29 +46,6 @@ class StoredFile:
 
     name: str
     relative: str  # "YYYY/MM/DD/<name>"
-
-
-def sniff(data: bytes) -> tuple[str, str] | None:
-    """(MIME type, extension) of the allowed types, from the leading bytes; else None."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg", "jpg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", "png"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif", "gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp", "webp"
-    if data[:4] in (b"II*\x00", b"MM\x00*"):
-        return "image/tiff", "tif"
-    if data[:2] == b"BM" and len(data) >= 14:
-        return "image/bmp", "bmp"
-    if data[4:8] == b"ftyp":
-        brand = data[8:12]
-        if brand in (b"avif", b"avis"):
-            return "image/avif", "avif"
-        if brand in _MP4_BRANDS:
-            return "video/mp4", "mp4"
-    return None
 
 
 def size_cap(mime: str, *, image_max: int, video_max: int) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from calendar_sched.media import sniff_upload
 from calendar_sched.sandbox import media
 from calendar_sched.sandbox.server import RunningSandbox
 from tests.fixtures_sandbox import InProcessSandbox
@@ -93,7 +94,7 @@ def test_video_cap_is_separate(sandbox_app_factory: Callable[..., InProcessSandb
 )
 def test_sniffing(data: bytes, expected: str | None) -> None:
     """§4: the allow-list: jpeg, png, gif, webp, avif, bmp, tiff and mp4 only."""
-    kind = media.sniff(data)
+    kind = sniff_upload(data)
     assert (kind[1] if kind else None) == expected
 
 
@@ -106,7 +107,7 @@ def test_upload_from_url_records_without_fetching(sandbox_app: InProcessSandbox)
     assert path.startswith("http://testserver/uploads/")
     assert path.endswith(".jpg")
     served = sandbox_app.http.get(path.removeprefix("http://testserver"))
-    assert media.sniff(served.content) == ("image/jpeg", "jpg")
+    assert sniff_upload(served.content) == ("image/jpeg", "jpg")
 
 
 @pytest.mark.parametrize(
