@@ -9,7 +9,6 @@ message.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -20,13 +19,19 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from calendar_sched import __version__, errors
+from calendar_sched import errors
+from calendar_sched.api_client import (
+    ApiClient,
+    ApiResponse,
+    Clock,
+    header_float,
+    header_int,
+    parse_retry_after,
+)
 from calendar_sched.backends.base import RateState
-from calendar_sched.client import ApiResponse, parse_retry_after
 from calendar_sched.errors import ConfigError
 from calendar_sched.pacing import Budget
 
-Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 DEFAULT_API_URL = "https://postsyncer.com/api/v1"
@@ -37,7 +42,6 @@ UPLOAD_URL_VAR = "POSTSYNCER_UPLOAD_URL"
 LIMIT = 60
 WINDOW_SECONDS = 60.0
 DEFAULT_TIMEOUT = 60.0
-_REDACTED = "***"
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,10 @@ def upload_url_for(api_url: str) -> str:
     return api_url  # self-hosted stand-ins (the sandbox) take uploads on the same host
 
 
-class PostSyncerClient:
+class PostSyncerClient(ApiClient):
     """An httpx client bound to one PostSyncer API root and token, pacing every call."""
+
+    secret_name = "token"
 
     def __init__(
         self,
@@ -80,42 +86,20 @@ class PostSyncerClient:
         limit: int = LIMIT,
         window_seconds: float = WINDOW_SECONDS,
     ) -> None:
-        self.base_url = normalize_api_url(base_url)
-        self.upload_url = normalize_api_url(upload_url or upload_url_for(self.base_url))
-        self._token = token
-        self._clock = clock
+        base = normalize_api_url(base_url)
+        super().__init__(
+            base,
+            token,
+            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            transport=transport,
+            timeout=timeout,
+            clock=clock,
+        )
+        self.upload_url = normalize_api_url(upload_url or upload_url_for(base))
         self._sleep = sleep
-        self._rate: RateState | None = None
         self._lock = threading.Lock()
         self.budget = Budget(limit=limit, window_seconds=window_seconds)
         self.calls = 0
-        self._http = httpx.Client(
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/json",
-                "User-Agent": f"calendar-sched/{__version__}",
-            },
-            transport=transport,
-            timeout=timeout,
-        )
-
-    def __repr__(self) -> str:
-        return f"PostSyncerClient(base_url={self.base_url!r}, token={_REDACTED!r})"
-
-    def __enter__(self) -> PostSyncerClient:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
-
-    @property
-    def rate_state(self) -> RateState | None:
-        """The quota as the last answer reported it."""
-        return self._rate
 
     def request(
         self,
@@ -132,22 +116,9 @@ class PostSyncerClient:
         url = (self.upload_url if upload_host else self.base_url) + path
         with self._lock:  # one call at a time: the budget is shared by every call
             self._pace()
-            try:
-                response = self._http.request(
-                    method, url, json=json_body, params=params, files=files, data=data
-                )
-            except httpx.TimeoutException as exc:
-                raise errors.RetriableApiError(
-                    f"{method} {path}: no answer within the timeout ({type(exc).__name__})",
-                    method=method,
-                    path=path,
-                ) from None
-            except httpx.TransportError as exc:
-                raise errors.RetriableApiError(
-                    self._redact(f"{method} {path}: connection failed ({type(exc).__name__})"),
-                    method=method,
-                    path=path,
-                ) from None
+            response = self._send(
+                method, path, url, json=json_body, params=params, files=files, data=data
+            )
             now = self._clock()
             rate = parse_rate_state(response.headers, now)
             retry_after = None
@@ -165,15 +136,13 @@ class PostSyncerClient:
             if rate is not None:
                 self._rate = rate
                 self.budget.adopt(rate)
-        body = _decode(response)
-        failure = classify(
-            response.status_code, body, method=method, path=path, retry_after=retry_after
+        return self._answer(
+            response,
+            rate,
+            lambda body: classify(
+                response.status_code, body, method=method, path=path, retry_after=retry_after
+            ),
         )
-        if failure is not None:
-            failure.args = (self._redact(str(failure)),)
-            failure.rate_state = rate  # type: ignore[attr-defined]
-            raise failure
-        return ApiResponse(response.status_code, body, rate)
 
     def _pace(self) -> None:
         while True:
@@ -184,9 +153,6 @@ class PostSyncerClient:
             self._sleep(wait)
         self.budget.spent(self._clock())
         self.calls += 1
-
-    def _redact(self, text: str) -> str:
-        return text.replace(self._token, _REDACTED) if self._token else text
 
 
 def classify(
@@ -242,23 +208,14 @@ def field_errors(body: Any) -> FieldErrors | None:
 
 def parse_rate_state(headers: Mapping[str, str], now: float) -> RateState | None:
     """``X-RateLimit-*`` as a RateState; PostSyncer sends Reset as a Unix time."""
-    limit = _int(headers.get("x-ratelimit-limit"))
-    remaining = _int(headers.get("x-ratelimit-remaining"))
-    reset = _float(headers.get("x-ratelimit-reset"))
+    limit = header_int(headers.get("x-ratelimit-limit"))
+    remaining = header_int(headers.get("x-ratelimit-remaining"))
+    reset = header_float(headers.get("x-ratelimit-reset"))
     if limit is None and remaining is None and reset is None:
         return None
     if reset is not None and reset < 1e9:  # a server that sends seconds remaining after all
         reset = now + reset
     return RateState(limit=limit, remaining=remaining, reset_at=reset)
-
-
-def _decode(response: httpx.Response) -> Any:
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return response.text[:500]
 
 
 def _reason(body: Any) -> str:
@@ -268,20 +225,6 @@ def _reason(body: Any) -> str:
     if isinstance(body, str):
         return body.strip()[:200]
     return ""
-
-
-def _int(raw: str | None) -> int | None:
-    value = _float(raw)
-    return int(value) if value is not None else None
-
-
-def _float(raw: str | None) -> float | None:
-    if raw is None:
-        return None
-    try:
-        return float(raw.strip())
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from calendar_sched import errors
-from calendar_sched.client import PostizClient, classify, parse_rate_state, parse_retry_after
+from calendar_sched.api_client import parse_retry_after
+from calendar_sched.client import PostizClient, classify, parse_rate_state
 from calendar_sched.config import (
     DEFAULT_API_URL,
     normalize_base_url,
