@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import click
@@ -13,13 +10,9 @@ from rich.table import Table
 from calendar_sched.backends.postiz import PostizBackend
 from calendar_sched.channels import label, load_channels_file
 from calendar_sched.cli import render
+from calendar_sched.cli.common import target_backend
 from calendar_sched.cli.options import exit_codes, output_options
-from calendar_sched.client import PostizClient
-from calendar_sched.config import resolve_target
 from calendar_sched.models import Channel
-
-#: Where the embedded sandbox keeps its state, as ``run`` does.
-STATE_DIR = ".calendar-sched"
 
 
 @click.command("channels")
@@ -37,7 +30,7 @@ def channels_command(channels_file: str | None, as_json: bool) -> None:
         rows = describe(found, PostizBackend(), live=False)
         source = channels_file
     else:
-        with _backend() as (backend, source):
+        with target_backend(sandbox_label="built-in sandbox") as (backend, source):
             rows = describe(backend.discover(), backend, live=True)
     if as_json:
         render.print_json(rows)
@@ -70,19 +63,3 @@ def describe(
         }
         for channel in channels
     ]
-
-
-@contextmanager
-def _backend() -> Iterator[tuple[PostizBackend, str]]:
-    target = resolve_target()
-    if not target.embedded:
-        with PostizClient(target.base_url, target.api_key) as client:
-            yield PostizBackend(client, fingerprint=target.fingerprint), client.base_url
-        return
-    from calendar_sched.sandbox.embedded import start_embedded
-
-    with (
-        start_embedded(Path(STATE_DIR)) as sandbox,
-        PostizClient(sandbox.url, sandbox.api_key) as client,
-    ):
-        yield PostizBackend(client, fingerprint=target.fingerprint), "built-in sandbox"

@@ -7,19 +7,26 @@ from pathlib import Path
 
 import click
 
-from calendar_sched.channels import load_channels_file, split_refs
 from calendar_sched.cli import render
-from calendar_sched.cli.options import exit_codes, output_options, source_options
+from calendar_sched.cli.common import target_backend
+from calendar_sched.cli.options import (
+    SourceArgs,
+    exit_codes,
+    journal_option,
+    output_options,
+    resolve_journal,
+    source_args,
+)
 from calendar_sched.duplicates import listing_range
 from calendar_sched.export import export_rows
-from calendar_sched.journal import journal_path_for, read_state
+from calendar_sched.journal import read_state
 from calendar_sched.models import utc_iso
 from calendar_sched.outcomes import journal_outcomes, refresh_outcomes
-from calendar_sched.validate import ValidateOptions, validate
+from calendar_sched.validate import validate
 
 
 @click.command("export")
-@source_options
+@source_args
 @click.option(
     "--to",
     "out",
@@ -33,22 +40,11 @@ from calendar_sched.validate import ValidateOptions, validate
     is_flag=True,
     help="Ask the server for current states (one free GET /posts): published, failed…",
 )
-@click.option(
-    "--journal",
-    "journal_file",
-    type=click.Path(dir_okay=False),
-    help="Run journal to read (default: <first FILE>.journal.jsonl).",
-)
+@journal_option("Run journal to read (default: <first FILE>.journal.jsonl).")
 @output_options
 @exit_codes
 def export_command(
-    files: tuple[str, ...],
-    sheet: str | None,
-    timezone: str | None,
-    date_format: str | None,
-    default_channels: str | None,
-    channels_file: str | None,
-    max_errors: int,
+    source: SourceArgs,
     out: str,
     per_post: bool,
     refresh: bool,
@@ -56,18 +52,11 @@ def export_command(
     as_json: bool,
 ) -> None:
     """Write FILE's rows with each row's status, post ids, UTC time and error (CSV/XLSX/JSON)."""
+    files = source.files
     if len(files) > 1 and not per_post:
         raise click.UsageError("write-back takes one FILE; use --per-post for several")
-    options = ValidateOptions(
-        sheet=sheet,
-        timezone=timezone,
-        date_format=date_format,  # type: ignore[arg-type]
-        default_channels=split_refs(default_channels or ""),
-        channels=load_channels_file(channels_file) if channels_file else None,
-        max_errors=max_errors,
-    )
-    checked = validate(list(files), options)
-    journal = Path(journal_file) if journal_file else journal_path_for(files[0])
+    checked = validate(list(files), source.validate_options())
+    journal = resolve_journal(journal_file, files[0])
     outcomes = journal_outcomes(checked.posts, journal)
     summary: dict[str, object] = {
         "exported_at": utc_iso(datetime.now(UTC)),
@@ -76,19 +65,17 @@ def export_command(
         "invalid_rows": len({e.row for e in checked.report.errors if e.row is not None}),
     }
     if refresh and checked.posts:
-        from calendar_sched.cli.pull import target_backend
-
         start, end = listing_range(checked.posts)
-        with target_backend() as (backend, source):
+        with target_backend() as (backend, where):
             outcomes = refresh_outcomes(outcomes, backend.list_posts(start, end))
-        summary["refreshed_from"] = source
+        summary["refreshed_from"] = where
     result = export_rows(
         Path(files[0]),
         outcomes,
         Path(out),
         per_post=per_post,
         summary=summary,
-        sheet=sheet,
+        sheet=source.sheet,
         row_errors=checked.report.errors,
     )
     if as_json:

@@ -5,11 +5,18 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from calendar_sched import errors
+from calendar_sched.channels import load_channels_file, split_refs
+from calendar_sched.journal import journal_path_for
+from calendar_sched.models import Channel
+from calendar_sched.validate import ValidateOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,6 +64,64 @@ def source_options(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+@dataclass(frozen=True)
+class SourceArgs:
+    """The ``@source_options`` values of one call: the files and how to read them."""
+
+    files: tuple[str, ...]
+    sheet: str | None
+    timezone: str | None
+    date_format: str | None
+    default_channels: str | None
+    channels_file: str | None
+    max_errors: int
+
+    def validate_options(
+        self,
+        channels: Callable[[], list[Channel] | None] = lambda: None,
+        *,
+        now: datetime | None = None,
+        target: str = "postiz",
+    ) -> ValidateOptions:
+        """ValidateOptions for these flags; ``channels()`` is asked only without --channels-file."""
+        return ValidateOptions(
+            sheet=self.sheet,
+            timezone=self.timezone,
+            date_format=self.date_format,  # type: ignore[arg-type]  # click.Choice guarantees it
+            default_channels=split_refs(self.default_channels or ""),
+            channels=load_channels_file(self.channels_file) if self.channels_file else channels(),
+            max_errors=self.max_errors,
+            now=now,
+            target=target,
+        )
+
+
+_SOURCE_NAMES = tuple(SourceArgs.__dataclass_fields__)
+
+
+def source_args(func: F) -> F:
+    """``@source_options``, passed to the command as one ``source: SourceArgs``."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        source = SourceArgs(**{name: kwargs.pop(name) for name in _SOURCE_NAMES})
+        return func(*args, source=source, **kwargs)
+
+    return source_options(wrapper)  # type: ignore[return-value]
+
+
+def journal_option(help_text: str) -> Callable[[F], F]:
+    """``--journal FILE`` (as ``journal_file``); ``resolve_journal`` applies its default."""
+    return click.option(
+        "--journal", "journal_file", type=click.Path(dir_okay=False), help=help_text
+    )
+
+
+def resolve_journal(journal_file: str | None, calendar: str) -> Path:
+    """The ``--journal`` file, else the one beside the calendar."""
+    return Path(journal_file) if journal_file else journal_path_for(calendar)
 
 
 def output_options(func: F) -> F:

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from calendar_sched.backends.postiz import PostizBackend
 from calendar_sched.channels import split_refs
 from calendar_sched.cli import render
-from calendar_sched.cli.options import exit_codes, output_options
-from calendar_sched.client import PostizClient
-from calendar_sched.config import resolve_target
-from calendar_sched.pull import listing_window, pull_calendar
 
-#: Where the embedded sandbox keeps its state, as ``run`` does.
-STATE_DIR = ".calendar-sched"
+# plan.py imports target_backend from here.
+from calendar_sched.cli.common import target_backend as target_backend
+from calendar_sched.cli.options import exit_codes, output_options
+from calendar_sched.pull import listing_window, pull_calendar
 
 _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
@@ -90,20 +85,3 @@ def pull_command(
         + (f" ({states})" if states else "")
     )
     click.echo("Comments (thread replies) are not listed by the API, so they are not included.")
-
-
-@contextmanager
-def target_backend() -> Iterator[tuple[PostizBackend, str]]:
-    """The configured Postiz account, else the embedded sandbox (state in .calendar-sched/)."""
-    target = resolve_target()
-    if not target.embedded:
-        with PostizClient(target.base_url, target.api_key) as client:
-            yield PostizBackend(client, fingerprint=target.fingerprint), client.base_url
-        return
-    from calendar_sched.sandbox.embedded import start_embedded
-
-    with (
-        start_embedded(Path(STATE_DIR)) as sandbox,
-        PostizClient(sandbox.url, sandbox.api_key) as client,
-    ):
-        yield PostizBackend(client, fingerprint=target.fingerprint), "the built-in sandbox"

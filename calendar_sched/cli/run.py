@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,43 +15,37 @@ from calendar_sched import postsyncer_client
 from calendar_sched.backends import postsyncer
 from calendar_sched.backends.base import Backend, CostModel
 from calendar_sched.backends.postiz import PostizBackend
-from calendar_sched.channels import load_channels_file, split_refs
 from calendar_sched.cli import render
+from calendar_sched.cli.common import STATE_DIR, target_backend
 from calendar_sched.cli.options import (
     EXIT_CONFIG,
     EXIT_FAILED,
     EXIT_INVALID,
     EXIT_PENDING,
+    SourceArgs,
     exit_codes,
-    source_options,
+    journal_option,
+    resolve_journal,
+    source_args,
 )
 from calendar_sched.cli.plan import print_existing, summary_line
-from calendar_sched.client import PostizClient
-from calendar_sched.config import (
-    POSTSYNCER_TOKEN_VAR,
-    TARGETS,
-    Target,
-    choose_target,
-    resolve_target,
-)
+from calendar_sched.config import POSTSYNCER_TOKEN_VAR, TARGETS, choose_target, resolve_target
 from calendar_sched.errors import ApiError, AuthError, JournalLocked
 from calendar_sched.executor import RunResult, execute
 from calendar_sched.existing import ExistingCheck, record, survey
-from calendar_sched.journal import DonePost, Journal, journal_path_for, read_state
+from calendar_sched.journal import DonePost, Journal, read_state
 from calendar_sched.models import Post
 from calendar_sched.planner import plan
 from calendar_sched.postsyncer_client import resolve_postsyncer_target
 from calendar_sched.progress import RunProgress
-from calendar_sched.validate import ValidateOptions, validate
+from calendar_sched.validate import validate
 
-#: Where the embedded sandbox keeps its state (posts, uploads, quota), in the working directory.
-STATE_DIR = ".calendar-sched"
 #: The embedded sandbox's window: short, so a month finishes in under a minute yet still paces.
 EMBEDDED_WINDOW = 10.0
 
 
 @click.command("run")
-@source_options
+@source_args
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation against a real account.")
 @click.option("--dry-run", is_flag=True, help="Show the plan and stop; send nothing.")
 @click.option(
@@ -74,12 +67,7 @@ EMBEDDED_WINDOW = 10.0
     show_default=True,
     help="Requests per window left for other tools of the same account.",
 )
-@click.option(
-    "--journal",
-    "journal_file",
-    type=click.Path(dir_okay=False),
-    help="Journal file (default: <calendar>.journal.jsonl beside the first calendar).",
-)
+@journal_option("Journal file (default: <calendar>.journal.jsonl beside the first calendar).")
 @click.option("--prune", is_flag=True, help="Delete posts whose rows left the calendar.")
 @click.option(
     "--target",
@@ -99,13 +87,7 @@ EMBEDDED_WINDOW = 10.0
 )
 @exit_codes
 def run_command(
-    files: tuple[str, ...],
-    sheet: str | None,
-    timezone: str | None,
-    date_format: str | None,
-    default_channels: str | None,
-    channels_file: str | None,
-    max_errors: int,
+    source: SourceArgs,
     yes: bool,
     dry_run: bool,
     limit: int | None,
@@ -119,7 +101,7 @@ def run_command(
 ) -> None:
     """Schedule FILE... exactly once, paced to the quota. Run it again to resume."""
     out = render.console()
-    journal_path = Path(journal_file) if journal_file else journal_path_for(files[0])
+    journal_path = resolve_journal(journal_file, source.files[0])
     api = choose_target(target_name)
     target = resolve_target() if api == "postiz" else None
     syncer = resolve_postsyncer_target() if api == "postsyncer" else None
@@ -133,7 +115,7 @@ def run_command(
         raise click.BadParameter(f"must be below the limit ({per_window})", param_hint="--reserve")
     costs = CostModel(limit=per_window, window_seconds=window)
     opened = (
-        _target(target, costs)
+        target_backend(costs, sandbox_label=_sandbox_label(costs))
         if target
         else postsyncer.connect(
             syncer or resolve_postsyncer_target(),
@@ -144,19 +126,7 @@ def run_command(
     with opened as (backend, where):
         now = datetime.now(UTC)
         checked = validate(
-            list(files),
-            ValidateOptions(
-                sheet=sheet,
-                timezone=timezone,
-                date_format=date_format,  # type: ignore[arg-type]
-                default_channels=split_refs(default_channels or ""),
-                channels=(
-                    load_channels_file(channels_file) if channels_file else backend.discover()
-                ),
-                max_errors=max_errors,
-                now=now,
-                target=api,
-            ),
+            list(source.files), source.validate_options(backend.discover, now=now, target=api)
         )
         if not checked.report.valid:
             render.print_report(checked.report, as_json=False)
@@ -223,27 +193,12 @@ def run_command(
     sys.exit(_report(out, result, embedded=embedded, resume=_resume_command()))
 
 
-@contextmanager
-def _target(target: Target, costs: CostModel) -> Iterator[tuple[PostizBackend, str]]:
-    if not target.embedded:
-        with PostizClient(target.base_url, target.api_key) as client:
-            yield (
-                PostizBackend(client, costs=costs, fingerprint=target.fingerprint),
-                client.base_url,
-            )
-        return
-    from calendar_sched.sandbox.embedded import start_embedded
-
-    limit, window = costs.limit, costs.window_seconds
-    with (
-        start_embedded(Path(STATE_DIR), limit=limit, window=window) as sandbox,
-        PostizClient(sandbox.url, sandbox.api_key) as client,
-    ):
-        where = (
-            f"the built-in sandbox ({limit} requests per {window:g} s; state in {STATE_DIR}/) — "
-            "nothing is published. Set POSTIZ_API_URL and POSTIZ_API_KEY to use your account."
-        )
-        yield PostizBackend(client, costs=costs, fingerprint=target.fingerprint), where
+def _sandbox_label(costs: CostModel) -> str:
+    return (
+        f"the built-in sandbox ({costs.limit} requests per {costs.window_seconds:g} s; state in "
+        f"{STATE_DIR}/) — nothing is published. Set POSTIZ_API_URL and POSTIZ_API_KEY to use "
+        "your account."
+    )
 
 
 def _existing(

@@ -4,31 +4,25 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
 from calendar_sched.cli import render
-from calendar_sched.cli.options import exit_codes, output_options
-from calendar_sched.journal import JournalState, journal_path_for, read_state
+from calendar_sched.cli.options import exit_codes, journal_option, output_options, resolve_journal
+from calendar_sched.journal import JournalState, read_state
 from calendar_sched.models import utc_iso
 
 
 @click.command("status")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option(
-    "--journal",
-    "journal_file",
-    type=click.Path(dir_okay=False),
-    help="Journal file (default: <FILE>.journal.jsonl beside the calendar).",
-)
+@journal_option("Journal file (default: <FILE>.journal.jsonl beside the calendar).")
 @output_options
 @exit_codes
 def status_command(file: str, journal_file: str | None, as_json: bool) -> None:
     """Show what the run journal of FILE says: done, pending, failed, in doubt (offline)."""
-    path = Path(journal_file) if journal_file else journal_path_for(file)
+    path = resolve_journal(journal_file, file)
     state = read_state(path)
     data = status_json(state, now=time.time())
     if as_json:

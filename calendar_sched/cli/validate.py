@@ -11,17 +11,18 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from calendar_sched.channels import account_channels, load_channels_file
+from calendar_sched.channels import account_channels
 from calendar_sched.cli.options import (
     EXIT_INVALID,
     EXIT_OK,
+    SourceArgs,
     exit_codes,
     output_options,
-    source_options,
+    source_args,
 )
 from calendar_sched.dates import DateProblem, zone
 from calendar_sched.report import RowError
-from calendar_sched.validate import FileSummary, ValidateOptions, Validation
+from calendar_sched.validate import FileSummary, Validation
 from calendar_sched.validate import validate as run_validate
 
 _ZONE_NOTES = {
@@ -33,35 +34,17 @@ _ZONE_NOTES = {
 
 
 @click.command()
-@source_options
+@source_args
 @output_options
 @exit_codes
-def validate(
-    files: tuple[str, ...],
-    sheet: str | None,
-    timezone: str | None,
-    date_format: str | None,
-    default_channels: str | None,
-    channels_file: str | None,
-    max_errors: int,
-    as_json: bool,
-) -> None:
+def validate(source: SourceArgs, as_json: bool) -> None:
     """Check calendar files and list every problem, row by row (exit 1 when any)."""
-    if timezone is not None:
+    if source.timezone is not None:
         try:
-            zone(timezone)
+            zone(source.timezone)
         except DateProblem as problem:
             raise click.BadParameter(problem.message, param_hint="--timezone") from None
-    channels = load_channels_file(channels_file) if channels_file else account_channels()
-    options = ValidateOptions(
-        sheet=sheet,
-        timezone=timezone,
-        date_format=date_format,  # type: ignore[arg-type]  # click.Choice guarantees it
-        default_channels=[default_channels] if default_channels else [],
-        channels=channels,
-        max_errors=max_errors,
-    )
-    result = run_validate(files, options)
+    result = run_validate(source.files, source.validate_options(account_channels))
     if as_json:
         click.echo(json.dumps(as_dict(result), indent=2, ensure_ascii=False))
     else:
