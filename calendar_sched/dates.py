@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import re
 from collections.abc import Iterable
@@ -69,6 +70,21 @@ def is_blank(value: Any) -> bool:
         return bool(value != value)  # NaN and NaT are not equal to themselves
     except (TypeError, ValueError):
         return False
+
+
+def cell_text(value: Any) -> str | None:
+    """A scalar cell as text: ints stay ints (``17.0`` → ``17``), blanks become None."""
+    if type(value) is str:  # nearly every cell: the checks below come to this
+        return value.strip() or None
+    if is_blank(value) or isinstance(value, dict | list):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    return str(value).strip()
 
 
 def decide_order(values: Iterable[Any], forced: DateOrder | None = None) -> OrderDecision:

@@ -1,4 +1,4 @@
-"""Raw cells → Entry: dates and timezones, channels, text, media, threads and settings.
+"""Raw cells → Entry: publish time, channels, text, media, threads and settings.
 
 One ``RawRecord`` (canonical keys, raw cell values) becomes one ``Entry`` plus the problems found
 on the way. Nothing here raises for bad input: every problem is a ``RowError`` with the fix.
@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from calendar_sched import dates
 from calendar_sched.channels import split_refs
-from calendar_sched.dates import DateOrder, DateProblem, OrderDecision
+from calendar_sched.dates import DateOrder, cell_text
 from calendar_sched.media import MediaChecker, MediaProblem
 from calendar_sched.models import (
     Entry,
@@ -30,10 +30,9 @@ from calendar_sched.models import (
     construct,
     utc_iso,
 )
+from calendar_sched.publish_time import PublishTimes, ZoneChoice, choose_zone, date_values
 from calendar_sched.report import RowError
 from calendar_sched.sources.base import LoadedFile, RawRecord
-
-ZoneSource = Literal["file", "option", "machine", "fallback"]
 
 _POST_TYPES: tuple[PostType, ...] = ("schedule", "draft", "now")
 _MEDIA_SPLIT = re.compile(r"[|\r\n]+")
@@ -42,19 +41,6 @@ _INTEGER = re.compile(r"[+-]?\d+(\.0+)?")
 _TRUE = {"true", "yes", "y", "1", "x", "on"}
 _FALSE = {"false", "no", "n", "0", "off", ""}
 _MAX_VALUE = 200
-_INSTANTS = 4096  # recent publish times remembered per file (calendars reuse a few slots)
-
-
-@dataclass(frozen=True)
-class ZoneChoice:
-    """The zone for rows without their own ``timezone``, and where it came from."""
-
-    name: str | None
-    source: ZoneSource
-    problem: str | None = None  # message of a bad-timezone error, when the default is unusable
-
-
-_Instant = tuple[datetime, str, tuple[str, bool] | None, bool]
 
 
 @dataclass
@@ -64,15 +50,10 @@ class FileContext:
     file: str
     base_dir: Path
     layout: str
-    order: OrderDecision
-    zone: ZoneChoice
+    times: PublishTimes
     default_channels: list[str]
     defaults: dict[str, Any]
     media: MediaChecker
-    now: datetime
-    # (publish_at, date, time, timezone) cells → (instant, zone name, read_in, before `now`),
-    # for cells that read without any problem.
-    instants: dict[tuple[Any, ...], _Instant] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,25 +83,6 @@ class NormalizedFile:
     zone: ZoneChoice
 
 
-def choose_zone(file_zone: str | None, option: str | None) -> ZoneChoice:
-    """The default zone: the file's, else ``--timezone``, else this machine's, else UTC."""
-    if file_zone is not None and file_zone.strip():
-        return _named_zone(file_zone, "file")
-    if option is not None and option.strip():
-        return _named_zone(option, "option")
-    machine = dates.machine_zone()
-    if machine:
-        return ZoneChoice(machine, "machine")
-    return ZoneChoice("UTC", "fallback")
-
-
-def _named_zone(name: str, source: ZoneSource) -> ZoneChoice:
-    try:
-        return ZoneChoice(dates.zone(name).key, source)
-    except DateProblem as problem:
-        return ZoneChoice(None, source, problem.message)
-
-
 def normalize_file(
     loaded: LoadedFile,
     *,
@@ -133,9 +95,9 @@ def normalize_file(
     """Normalise every record of one loaded file."""
     file = str(loaded.path)
     defaults = {k: v for k, v in loaded.defaults.items() if not dates.is_blank(v)}
-    file_zone = loaded.timezone or _opt_text(defaults.pop("timezone", None))
+    file_zone = loaded.timezone or cell_text(defaults.pop("timezone", None))
     zone = choose_zone(file_zone, timezone)
-    order = dates.decide_order(_date_values(loaded.records, defaults), date_format)
+    order = dates.decide_order(date_values(loaded.records, defaults), date_format)
     problems = list(loaded.problems)
     if zone.problem:
         flag = "--timezone" if zone.source == "option" else "timezone"
@@ -165,23 +127,13 @@ def normalize_file(
         file=file,
         base_dir=loaded.path.resolve().parent,
         layout=loaded.layout,
-        order=order,
-        zone=zone,
+        times=PublishTimes(order, zone, now or datetime.now(UTC)),
         default_channels=refs,
         defaults=defaults,
         media=media or MediaChecker(),
-        now=now or datetime.now(UTC),
     )
     items = [normalize_record(record, ctx) for record in loaded.records]
     return NormalizedFile(file, items, problems, zone)
-
-
-def _date_values(records: Iterable[RawRecord], defaults: dict[str, Any]) -> Iterable[Any]:
-    yield defaults.get("publish_at")
-    yield defaults.get("date")
-    for record in records:
-        yield record.cells.get("publish_at")
-        yield record.cells.get("date")
 
 
 def row_of(position: Position) -> int | None:
@@ -255,7 +207,7 @@ def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
     media = _media(row, cells.get("media"), "media")
     thread = _thread(row, cells, dotted.thread)
     channels = _channels(row, cells)
-    publish_at, zone_name, past = _when(row, cells, post_type)
+    publish_at, zone_name, past = ctx.times.read(row, cells, post_type)
     tags = _tags(cells.get("tags"))
     short_link = _flag(row, cells.get("short_link"), "short_link")
     repeat = _repeat(row, cells.get("repeat_every_days"))
@@ -264,7 +216,7 @@ def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
         raw_media = cells.get("media")
         if dates.is_blank(raw_media):
             row.add("empty-post", "the post has neither text nor media; add one of them", "text")
-    key = _opt_text(cells.get("id"))
+    key = cell_text(cells.get("id"))
     entry = None
     if publish_at is not None:
         if post_type == "schedule" and past:
@@ -323,25 +275,10 @@ def _raw(value: Any) -> str | None:
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
 
 
-def _opt_text(value: Any) -> str | None:
-    """A scalar cell as text: ints stay ints (``17.0`` → ``17``), blanks become None."""
-    if type(value) is str:  # nearly every cell: the checks below come to this
-        return value.strip() or None
-    if dates.is_blank(value) or isinstance(value, dict | list):
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def _post_type(row: _Row, value: Any) -> PostType:
     if value is None:  # an absent cell, the usual case
         return "schedule"
-    text = (_opt_text(value) or "schedule").lower()
+    text = (cell_text(value) or "schedule").lower()
     for known in _POST_TYPES:
         if text == known:
             return known
@@ -355,7 +292,7 @@ def _texts(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> tuple[str, 
     text = ""
     if isinstance(raw, dict):
         for name, value in raw.items():
-            body = _opt_text(value) or ""
+            body = cell_text(value) or ""
             ident = str(name).strip().lower()
             if ident in ("default", "text", "*"):
                 text = body
@@ -364,12 +301,12 @@ def _texts(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> tuple[str, 
     elif isinstance(raw, list):
         row.add("bad-value", "text must be a string (or {default: …, x: …})", "text", raw)
     else:
-        text = _opt_text(raw) or ""
+        text = cell_text(raw) or ""
     for key in keys:
-        override = _opt_text(cells[key])
+        override = cell_text(cells[key])
         if override:
             overrides[key[5:].lower()] = override
-    link = _opt_text(cells.get("link"))
+    link = cell_text(cells.get("link"))
     if link:
         text = _with_link(text, link)
         overrides = {ident: _with_link(body, link) for ident, body in overrides.items()}
@@ -390,11 +327,11 @@ def _sources(value: Any) -> list[str]:
         for item in value:
             if isinstance(item, dict):
                 item = item.get("path") or item.get("url") or item.get("source")
-            text = _opt_text(item)
+            text = cell_text(item)
             if text:
                 found.extend(_sources(text))
         return found
-    text = _opt_text(value) or ""
+    text = cell_text(value) or ""
     return [part.strip() for part in _MEDIA_SPLIT.split(text) if part.strip()]
 
 
@@ -433,12 +370,12 @@ def _thread(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> list[Threa
     items = []
     for field_name, value in raw:
         if isinstance(value, dict):
-            text = _opt_text(value.get("text")) or ""
+            text = cell_text(value.get("text")) or ""
             media = _media(row, value.get("media"), f"{field_name}.media")
             delay = _delay(row, value.get("delay"), f"{field_name}.delay")
             items.append(construct(ThreadItem, {"text": text, "media": media, "delay": delay}))
         else:
-            item = {"text": _opt_text(value) or "", "media": [], "delay": 0}
+            item = {"text": cell_text(value) or "", "media": [], "delay": 0}
             items.append(construct(ThreadItem, item))
     return items
 
@@ -471,13 +408,13 @@ def _channels(row: _Row, cells: dict[str, Any]) -> list[str]:
     refs: list[str] = []
     if isinstance(value, list):
         for item in value:
-            text = _opt_text(item)
+            text = cell_text(item)
             if text:
                 refs.extend(split_refs(text))
     elif isinstance(value, dict):
         row.add("bad-value", "channels must be a list of channel references", "channels", value)
     else:
-        refs = list(_refs_in(_opt_text(value) or ""))
+        refs = list(_refs_in(cell_text(value) or ""))
         if refs:
             return refs  # already without repeats
     if not refs:
@@ -496,94 +433,13 @@ def _refs_in(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(split_refs(text)))
 
 
-def _when(
-    row: _Row, cells: dict[str, Any], post_type: PostType
-) -> tuple[datetime | None, str, bool]:
-    """The instant (None if unreadable), the zone it was read in, and whether it is past."""
-    key = (cells.get("publish_at"), cells.get("date"), cells.get("time"), cells.get("timezone"))
-    # Text cells only: equal keys then mean equal readings. "now" rows may read blank cells.
-    cacheable = post_type != "now" and all(v is None or type(v) is str for v in key)
-    instants = row.ctx.instants
-    if cacheable:
-        known = instants.get(key)
-        if known is not None:
-            row.read_in = known[2]
-            return known[0], known[1], known[3]
-    problems, failed = len(row.problems), row.failed
-    moment, zone_name = _read_when(row, cells, post_type)
-    if moment is None:
-        return None, zone_name, False
-    past = moment < row.ctx.now  # comparing across zones costs a microsecond: once per instant
-    if cacheable and len(row.problems) == problems and row.failed == failed:
-        if len(instants) >= _INSTANTS:
-            instants.clear()
-        instants[key] = (moment, zone_name, row.read_in, past)
-    return moment, zone_name, past
-
-
-def _read_when(
-    row: _Row, cells: dict[str, Any], post_type: PostType
-) -> tuple[datetime | None, str]:
-    ctx = row.ctx
-    zone_name = ctx.zone.name or "UTC"
-    row_zone = _opt_text(cells.get("timezone"))
-    zone = None
-    if row_zone:
-        try:
-            zone = dates.zone(row_zone)
-            zone_name = zone.key
-        except DateProblem as problem:
-            row.add(problem.code, problem.message, "timezone", row_zone)
-    at, day, clock = cells.get("publish_at"), cells.get("date"), cells.get("time")
-    if all(dates.is_blank(v) for v in (at, day, clock)):
-        if post_type == "now":
-            return ctx.now, zone_name
-        row.add("missing-field", "no publish time; add publish_at (or date and time)", "publish_at")
-        return None, zone_name
-    field_name = "publish_at"
-    try:
-        if not dates.is_blank(at):
-            moment = dates.parse_datetime(at, ctx.order.order)
-        elif dates.is_blank(day):
-            field_name = "date"
-            raise DateProblem("missing-field", "a time but no date; add the date")
-        elif dates.is_blank(clock):
-            field_name = "date"
-            moment = dates.parse_datetime(day, ctx.order.order)
-        else:
-            field_name = "date"
-            parsed_day = dates.parse_date(day, ctx.order.order)
-            field_name = "time"
-            moment = dates.combine(parsed_day, dates.parse_time(clock))
-        if moment.tzinfo is not None:
-            dates.check_range(moment)
-        else:
-            if row_zone and zone is None:
-                return None, zone_name  # bad-timezone already reported
-            row.read_in = (zone_name, zone is not None)
-            if zone is None:
-                if ctx.zone.name is None:
-                    row.failed = True  # bad default zone, reported once for the file
-                    return None, zone_name
-                zone = dates.zone(ctx.zone.name)
-            moment = dates.localize(moment, zone)
-    except DateProblem as problem:
-        raw = {"publish_at": at, "date": day, "time": clock}[field_name]
-        if problem.code == "ambiguous-date-format" and ctx.order.problem:
-            row.failed = True  # reported once for the file
-        else:
-            row.add(problem.code, problem.message, field_name, raw)
-        return None, zone_name
-    return moment, zone_name
-
-
 def _tags(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, list):
-        tags = [_opt_text(item) or "" for item in value]
+        tags = [cell_text(item) or "" for item in value]
     else:
-        tags = _TAG_SPLIT.split(_opt_text(value) or "")
+        tags = _TAG_SPLIT.split(cell_text(value) or "")
     return list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
 
 
@@ -592,7 +448,7 @@ def _flag(row: _Row, value: Any, field_name: str) -> bool:
         return False
     if isinstance(value, bool):
         return value
-    text = (_opt_text(value) or "").lower()
+    text = (cell_text(value) or "").lower()
     if text in _TRUE:
         return True
     if text not in _FALSE:
@@ -642,7 +498,7 @@ def _setting_value(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if not isinstance(value, str):
-        return _opt_text(value)
+        return cell_text(value)
     text = value.strip()
     if text.lower() in ("true", "false"):
         return text.lower() == "true"

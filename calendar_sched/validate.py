@@ -19,13 +19,8 @@ from calendar_sched.channels import Resolver, demo_channels, label
 from calendar_sched.dates import DateOrder
 from calendar_sched.media import MediaChecker
 from calendar_sched.models import Channel, Entry, Post, PostValue, construct
-from calendar_sched.normalize import (
-    Normalized,
-    NormalizedFile,
-    ZoneSource,
-    normalize_file,
-    row_of,
-)
+from calendar_sched.normalize import Normalized, NormalizedFile, normalize_file, row_of
+from calendar_sched.publish_time import ZoneSource
 from calendar_sched.report import Report, RowError
 
 _HOUR = timedelta(hours=1)

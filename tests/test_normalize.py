@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from calendar_sched import dates
 from calendar_sched.dates import DateProblem, decide_order, localize, parse_datetime, zone
 from calendar_sched.models import Position
-from calendar_sched.normalize import NormalizedFile, choose_zone, derive_key, normalize_file
+from calendar_sched.normalize import NormalizedFile, derive_key, normalize_file
+from calendar_sched.publish_time import choose_zone
 from calendar_sched.sources.base import LoadedFile, RawRecord
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
