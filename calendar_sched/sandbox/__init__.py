@@ -8,6 +8,7 @@ posts.py         create / list / delete over the store
 integrations.py  integrations, find-slot, integration-settings
 media.py         uploads: caps, URL checks, storage (sniffing: calendar_sched.media)
 faults.py        seeded 5xx, lost answers, latency
+admin.py         the Starlette shell and /_sandbox admin routes (shared with postsyncer/)
 store.py         SQLite state (WAL) and the simulated publisher
 server.py        uvicorn: foreground ``serve`` and the threaded ``RunningSandbox``
 embedded.py      the default target when no Postiz URL/key is configured

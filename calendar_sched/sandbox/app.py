@@ -16,15 +16,15 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from calendar_sched.media import sniff_upload
 from calendar_sched.sandbox import integrations, media, posts
+from calendar_sched.sandbox.admin import sandbox_app
 from calendar_sched.sandbox.config import SandboxConfig
-from calendar_sched.sandbox.faults import DropConnectionMiddleware, FaultInjector, request_drop
+from calendar_sched.sandbox.faults import FaultInjector, request_drop
 from calendar_sched.sandbox.store import Store
 from calendar_sched.sandbox.throttle import TOO_MANY, Decision, hit
 from calendar_sched.sandbox.validation import Rejected, bad_request, validate_create
@@ -105,17 +105,8 @@ def create_app(config: SandboxConfig, *, clock: Clock = time.time) -> Starlette:
         Route("/public/v1/upload", _public(_upload), methods=["POST"]),
         Route("/public/v1/upload-from-url", _public(_upload_from_url), methods=["POST"]),
         Route("/uploads/{path:path}", _serve_upload, methods=["GET"]),
-        Route("/_sandbox/stats", _stats, methods=["GET"]),
-        Route("/_sandbox/revoke", _revoke, methods=["POST"]),
-        Route("/_sandbox/faults", _faults, methods=["GET", "POST"]),
     ]
-    app = Starlette(
-        routes=routes,
-        middleware=[Middleware(DropConnectionMiddleware)],
-        exception_handlers={404: _not_found, 405: _not_found},
-    )
-    app.state.sandbox = sandbox
-    return app
+    return sandbox_app(routes, sandbox, _not_found, response=_Json)
 
 
 def _public(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
@@ -310,61 +301,3 @@ async def _serve_upload(request: Request) -> Response:
         return await _not_found(request, LookupError())
     mime = media.MIME_BY_EXT.get(target.suffix.lstrip("."), "application/octet-stream")
     return FileResponse(target, media_type=mime)
-
-
-# Admin routes (no key)
-
-
-async def _stats(request: Request) -> Response:
-    sandbox: Sandbox = request.app.state.sandbox
-    return _Json(sandbox.store.stats())
-
-
-async def _revoke(request: Request) -> Response:
-    sandbox: Sandbox = request.app.state.sandbox
-    body = await _admin_body(request)
-    sandbox.revoked = bool(body.get("revoked", True))
-    return _Json({"revoked": sandbox.revoked})
-
-
-async def _faults(request: Request) -> Response:
-    sandbox: Sandbox = request.app.state.sandbox
-    if request.method == "POST":
-        body = await _admin_body(request)
-        try:
-            changes = _fault_changes(body)
-            seed = body.get("seed")
-            sandbox.faults.update(seed=None if seed is None else int(seed), **changes)
-        except (TypeError, ValueError) as exc:
-            return _Json({"message": str(exc), "statusCode": 400}, 400)
-    return _Json(sandbox.faults.faults.to_json())
-
-
-def _fault_changes(body: dict[str, Any]) -> dict[str, Any]:
-    names = {
-        "fault_5xx": ("fault_5xx", float),
-        "fault_drop_after_commit": ("drop_after_commit", float),
-        "fault_latency_ms": ("latency_ms", int),
-    }
-    unknown = set(body) - set(names) - {"seed"}
-    if unknown:
-        raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
-    changes = {}
-    for key, (attr, kind) in names.items():
-        if key in body:
-            value = kind(body[key])
-            if value < 0 or (kind is float and value > 1):
-                raise ValueError(f"{key} out of range: {value}")
-            changes[attr] = value
-    return changes
-
-
-async def _admin_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}

@@ -75,3 +75,16 @@ def test_channels_file_in_postiz_shape_maps_identifier_and_profile(tmp_path: Pat
         ("twitter", "acme", workspaces[0].id),
         ("instagram", "acme.inc", workspaces[0].id),
     ]
+
+
+def test_admin_routes_are_the_postiz_sandbox_ones(postsyncer_sandbox: RunningPostSyncer) -> None:
+    """``/_sandbox`` stats, faults (checked) and revoke: shared with the Postiz emulator."""
+    admin = f"{postsyncer_sandbox.url}/_sandbox"
+    assert httpx.get(f"{admin}/stats").json()["requests"] == 0
+    changed = httpx.post(f"{admin}/faults", json={"fault_5xx": 0.5, "seed": 3})
+    assert changed.json()["fault_5xx"] == 0.5
+    assert httpx.post(f"{admin}/faults", json={"fault_5xx": 2}).status_code == 400
+    assert httpx.post(f"{admin}/faults", json={"boom": 1}).status_code == 400
+    assert httpx.post(f"{admin}/revoke", json={"revoked": True}).json() == {"revoked": True}
+    url = postsyncer_sandbox.api_url
+    assert httpx.get(f"{url}/accounts", headers=AUTH).status_code == 401

@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 
 from starlette.applications import Starlette
 from starlette.datastructures import FormData, UploadFile
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from calendar_sched.sandbox.faults import DropConnectionMiddleware, FaultInjector, request_drop
+from calendar_sched.sandbox.admin import sandbox_app
+from calendar_sched.sandbox.faults import FaultInjector, request_drop
 from calendar_sched.sandbox.postsyncer.config import PostSyncerConfig
 from calendar_sched.sandbox.postsyncer.store import Store
 from calendar_sched.sandbox.postsyncer.throttle import TOO_MANY, Verdict, attempt
@@ -96,17 +96,8 @@ def create_app(config: PostSyncerConfig, *, clock: Clock = time.time) -> Starlet
         Route(f"{PREFIX}/media/{{id:int}}", _api(_delete_media, "posts"), methods=["DELETE"]),
         Route(f"{PREFIX}/labels", _api(_list_labels, "labels"), methods=["GET"]),
         Route(f"{PREFIX}/labels", _api(_create_label, "labels"), methods=["POST"]),
-        Route("/_sandbox/stats", _stats, methods=["GET"]),
-        Route("/_sandbox/revoke", _revoke, methods=["POST"]),
-        Route("/_sandbox/faults", _faults, methods=["GET", "POST"]),
     ]
-    app = Starlette(
-        routes=routes,
-        middleware=[Middleware(DropConnectionMiddleware)],
-        exception_handlers={404: _not_found, 405: _not_found},
-    )
-    app.state.sandbox = sandbox
-    return app
+    return sandbox_app(routes, sandbox, _not_found)
 
 
 def _api(handler: Handler, ability: str) -> Callable[[Request], Awaitable[Response]]:
@@ -416,35 +407,3 @@ async def _create_label(sandbox: PostSyncerSandbox, request: Request, body: Any)
     if errors:
         return _invalid(errors)
     return JSONResponse({"data": sandbox.store.add_label(workspace, name.strip())}, 201)
-
-
-# Admin
-
-
-async def _stats(request: Request) -> Response:
-    sandbox: PostSyncerSandbox = request.app.state.sandbox
-    return JSONResponse(sandbox.store.stats())
-
-
-async def _revoke(request: Request) -> Response:
-    sandbox: PostSyncerSandbox = request.app.state.sandbox
-    body = await request.json()
-    sandbox.revoked = bool(body.get("revoked", True))
-    return JSONResponse({"revoked": sandbox.revoked})
-
-
-async def _faults(request: Request) -> Response:
-    sandbox: PostSyncerSandbox = request.app.state.sandbox
-    if request.method == "POST":
-        body = await request.json()
-        changes = {
-            name: body[key]
-            for key, name in (
-                ("fault_5xx", "fault_5xx"),
-                ("fault_drop_after_commit", "drop_after_commit"),
-                ("fault_latency_ms", "latency_ms"),
-            )
-            if body.get(key) is not None
-        }
-        sandbox.faults.update(seed=body.get("seed"), **changes)
-    return JSONResponse(sandbox.faults.faults.to_json())
