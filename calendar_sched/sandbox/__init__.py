@@ -10,6 +10,7 @@ media.py         uploads: caps, URL checks, storage (sniffing: calendar_sched.me
 faults.py        seeded 5xx, lost answers, latency
 admin.py         the Starlette shell and /_sandbox admin routes (shared with postsyncer/)
 store.py         SQLite state (WAL) and the simulated publisher
+sqlite.py        the connection, lock and transactions under both stores
 server.py        uvicorn: foreground ``serve`` and the threaded ``RunningSandbox``
 embedded.py      the default target when no Postiz URL/key is configured
 """

@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from calendar_sched.models import Channel
+from calendar_sched.sandbox.sqlite import SqliteState
 from calendar_sched.sandbox.throttle import ThrottleState
 
 STAT_KEYS = (
@@ -111,39 +110,12 @@ class NewValue:
     image: list[Any]
 
 
-class Store:
-    """SQLite-backed state; one connection shared by the server's threads under a lock."""
+class Store(SqliteState):
+    """SQLite-backed state (WAL); one connection shared by the server's threads under a lock."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        super().__init__(path, _SCHEMA, wal=True)
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL survives a crashed process; only a power cut can lose the last commits.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All statements inside commit together or not at all."""
-        with self._lock:
-            if self._db.in_transaction:  # nested: the outer block commits
-                yield
-                return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:

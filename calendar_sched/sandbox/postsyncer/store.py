@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from calendar_sched.sandbox.postsyncer.config import Account, Workspace
 from calendar_sched.sandbox.postsyncer.throttle import Window
+from calendar_sched.sandbox.sqlite import SqliteState
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS workspaces (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
@@ -45,31 +43,11 @@ STATS = (
 )
 
 
-class Store:
+class Store(SqliteState):
     """One SQLite file, shared by the request threads under one lock."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.RLock()
-        self._db.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        """Close the database."""
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """All writes inside commit together."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        super().__init__(path, _SCHEMA)
 
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
