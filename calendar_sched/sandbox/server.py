@@ -7,10 +7,11 @@ import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import uvicorn
+from starlette.applications import Starlette
 
 from calendar_sched.sandbox.app import Clock, create_app
 from calendar_sched.sandbox.config import SandboxConfig
@@ -73,9 +74,24 @@ def serve(
 
     ``on_ready`` runs once the server accepts connections.
     """
+    serve_app(create_app(config), host, port, on_ready=on_ready, log_level=log_level)
+
+
+def serve_app(
+    app: Starlette,
+    host: str,
+    port: int,
+    *,
+    on_ready: Callable[[str], None] | None,
+    log_level: str,
+    path: str = "",
+) -> None:
+    """Serve an emulator's app in the foreground, then close its sandbox.
+
+    ``on_ready`` gets the base URL plus ``path`` once the server accepts connections.
+    """
     sock = _bind(host, port)
-    url = _url(sock)
-    app = create_app(config)
+    url = _url(sock) + path
     announce = None if on_ready is None else (lambda: on_ready(url))
     server = _AnnouncingServer(_uvicorn_config(app, log_level), announce)
     try:
@@ -97,7 +113,10 @@ class RunningSandbox:
         clock: Clock = time.time,
     ) -> None:
         self.config = config
-        self.app = create_app(config, clock=clock)
+        self._prepare(create_app(config, clock=clock), host, port)
+
+    def _prepare(self, app: Starlette, host: str, port: int) -> None:
+        self.app = app
         self._host, self._port = host, port
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -114,7 +133,7 @@ class RunningSandbox:
         """Whether the server thread is serving."""
         return self._thread is not None and self._thread.is_alive()
 
-    def start(self) -> RunningSandbox:
+    def start(self) -> Self:
         """Bind, start the server thread and wait until it accepts connections."""
         if self._thread is not None:
             return self
@@ -148,7 +167,7 @@ class RunningSandbox:
             self.app.state.sandbox.close()
         self._server = self._thread = self._sock = None
 
-    def __enter__(self) -> RunningSandbox:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(

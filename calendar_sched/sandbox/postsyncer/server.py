@@ -6,8 +6,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import uvicorn
-
 from calendar_sched.sandbox import server as base
 from calendar_sched.sandbox.embedded import embedded_key
 from calendar_sched.sandbox.postsyncer.app import Clock, create_app
@@ -25,16 +23,9 @@ def serve(
     log_level: str = "warning",
 ) -> None:
     """Run the emulator in the foreground until interrupted; ``on_ready`` gets the API root."""
-    sock = base._bind(host, port)
-    app = create_app(config)
-    server = uvicorn.Server(base._uvicorn_config(app, log_level))
-    try:
-        if on_ready is not None:
-            on_ready(base._url(sock) + "/api/v1")
-        server.run(sockets=[sock])
-    finally:
-        sock.close()
-        app.state.sandbox.close()
+    base.serve_app(
+        create_app(config), host, port, on_ready=on_ready, log_level=log_level, path="/api/v1"
+    )
 
 
 class RunningPostSyncer(base.RunningSandbox):
@@ -49,12 +40,7 @@ class RunningPostSyncer(base.RunningSandbox):
         clock: Clock = time.time,
     ) -> None:
         self.postsyncer = config
-        self.app = create_app(config, clock=clock)
-        self._host, self._port = host, port
-        self._server = None
-        self._thread = None
-        self._sock = None
-        self.url = ""
+        self._prepare(create_app(config, clock=clock), host, port)
 
     @property
     def api_key(self) -> str:
@@ -65,14 +51,6 @@ class RunningPostSyncer(base.RunningSandbox):
     def api_url(self) -> str:
         """The API root clients use (``POSTSYNCER_API_URL``)."""
         return self.url + "/api/v1"
-
-    def start(self) -> RunningPostSyncer:
-        """Bind, start the server thread and wait until it accepts connections."""
-        super().start()
-        return self
-
-    def __enter__(self) -> RunningPostSyncer:
-        return self.start()
 
 
 def start_embedded_postsyncer(
