@@ -142,6 +142,11 @@ def plan_command(
         window_seconds=window_seconds,
         counts_uploads=count_uploads,
     )
+    # The same calendar through PostSyncer (every call counted, 60 per minute): only its figures
+    # are shown, so its plan is summed up and let go before the Postiz one is made.
+    syncer = plan(checked.posts, PostSyncerBackend(), snap_minutes=snap_minutes, now=now)
+    syncer_json, syncer_line = postsyncer_json(syncer), postsyncer_line(syncer)
+    del syncer
     done = state.done_hashes() if state else {}
     result = plan(
         check.posts if check else checked.posts,
@@ -152,13 +157,11 @@ def plan_command(
         uploaded=set(state.uploaded) if state else (),
         now=now,
     )
-    # The same calendar through PostSyncer: every call counted, 60 per minute
-    syncer = plan(checked.posts, PostSyncerBackend(), snap_minutes=snap_minutes, now=now)
     if as_json:
         write_json(
             {
                 **plan_json(result),
-                "postsyncer": postsyncer_json(syncer),
+                "postsyncer": syncer_json,
                 "existing": existing_json(check) if check else None,
             }
         )
@@ -166,7 +169,7 @@ def plan_command(
     if check:
         print_existing(render.console(), check)
     demo = checked.demo_channels and not resolve_target().embedded
-    _print_plan(result, demo=demo, compare=postsyncer_line(syncer))
+    _print_plan(result, demo=demo, compare=syncer_line)
 
 
 def _survey(
