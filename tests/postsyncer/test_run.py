@@ -46,6 +46,19 @@ def _run(
         return posts, client.calls
 
 
+def _killed_after_sending_e0(
+    sandbox: RunningPostSyncer, clock: FakeClock, journal_path: Path
+) -> tuple[PostSyncerBackend, list[Post]]:
+    """A 3-entry calendar whose e0 was sent and journalled as started, with no answer kept."""
+    with make_client(sandbox, clock, limit=LIMIT) as client:
+        backend = PostSyncerBackend(client, costs=postsyncer_costs(LIMIT, 60))
+        first = [p for p in _calendar(backend, 3) if p.entry_key == "e0"]
+        with Journal(journal_path, fingerprint=backend.fingerprint) as journal:
+            journal.started(first)  # the process dies after sending, before the answer
+            backend.create(first, {})
+    return backend, first
+
+
 def _live_posts(sandbox: RunningPostSyncer) -> int:
     return len(sandbox.app.state.sandbox.store.posts(0, 10_000)[0])
 
@@ -86,13 +99,7 @@ def test_killed_after_send_resumes_by_matching_without_resending(
 ) -> None:
     sandbox = postsyncer_factory(limit=LIMIT)
     journal_path = tmp_path / "cal.journal.jsonl"
-    with make_client(sandbox, fake_clock, limit=LIMIT) as client:
-        backend = PostSyncerBackend(client, costs=postsyncer_costs(LIMIT, 60))
-        posts = _calendar(backend, 3)
-        first = [p for p in posts if p.entry_key == "e0"]
-        with Journal(journal_path, fingerprint=backend.fingerprint) as journal:
-            journal.started(first)  # the process dies after sending, before the answer
-            backend.create(first, {})
+    backend, first = _killed_after_sending_e0(sandbox, fake_clock, journal_path)
     assert _live_posts(sandbox) == 1
     _run(sandbox, fake_clock, journal_path, entries=3)
     assert _live_posts(sandbox) == 3
@@ -105,13 +112,7 @@ def test_resume_plans_the_counted_listing_that_finds_calls_in_doubt(
 ) -> None:
     sandbox = postsyncer_factory(limit=LIMIT)
     journal_path = tmp_path / "cal.journal.jsonl"
-    with make_client(sandbox, fake_clock, limit=LIMIT) as client:
-        backend = PostSyncerBackend(client, costs=postsyncer_costs(LIMIT, 60))
-        posts = _calendar(backend, 3)
-        first = [p for p in posts if p.entry_key == "e0"]
-        with Journal(journal_path, fingerprint=backend.fingerprint) as journal:
-            journal.started(first)  # killed after sending, before the answer
-            backend.create(first, {})
+    _, first = _killed_after_sending_e0(sandbox, fake_clock, journal_path)
     before = sandbox.stats()["counted_requests"]
     with make_client(sandbox, fake_clock, limit=LIMIT) as client:
         backend = PostSyncerBackend(client, costs=postsyncer_costs(LIMIT, 60))
