@@ -6,9 +6,7 @@ the Posts (Entry × resolved channel) of the entries without errors, ready for p
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any
 
 from calendar_sched import rules, sources
 from calendar_sched.channels import Resolver, demo_channels, label
+from calendar_sched.collector import collector_paused
 from calendar_sched.dates import DateOrder
 from calendar_sched.media import MediaChecker
 from calendar_sched.models import Channel, Entry, Post, PostValue, construct
@@ -80,28 +79,8 @@ def validate(paths: Sequence[str | Path], options: ValidateOptions | None = None
     Returns:
         A Validation whose report lists every problem; bad input never raises.
     """
-    with _collector_paused():
+    with collector_paused():
         return _validate(paths, options or ValidateOptions())
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    # Validation keeps every object it makes until it returns, and makes few reference cycles
-    # (those of caught exceptions). The cyclic collector would scan the growing heap again and
-    # again: at 100k rows that was most of the run time. Cycles are collected once it resumes.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            # Move what validation made to the oldest generation without a scan (freeze then
-            # unfreeze does just that); otherwise the first young collection would traverse
-            # every one of those objects, twice over. Nobody else's frozen objects are thawed.
-            gc.freeze()
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def _validate(paths: Sequence[str | Path], options: ValidateOptions) -> Validation:
