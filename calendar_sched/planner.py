@@ -186,6 +186,8 @@ def _plan(
 ) -> Plan:
     costs = backend.costs
     uploads_count = costs.counts_uploads or costs.counts_everything
+    if not isinstance(uploaded, set | frozenset):
+        uploaded = frozenset(uploaded)  # asked once per media use
 
     # Snap, then skip what the journal already applied
     snapped: list[dict[str, str]] = []
@@ -240,7 +242,8 @@ def _plan(
     # Order by deadline; uploads go just before their first use
     when = [post.publish_at for post in todo]
     due = [when[b[0]] if len(b) == 1 else min(when[i] for i in b) for b in bins]
-    order = sorted(range(len(bins)), key=lambda k: (due[k], bins[k][0]))
+    firsts = [b[0] for b in bins]  # distinct: ties in deadline keep the calendar's order
+    order = [k for _, _, k in sorted(zip(due, firsts, range(len(bins)), strict=True))]
     envelope = backend.envelope_bytes()
     batch = max(1, costs.upload_batch)
     media: dict[str, MediaRef] = {}

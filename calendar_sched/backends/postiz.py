@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import mimetypes
+import re
 import uuid
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import replace
@@ -70,6 +71,9 @@ def _utf8_len(text: str) -> int:
 _VALUE_BASE = len(dumps({"id": PLACEHOLDER_ID, "content": "", "image": [], "delay": 0})) - 3
 _IMAGE_BYTES = len(dumps({"id": PLACEHOLDER_MEDIA_ID, "path": PLACEHOLDER_MEDIA_PATH + ".png"}))
 _VIDEO_BYTES = len(dumps({"id": PLACEHOLDER_MEDIA_ID, "path": PLACEHOLDER_MEDIA_PATH + ".mp4"}))
+#: Printable ASCII but ``" & < > \\``: such a text's content is ``"<p>" + text + "</p>"`` quoted.
+_PLAIN = re.compile(r"[ !#-%'-;=?-\[\]-~]*")
+_ONE_PARAGRAPH = len('"<p></p>"')
 
 
 class PostizBackend:
@@ -136,10 +140,14 @@ class PostizBackend:
         # True are equal but written differently. Unhashable settings are measured each time.
         try:
             key: Hashable = (
-                channel.id,
-                channel.identifier,
-                tuple(settings.items()),
-                tuple(map(type, settings.values())),
+                (channel.id, channel.identifier)
+                if not settings
+                else (
+                    channel.id,
+                    channel.identifier,
+                    tuple(settings.items()),
+                    tuple(map(type, settings.values())),
+                )
             )
             found = self._skeleton_bytes.get(key)
         except TypeError:
@@ -162,7 +170,10 @@ class PostizBackend:
         if size is None:
             if len(cache) >= _CACHE_SIZE:
                 cache.clear()
-            size = cache[text] = _utf8_len(encode_basestring(to_html(text)))
+            if text and _PLAIN.fullmatch(text):  # escaped by neither HTML nor JSON, one line
+                size = cache[text] = len(text) + _ONE_PARAGRAPH
+            else:
+                size = cache[text] = _utf8_len(encode_basestring(to_html(text)))
         return size
 
     def envelope_bytes(self) -> int:
