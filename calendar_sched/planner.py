@@ -8,16 +8,15 @@ just before its first use, and fill windows of ``limit - reserve`` counted reque
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import math
-from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from calendar_sched.backends.base import Backend, CountedListings, Labels
+from calendar_sched.collector import collector_paused
 from calendar_sched.errors import ConfigError
 from calendar_sched.models import MediaRef, Post, construct, utc_iso
 
@@ -136,7 +135,7 @@ def plan(
     if cap <= 0:
         raise ConfigError(f"body cap {costs.body_cap} is smaller than an empty request")
 
-    with _collector_paused():
+    with collector_paused():
         return _plan(
             posts,
             backend,
@@ -150,24 +149,6 @@ def plan(
             in_doubt=in_doubt,
             now=now,
         )
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    # The planner makes hundreds of thousands of objects (pack keys, bins, requests) and no
-    # reference cycles; with a validated calendar's millions of objects alive, each collection
-    # the allocations trigger would scan them all. What the plan keeps goes to the oldest
-    # generation without a scan (freeze then unfreeze), unless someone else froze objects.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def _plan(
