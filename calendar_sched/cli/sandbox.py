@@ -188,5 +188,7 @@ def _serve_postsyncer(
 
         try:
             serve_postsyncer(config, host, port, on_ready=ready)
+        except KeyboardInterrupt:  # Ctrl-C is how a foreground server is meant to stop
+            click.echo("Sandbox stopped.")
         except OSError as exc:
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
