@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -426,7 +426,7 @@ class Journal:
                 "call": call,
                 "counted": counted,
                 "attempt": attempt,
-                "rate": None if rate is None else _rate_dict(rate),
+                "rate": None if rate is None else asdict(rate),
                 "posts": [
                     {
                         "key": post.key,
@@ -511,17 +511,8 @@ class Journal:
 
     def rate(self, rate: RateState) -> None:
         """Journal the last quota state seen, for pacing after a restart."""
-        self._append({"event": "rate", **_rate_dict(rate)})
+        self._append({"event": "rate", **asdict(rate)})
 
     def deleted(self, key: str, remote_id: str) -> None:
         """Journal a pruned Post."""
         self._append({"event": "deleted", "key": key, "remote_id": remote_id})
-
-
-def _rate_dict(rate: RateState) -> dict[str, Any]:
-    return {
-        "limit": rate.limit,
-        "remaining": rate.remaining,
-        "reset_at": rate.reset_at,
-        "blocked_until": rate.blocked_until,
-    }

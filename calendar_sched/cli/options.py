@@ -124,6 +124,23 @@ def resolve_journal(journal_file: str | None, calendar: str) -> Path:
     return Path(journal_file) if journal_file else journal_path_for(calendar)
 
 
+#: ``--limit`` of ``plan`` and ``run``: counted requests per quota window.
+limit_option = click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help="Counted requests per window (default: the last value the server sent, else 30).",
+)
+
+#: ``--reserve`` of ``plan`` and ``run``: budget left to other tools of the same account.
+reserve_option = click.option(
+    "--reserve",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Requests per window left for other tools of the same account.",
+)
+
+
 def output_options(func: F) -> F:
     """``--json`` for machine-readable output with a stable shape."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(

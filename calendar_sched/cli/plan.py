@@ -27,7 +27,14 @@ from calendar_sched.backends.postiz import PostizBackend
 from calendar_sched.backends.postsyncer import PostSyncerBackend
 from calendar_sched.channels import load_channels_file, split_refs
 from calendar_sched.cli import render
-from calendar_sched.cli.options import EXIT_INVALID, exit_codes, output_options, source_options
+from calendar_sched.cli.options import (
+    EXIT_INVALID,
+    exit_codes,
+    limit_option,
+    output_options,
+    reserve_option,
+    source_options,
+)
 from calendar_sched.cli.pull import target_backend
 from calendar_sched.config import resolve_target
 from calendar_sched.errors import ApiError, AuthError
@@ -40,11 +47,7 @@ from calendar_sched.validate import ValidateOptions, validate
 
 @click.command("plan")
 @source_options
-@click.option(
-    "--limit",
-    type=click.IntRange(min=1),
-    help="Counted requests per window (default: the last value the server sent, else 30).",
-)
+@limit_option
 @click.option(
     "--window",
     "window_seconds",
@@ -53,13 +56,7 @@ from calendar_sched.validate import ValidateOptions, validate
     show_default=True,
     help="Length of a quota window in seconds.",
 )
-@click.option(
-    "--reserve",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Requests per window left for other tools of the same account.",
-)
+@reserve_option
 @click.option(
     "--snap",
     "snap_minutes",

@@ -25,6 +25,8 @@ from calendar_sched.cli.options import (
     SourceArgs,
     exit_codes,
     journal_option,
+    limit_option,
+    reserve_option,
     resolve_journal,
     source_args,
 )
@@ -48,11 +50,7 @@ EMBEDDED_WINDOW = 10.0
 @source_args
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation against a real account.")
 @click.option("--dry-run", is_flag=True, help="Show the plan and stop; send nothing.")
-@click.option(
-    "--limit",
-    type=click.IntRange(min=1),
-    help="Counted requests per window (default: the last value the server sent, else 30).",
-)
+@limit_option
 @click.option(
     "--window",
     "window_seconds",
@@ -60,13 +58,7 @@ EMBEDDED_WINDOW = 10.0
     help=f"Length of a quota window in seconds (default 3600; {EMBEDDED_WINDOW:g} for the "
     "built-in sandbox).",
 )
-@click.option(
-    "--reserve",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Requests per window left for other tools of the same account.",
-)
+@reserve_option
 @journal_option("Journal file (default: <calendar>.journal.jsonl beside the first calendar).")
 @click.option("--prune", is_flag=True, help="Delete posts whose rows left the calendar.")
 @click.option(
