@@ -1,4 +1,4 @@
-"""Reader benchmark: time ``calendar_sched.sources.read`` on generated calendars.
+"""Reader benchmark: time ``calendar_sched.load.sources.read`` on generated calendars.
 
 It writes one generated calendar (bench/generate.py, the project's CSV format) per format into
 a temp dir, then for each file times ``read()`` (best of ``--repeat``, no tracing) and measures
@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 
 from bench import generate
-from calendar_sched.sources import read
+from calendar_sched.load.sources import read
 
 
 def _rows(count: int) -> list[dict[str, str]]:

@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import generate
-from calendar_sched.backends.postiz import PostizBackend
-from calendar_sched.planner import plan
-from calendar_sched.validate import ValidateOptions, validate
+from calendar_sched.check.validation import ValidateOptions, validate
+from calendar_sched.plan.planner import plan
+from calendar_sched.targets.postiz.backend import PostizBackend
 
 NOW = datetime(2029, 12, 1, tzinfo=UTC)  # before every generated row
 

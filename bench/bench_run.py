@@ -17,15 +17,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import generate  # noqa: E402
-from calendar_sched.backends.base import CostModel  # noqa: E402
-from calendar_sched.backends.postiz import PostizBackend  # noqa: E402
-from calendar_sched.client import PostizClient  # noqa: E402
-from calendar_sched.executor import execute  # noqa: E402
-from calendar_sched.journal import Journal  # noqa: E402
-from calendar_sched.planner import plan  # noqa: E402
+from calendar_sched.check.validation import ValidateOptions, validate  # noqa: E402
+from calendar_sched.plan.planner import plan  # noqa: E402
+from calendar_sched.run.executor import execute  # noqa: E402
+from calendar_sched.run.journal import Journal  # noqa: E402
 from calendar_sched.sandbox.config import SandboxConfig  # noqa: E402
 from calendar_sched.sandbox.server import RunningSandbox  # noqa: E402
-from calendar_sched.validate import ValidateOptions, validate  # noqa: E402
+from calendar_sched.targets.base import CostModel  # noqa: E402
+from calendar_sched.targets.postiz.backend import PostizBackend  # noqa: E402
+from calendar_sched.targets.postiz.client import PostizClient  # noqa: E402
 
 CHANNELS = "demo-x, demo-linkedin-page, demo-facebook, demo-mastodon"
 

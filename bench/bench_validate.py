@@ -46,7 +46,7 @@ def _rss_mb() -> float:
 
 def child(path: Path, profile: bool) -> dict[str, Any]:
     """Validate one file in this process and return the figures."""
-    from calendar_sched.validate import ValidateOptions, validate
+    from calendar_sched.check.validation import ValidateOptions, validate
 
     options = ValidateOptions(now=NOW)
     before = _rss_mb()

@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Font
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from calendar_sched.sources import read  # noqa: E402
+from calendar_sched.load.sources import read  # noqa: E402
 
 LIST_KEYS = ("channels", "media", "tags")
 SPLIT = {"channels": ",", "media": "|", "tags": ","}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from calendar_sched.schema import calendar_schema
+from calendar_sched.load.schema import calendar_schema
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from calendar_sched.backends.base import CostModel, RateState, RemotePost, SentPost, UploadedMedia
 from calendar_sched.errors import (
     AlreadyPublished,
     AuthError,
@@ -34,6 +33,7 @@ from calendar_sched.errors import (
     ValidationRejected,
 )
 from calendar_sched.models import Channel, MediaRef, Position, Post, PostValue
+from calendar_sched.targets.base import CostModel, RateState, RemotePost, SentPost, UploadedMedia
 
 CHANNELS = [
     Channel(id="ch-x", name="Acme on X", identifier="x"),

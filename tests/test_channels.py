@@ -6,7 +6,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from calendar_sched.channels import (
+from calendar_sched.errors import AuthError, ConfigError, InputError
+from calendar_sched.load.channels import (
     Resolver,
     account_channels,
     demo_channels,
@@ -14,7 +15,6 @@ from calendar_sched.channels import (
     resolve,
     split_refs,
 )
-from calendar_sched.errors import AuthError, ConfigError, InputError
 from calendar_sched.models import Channel
 
 CHANNELS = [

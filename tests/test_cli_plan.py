@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from calendar_sched.backends.base import RateState, SentPost
+from calendar_sched.check.validation import validate
 from calendar_sched.cli import main
 from calendar_sched.cli.plan import Rows, write_json
-from calendar_sched.journal import Journal, journal_path_for
+from calendar_sched.run.journal import Journal, journal_path_for
 from calendar_sched.sandbox.config import SandboxConfig
 from calendar_sched.sandbox.server import RunningSandbox
-from calendar_sched.validate import validate
+from calendar_sched.targets.base import RateState, SentPost
 
 HEADER = "id,publish_at,channels,text\n"
 CALENDAR = HEADER + (

@@ -12,16 +12,16 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from calendar_sched.backends.base import CostModel
-from calendar_sched.backends.postiz import PostizBackend
+from calendar_sched.check.validation import ValidateOptions, validate
 from calendar_sched.cli import main
-from calendar_sched.client import PostizClient
 from calendar_sched.errors import AuthError
-from calendar_sched.executor import Event, execute
-from calendar_sched.journal import Journal, journal_path_for, read_state
-from calendar_sched.planner import plan
+from calendar_sched.plan.planner import plan
+from calendar_sched.run.executor import Event, execute
+from calendar_sched.run.journal import Journal, journal_path_for, read_state
 from calendar_sched.sandbox.server import RunningSandbox
-from calendar_sched.validate import ValidateOptions, validate
+from calendar_sched.targets.base import CostModel
+from calendar_sched.targets.postiz.backend import PostizBackend
+from calendar_sched.targets.postiz.client import PostizClient
 from tests.fakes_backend import FakeClock
 
 START = datetime(2030, 3, 2, 9, 0, tzinfo=UTC)

@@ -6,14 +6,14 @@ import httpx
 import pytest
 
 from calendar_sched import errors
-from calendar_sched.api_client import parse_retry_after
-from calendar_sched.client import PostizClient, classify, parse_rate_state
-from calendar_sched.config import (
+from calendar_sched.targets.connect import (
     DEFAULT_API_URL,
     normalize_base_url,
     resolve_target,
     target_fingerprint,
 )
+from calendar_sched.targets.http import parse_retry_after
+from calendar_sched.targets.postiz.client import PostizClient, classify, parse_rate_state
 from tests.fakes import Canned, FakeApi
 
 KEY = "k3y-SECRET-0123456789"

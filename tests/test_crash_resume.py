@@ -20,10 +20,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calendar_sched.executor import execute
-from calendar_sched.journal import Journal, journal_path_for, read_state
 from calendar_sched.models import Post
-from calendar_sched.planner import plan
+from calendar_sched.plan.planner import plan
+from calendar_sched.run.executor import execute
+from calendar_sched.run.journal import Journal, journal_path_for, read_state
 from calendar_sched.sandbox.server import RunningSandbox
 from tests.fakes_backend import CHANNELS, Crash, FakeBackend, make_posts, media_ref
 from tests.test_cli_run import listing, write_calendar

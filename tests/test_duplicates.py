@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from calendar_sched import duplicates
-from calendar_sched.backends.base import RemotePost
 from calendar_sched.models import Channel, Position, Post, PostValue
+from calendar_sched.plan import duplicates
 from calendar_sched.report import Report
+from calendar_sched.targets.base import RemotePost
 
 X = Channel(id="demo-x", name="Acme on X", identifier="x")
 LI = Channel(id="demo-linkedin", name="Acme LinkedIn", identifier="linkedin")

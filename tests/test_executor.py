@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from calendar_sched.backends.base import RateState
 from calendar_sched.errors import AuthError
-from calendar_sched.executor import Event, RunResult, execute
-from calendar_sched.journal import Journal, read_state
 from calendar_sched.models import Post
-from calendar_sched.pacing import SAFETY, Budget, drift_margin
-from calendar_sched.planner import Plan, plan
+from calendar_sched.plan.planner import Plan, plan
+from calendar_sched.run.executor import Event, RunResult, execute
+from calendar_sched.run.journal import Journal, read_state
+from calendar_sched.run.pacing import SAFETY, Budget, drift_margin
+from calendar_sched.targets.base import RateState
 from tests.fakes_backend import CHANNELS, Crash, FakeBackend, FakeClock, make_posts, media_ref
 
 NOW = datetime(2030, 2, 1, tzinfo=UTC)

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
-from calendar_sched import existing
-from calendar_sched.backends.base import RemotePost
 from calendar_sched.errors import RetriableApiError
-from calendar_sched.existing import SERVER_VERSION, Resolution, compare
-from calendar_sched.journal import DonePost
 from calendar_sched.models import Channel, Position, Post, PostValue
-from calendar_sched.pull import first_value_id
+from calendar_sched.plan import account as existing
+from calendar_sched.plan.account import SERVER_VERSION, Resolution, compare
+from calendar_sched.run.journal import DonePost
+from calendar_sched.sheets.pull import first_value_id
+from calendar_sched.targets.base import RemotePost
 
 X = Channel(id="demo-x", name="Acme on X", identifier="x")
 NOON = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
@@ -192,7 +192,7 @@ def test_survey_retries_a_failing_listing() -> None:
 
 
 def test_record_journals_each_resolution(tmp_path: Any) -> None:
-    from calendar_sched.journal import Journal
+    from calendar_sched.run.journal import Journal
 
     post = _post("postiz:r1", text="Hello again")
     check = compare([post], [_remote("r1", state="PUBLISHED")], done={}, fingerprint=FP)

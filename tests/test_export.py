@@ -14,19 +14,19 @@ from typing import Any
 import openpyxl
 import pytest
 
-from calendar_sched import export
-from calendar_sched.backends.base import RemotePost
 from calendar_sched.errors import ConfigError, InputError
-from calendar_sched.export import export_rows
 from calendar_sched.models import Channel, Position, Post, PostValue
-from calendar_sched.outcomes import (
+from calendar_sched.report import RowError
+from calendar_sched.sheets import writers as export
+from calendar_sched.sheets.outcomes import (
     PostOutcome,
     journal_outcomes,
     pending_outcomes,
     refresh_outcomes,
     row_status,
 )
-from calendar_sched.report import RowError
+from calendar_sched.sheets.writers import export_rows
+from calendar_sched.targets.base import RemotePost
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -401,8 +401,8 @@ def _journal_posts() -> list[Post]:
 
 
 def test_journal_outcomes_from_a_real_journal(tmp_path: Path) -> None:
-    from calendar_sched.backends.base import SentPost
-    from calendar_sched.journal import Journal
+    from calendar_sched.run.journal import Journal
+    from calendar_sched.targets.base import SentPost
 
     a_x, a_li, b, c, d, e = _journal_posts()
     path = tmp_path / "month.csv.journal.jsonl"
@@ -444,11 +444,11 @@ def test_export_cli_from_journal_and_refresh(
 ) -> None:
     from click.testing import CliRunner
 
-    from calendar_sched.backends.postiz import PostizBackend
+    from calendar_sched.check.validation import validate
     from calendar_sched.cli import main
-    from calendar_sched.client import PostizClient
-    from calendar_sched.journal import Journal, journal_path_for
-    from calendar_sched.validate import validate
+    from calendar_sched.run.journal import Journal, journal_path_for
+    from calendar_sched.targets.postiz.backend import PostizBackend
+    from calendar_sched.targets.postiz.client import PostizClient
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("POSTIZ_API_URL", sandbox_server.url)
@@ -515,8 +515,8 @@ SAMPLES = Path(__file__).parent.parent / "samples"
 
 def _sample_outcomes(name: str) -> tuple[Path, list[PostOutcome]]:
     """The sample month's Posts with a deterministic mix of outcomes."""
-    from calendar_sched.channels import load_channels_file
-    from calendar_sched.validate import ValidateOptions, validate
+    from calendar_sched.check.validation import ValidateOptions, validate
+    from calendar_sched.load.channels import load_channels_file
 
     source = SAMPLES / name
     options = ValidateOptions(

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from calendar_sched import media
-from calendar_sched.media import MediaChecker, MediaProblem, check_url, describe, sniff
+from calendar_sched.load import media
+from calendar_sched.load.media import MediaChecker, MediaProblem, check_url, describe, sniff
 from calendar_sched.models import MediaRef
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 24

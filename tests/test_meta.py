@@ -49,7 +49,7 @@ def test_public_names_are_the_functions_whatever_loads_first() -> None:
     import sys
 
     code = (
-        "import calendar_sched.validate\n"
+        "import calendar_sched.check.validation\n"
         "from calendar_sched import ValidateOptions, validate\n"
         "assert callable(validate) and validate.__name__ == 'validate', validate\n"
         "assert ValidateOptions.__name__ == 'ValidateOptions'\n"

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calendar_sched import dates
-from calendar_sched.dates import DateProblem, decide_order, localize, parse_datetime, zone
+from calendar_sched.load import dates
+from calendar_sched.load.dates import DateProblem, decide_order, localize, parse_datetime, zone
+from calendar_sched.load.normalize import NormalizedFile, derive_key, normalize_file
+from calendar_sched.load.publish_time import choose_zone
+from calendar_sched.load.sources.base import LoadedFile, RawRecord
 from calendar_sched.models import Position
-from calendar_sched.normalize import NormalizedFile, derive_key, normalize_file
-from calendar_sched.publish_time import choose_zone
-from calendar_sched.sources.base import LoadedFile, RawRecord
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 BERLIN = zone("Europe/Berlin")

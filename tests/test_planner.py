@@ -15,11 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calendar_sched import errors
-from calendar_sched.backends.base import CostModel
-from calendar_sched.backends.postiz import PostizBackend, dumps
+from calendar_sched.check.validation import ValidateOptions, validate
 from calendar_sched.models import Channel, MediaRef, Post, PostValue
-from calendar_sched.planner import PER_REQUEST_SECONDS, first_fit_decreasing, plan, snap_time
-from calendar_sched.validate import ValidateOptions, validate
+from calendar_sched.plan.planner import PER_REQUEST_SECONDS, first_fit_decreasing, plan, snap_time
+from calendar_sched.targets.base import CostModel
+from calendar_sched.targets.postiz.backend import PostizBackend, dumps
 from tests.fakes import make_post
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)

@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from calendar_sched import errors
-from calendar_sched.backends.base import Backend, CostModel, RemotePost, UploadedMedia
-from calendar_sched.backends.postiz import PostizBackend, dumps, to_html
-from calendar_sched.client import PostizClient
 from calendar_sched.models import MediaRef, PostValue
+from calendar_sched.targets.base import Backend, CostModel, RemotePost, UploadedMedia
+from calendar_sched.targets.postiz.backend import PostizBackend, dumps, to_html
+from calendar_sched.targets.postiz.client import PostizClient
 from tests.fakes import Canned, FakeApi, make_post
 
 WHEN = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

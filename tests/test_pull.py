@@ -15,11 +15,11 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from calendar_sched import pull
-from calendar_sched.backends.base import RemotePost
-from calendar_sched.backends.postiz import to_html
 from calendar_sched.errors import ConfigError
 from calendar_sched.models import Channel, MediaRef, Position, Post, PostValue
+from calendar_sched.sheets import pull
+from calendar_sched.targets.base import RemotePost
+from calendar_sched.targets.postiz.backend import to_html
 
 CHANNELS = [
     Channel(id="demo-x", name="Acme on X", identifier="x", profile="acme"),
@@ -254,9 +254,9 @@ def seeded(
     sandbox_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> tuple[Any, list[Post]]:
     """A live sandbox holding the posts of CALENDAR, created as `run` creates them."""
-    from calendar_sched.backends.postiz import PostizBackend
-    from calendar_sched.client import PostizClient
-    from calendar_sched.validate import validate
+    from calendar_sched.check.validation import validate
+    from calendar_sched.targets.postiz.backend import PostizBackend
+    from calendar_sched.targets.postiz.client import PostizClient
 
     source = tmp_path / "month.csv"
     source.write_text(CALENDAR.replace("draft,2030", "draft,2030"), encoding="utf-8")
@@ -280,10 +280,10 @@ def seeded(
 def test_pull_then_validate_round_trips(seeded: tuple[Any, list[Post]], suffix: str) -> None:
     from click.testing import CliRunner
 
-    from calendar_sched.backends.postiz import PostizBackend
+    from calendar_sched.check.validation import validate
     from calendar_sched.cli import main
-    from calendar_sched.client import PostizClient
-    from calendar_sched.validate import validate
+    from calendar_sched.targets.postiz.backend import PostizBackend
+    from calendar_sched.targets.postiz.client import PostizClient
 
     server, sent = seeded
     out = f"pulled{suffix}"
@@ -365,8 +365,8 @@ def _run_pull(tmp_path: Path) -> tuple[Any, Any, list[RemotePost]]:
 def _listing() -> list[RemotePost]:
     import os
 
-    from calendar_sched.backends.postiz import PostizBackend
-    from calendar_sched.client import PostizClient
+    from calendar_sched.targets.postiz.backend import PostizBackend
+    from calendar_sched.targets.postiz.client import PostizClient
 
     url, key = os.environ["POSTIZ_API_URL"], os.environ["POSTIZ_API_KEY"]
     with PostizClient(url, key) as client:

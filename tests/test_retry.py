@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from calendar_sched import errors
-from calendar_sched.client import PostizClient
-from calendar_sched.retry import retrying, should_retry
+from calendar_sched.run.retry import retrying, should_retry
+from calendar_sched.targets.postiz.client import PostizClient
 from tests.fakes import Canned, FakeApi
 
 

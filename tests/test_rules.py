@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 from twitter_text import parse_tweet
 from twitter_text.config import config
 
-from calendar_sched import rules
-from calendar_sched import weighted_length as weighing
-from calendar_sched.weighted_length import emoji_characters, weighted_length
+from calendar_sched.check import rules
+from calendar_sched.check import x_length as weighing
+from calendar_sched.check.x_length import emoji_characters, weighted_length
 
 # Pieces that make URLs, near-URLs, line endings, emoji and wide characters likely.
 _PIECES = st.sampled_from(

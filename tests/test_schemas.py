@@ -12,9 +12,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendar_sched.schema import ALIASES, CalendarFile, PostInput, entries_to_calendar
-from calendar_sched.sources import canonical_key
-from calendar_sched.validate import ValidateOptions, Validation, validate
+from calendar_sched.check.validation import ValidateOptions, Validation, validate
+from calendar_sched.load.schema import ALIASES, CalendarFile, PostInput, entries_to_calendar
+from calendar_sched.load.sources import canonical_key
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

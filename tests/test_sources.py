@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendar_sched.sources import EXTENSIONS, READERS, read
+from calendar_sched.load.sources import EXTENSIONS, READERS, read
 
 
 def test_every_extension_has_a_reader() -> None:

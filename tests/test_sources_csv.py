@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from calendar_sched.sources import read
-from calendar_sched.sources.csv import sniff_delimiter
+from calendar_sched.load.sources import read
+from calendar_sched.load.sources.csv import sniff_delimiter
 
 
 def _write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:

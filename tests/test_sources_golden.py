@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendar_sched.sources import read
+from calendar_sched.load.sources import read
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from calendar_sched.sources.layouts import (
+from calendar_sched.load.sources.layouts import (
     canonical_key,
     detect_hootsuite,
     is_hootsuite_datetime,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from calendar_sched.sources import read
+from calendar_sched.load.sources import read
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 

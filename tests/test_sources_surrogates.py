@@ -5,7 +5,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from calendar_sched.cli import main
-from calendar_sched.sources import read
+from calendar_sched.load.sources import read
 
 JSON = '{"posts": [{"publish_at": "2026-12-20T10:00:00Z", "channels": "mastodon", "text": "hi"},\n'
 JSON += '  {"publish_at": "2026-12-20T10:00:00Z", "channels": "mastodon", "text": "a \\udb83 b"}]}'

@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from calendar_sched.sources import read
-from calendar_sched.sources.xlsx import cell_value
+from calendar_sched.load.sources import read
+from calendar_sched.load.sources.xlsx import cell_value
 
 
 def _workbook(path: Path, rows: list[list[object]], *, extra_sheet: bool = False) -> Path:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from calendar_sched.sources import read
+from calendar_sched.load.sources import read
 
 YAML_CALENDAR = """\
 # Acme, December

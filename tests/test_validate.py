@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from calendar_sched.channels import load_channels_file
+from calendar_sched.check.validation import ValidateOptions, Validation, validate
+from calendar_sched.load.channels import load_channels_file
 from calendar_sched.models import Channel, Position, construct
-from calendar_sched.validate import ValidateOptions, Validation, validate
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 HEADER = "id,publish_at,channels,text,media,settings.youtube.title,settings.youtube.type\n"

@@ -126,8 +126,8 @@ def write_json(rows: list[PeerRow], path: Path) -> Path:
 
 def from_calendar(path: Path, channels_file: Path) -> list[PeerRow]:
     """Per-channel rows of any calendar, through calendar-sched's own ``validate``."""
+    from calendar_sched.check.validation import ValidateOptions, validate
     from calendar_sched.models import Channel
-    from calendar_sched.validate import ValidateOptions, validate
 
     channels = [Channel.model_validate(c) for c in json.loads(channels_file.read_text())]
     validation = validate([path], ValidateOptions(channels=channels))

@@ -7,12 +7,12 @@ from typing import Any
 import click
 from rich.table import Table
 
-from calendar_sched.backends.postiz import PostizBackend
-from calendar_sched.channels import label, load_channels_file
 from calendar_sched.cli import render
 from calendar_sched.cli.common import target_backend
 from calendar_sched.cli.options import exit_codes, output_options
+from calendar_sched.load.channels import label, load_channels_file
 from calendar_sched.models import Channel
+from calendar_sched.targets.postiz.backend import PostizBackend
 
 
 @click.command("channels")

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from calendar_sched.backends.base import CostModel
-from calendar_sched.backends.postiz import PostizBackend
-from calendar_sched.client import PostizClient
-from calendar_sched.config import resolve_target
+from calendar_sched.targets.base import CostModel
+from calendar_sched.targets.connect import resolve_target
+from calendar_sched.targets.postiz.backend import PostizBackend
+from calendar_sched.targets.postiz.client import PostizClient
 
 #: Where the embedded sandbox keeps its state (posts, uploads, quota), in the working directory.
 STATE_DIR = ".calendar-sched"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from calendar_sched.check.validation import validate
 from calendar_sched.cli import render
 from calendar_sched.cli.common import target_backend
 from calendar_sched.cli.options import (
@@ -17,12 +18,11 @@ from calendar_sched.cli.options import (
     resolve_journal,
     source_args,
 )
-from calendar_sched.duplicates import listing_range
-from calendar_sched.export import export_rows
-from calendar_sched.journal import read_state
 from calendar_sched.models import utc_iso
-from calendar_sched.outcomes import journal_outcomes, refresh_outcomes
-from calendar_sched.validate import validate
+from calendar_sched.plan.duplicates import listing_range
+from calendar_sched.run.journal import read_state
+from calendar_sched.sheets.outcomes import journal_outcomes, refresh_outcomes
+from calendar_sched.sheets.writers import export_rows
 
 
 @click.command("export")

@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 import click
 
 from calendar_sched import errors
-from calendar_sched.channels import load_channels_file, split_refs
-from calendar_sched.journal import journal_path_for
+from calendar_sched.check.validation import ValidateOptions
+from calendar_sched.load.channels import load_channels_file, split_refs
 from calendar_sched.models import Channel
-from calendar_sched.validate import ValidateOptions
+from calendar_sched.run.journal import journal_path_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 

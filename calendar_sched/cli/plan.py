@@ -22,10 +22,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from calendar_sched.backends.base import CostModel
-from calendar_sched.backends.postiz import PostizBackend
-from calendar_sched.backends.postsyncer import PostSyncerBackend
-from calendar_sched.channels import load_channels_file, split_refs
+from calendar_sched.check.validation import ValidateOptions, validate
 from calendar_sched.cli import render
 from calendar_sched.cli.options import (
     EXIT_INVALID,
@@ -36,13 +33,16 @@ from calendar_sched.cli.options import (
     source_options,
 )
 from calendar_sched.cli.pull import target_backend
-from calendar_sched.config import resolve_target
 from calendar_sched.errors import ApiError, AuthError
-from calendar_sched.existing import ExistingCheck, survey
-from calendar_sched.journal import JournalState, journal_path_for, read_state
+from calendar_sched.load.channels import load_channels_file, split_refs
 from calendar_sched.models import Post, utc_iso
-from calendar_sched.planner import Plan, plan
-from calendar_sched.validate import ValidateOptions, validate
+from calendar_sched.plan.account import ExistingCheck, survey
+from calendar_sched.plan.planner import Plan, plan
+from calendar_sched.run.journal import JournalState, journal_path_for, read_state
+from calendar_sched.targets.base import CostModel
+from calendar_sched.targets.connect import resolve_target
+from calendar_sched.targets.postiz.backend import PostizBackend
+from calendar_sched.targets.postsyncer.backend import PostSyncerBackend
 
 
 @click.command("plan")

@@ -11,10 +11,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from calendar_sched import postsyncer_client
-from calendar_sched.backends import postsyncer
-from calendar_sched.backends.base import Backend, CostModel
-from calendar_sched.backends.postiz import PostizBackend
+from calendar_sched.check.validation import validate
 from calendar_sched.cli import render
 from calendar_sched.cli.common import STATE_DIR, target_backend
 from calendar_sched.cli.options import (
@@ -31,16 +28,24 @@ from calendar_sched.cli.options import (
     source_args,
 )
 from calendar_sched.cli.plan import print_existing, summary_line
-from calendar_sched.config import POSTSYNCER_TOKEN_VAR, TARGETS, choose_target, resolve_target
+from calendar_sched.cli.progress import RunProgress
 from calendar_sched.errors import ApiError, AuthError, JournalLocked
-from calendar_sched.executor import RunResult, execute
-from calendar_sched.existing import ExistingCheck, record, survey
-from calendar_sched.journal import DonePost, Journal, read_state
 from calendar_sched.models import Post
-from calendar_sched.planner import plan
-from calendar_sched.postsyncer_client import resolve_postsyncer_target
-from calendar_sched.progress import RunProgress
-from calendar_sched.validate import validate
+from calendar_sched.plan.account import ExistingCheck, record, survey
+from calendar_sched.plan.planner import plan
+from calendar_sched.run.executor import RunResult, execute
+from calendar_sched.run.journal import DonePost, Journal, read_state
+from calendar_sched.targets.base import Backend, CostModel
+from calendar_sched.targets.connect import (
+    POSTSYNCER_TOKEN_VAR,
+    TARGETS,
+    choose_target,
+    resolve_target,
+)
+from calendar_sched.targets.postiz.backend import PostizBackend
+from calendar_sched.targets.postsyncer import backend as postsyncer
+from calendar_sched.targets.postsyncer import client as postsyncer_client
+from calendar_sched.targets.postsyncer.client import resolve_postsyncer_target
 
 #: The embedded sandbox's window: short, so a month finishes in under a minute yet still paces.
 EMBEDDED_WINDOW = 10.0

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from calendar_sched.channels import demo_channels
 from calendar_sched.cli.options import exit_codes
 from calendar_sched.errors import ConfigError
+from calendar_sched.load.channels import demo_channels
 from calendar_sched.sandbox.config import Faults, SandboxConfig, load_channels
 from calendar_sched.sandbox.server import serve as serve_sandbox
 

@@ -11,8 +11,8 @@ from rich.table import Table
 
 from calendar_sched.cli import render
 from calendar_sched.cli.options import exit_codes, journal_option, output_options, resolve_journal
-from calendar_sched.journal import JournalState, read_state
 from calendar_sched.models import utc_iso
+from calendar_sched.run.journal import JournalState, read_state
 
 
 @click.command("status")

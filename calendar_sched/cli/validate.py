@@ -11,7 +11,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from calendar_sched.channels import account_channels
+from calendar_sched.check.validation import FileSummary, Validation
+from calendar_sched.check.validation import validate as run_validate
 from calendar_sched.cli.options import (
     EXIT_INVALID,
     EXIT_OK,
@@ -20,10 +21,9 @@ from calendar_sched.cli.options import (
     output_options,
     source_args,
 )
-from calendar_sched.dates import DateProblem, zone
+from calendar_sched.load.channels import account_channels
+from calendar_sched.load.dates import DateProblem, zone
 from calendar_sched.report import RowError
-from calendar_sched.validate import FileSummary, Validation
-from calendar_sched.validate import validate as run_validate
 
 _ZONE_NOTES = {
     "file": ", from the file",

@@ -6,7 +6,7 @@ throttle.py      the fixed-window throttler with its block
 validation.py    POST /posts DTO and provider checks, with the server's 400 bodies
 posts.py         create / list / delete over the store
 integrations.py  integrations, find-slot, integration-settings
-media.py         uploads: caps, URL checks, storage (sniffing: calendar_sched.media)
+media.py         uploads: caps, URL checks, storage (sniffing: calendar_sched.load.media)
 faults.py        seeded 5xx, lost answers, latency
 admin.py         the Starlette shell and /_sandbox admin routes (shared with postsyncer/)
 store.py         SQLite state (WAL) and the simulated publisher

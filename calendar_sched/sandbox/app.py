@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from calendar_sched.media import sniff_upload
+from calendar_sched.load.media import sniff_upload
 from calendar_sched.sandbox import integrations, media, posts
 from calendar_sched.sandbox.admin import sandbox_app
 from calendar_sched.sandbox.config import SandboxConfig

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from calendar_sched.channels import demo_channels
 from calendar_sched.errors import InputError
+from calendar_sched.load.channels import demo_channels
 from calendar_sched.models import Channel
 
 #: Minutes after UTC midnight Postiz offers when a channel has no posting times (§7 find-slot).

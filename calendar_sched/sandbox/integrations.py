@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from calendar_sched.rules import max_length, rule_for
+from calendar_sched.check.rules import max_length, rule_for
 from calendar_sched.sandbox.config import DEFAULT_POSTING_TIMES
 from calendar_sched.sandbox.store import ChannelRow, Store
 from calendar_sched.sandbox.validation import Rejected, bad_request

@@ -1,6 +1,6 @@
 """Uploads (reference §4): size caps, URL checks and local file storage.
 
-Types are sniffed by ``calendar_sched.media.sniff_upload``, the same bytes test the client uses.
+Types are sniffed by ``calendar_sched.load.media.sniff_upload``, the bytes test the client uses.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from calendar_sched.rules import POST_MEDIA_EXTENSIONS
+from calendar_sched.check.rules import POST_MEDIA_EXTENSIONS
 
 #: MIME type by file extension, for files served back.
 MIME_BY_EXT = {

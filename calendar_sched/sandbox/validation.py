@@ -2,7 +2,7 @@
 
 Stages run in the server's order over the whole request before anything is written:
 integration ids present → integrations exist → ``CreatePostDto`` (``message[]`` body) →
-provider rules from :mod:`calendar_sched.rules` (``{statusCode, provider, name, message}``).
+provider rules from :mod:`calendar_sched.check.rules` (``{statusCode, provider, name, message}``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from calendar_sched.rules import POST_MEDIA_EXTENSIONS, Item, check_post, media_kind_of_path
+from calendar_sched.check.rules import POST_MEDIA_EXTENSIONS, Item, check_post, media_kind_of_path
 from calendar_sched.sandbox.store import ChannelRow, NewValue
 
 _ISO_DATE = re.compile(

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from calendar_sched.backends.postsyncer import PostSyncerBackend, postsyncer_costs
 from calendar_sched.models import Channel, MediaRef, Position, Post, PostValue
-from calendar_sched.postsyncer_client import PostSyncerClient
 from calendar_sched.sandbox.config import Faults
 from calendar_sched.sandbox.postsyncer.config import PostSyncerConfig
 from calendar_sched.sandbox.postsyncer.server import RunningPostSyncer
+from calendar_sched.targets.postsyncer.backend import PostSyncerBackend, postsyncer_costs
+from calendar_sched.targets.postsyncer.client import PostSyncerClient
 
 TOKEN = "ps-test-token-0123456789"
 START = datetime(2030, 3, 1, 8, 0, tzinfo=UTC)

@@ -8,17 +8,17 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from calendar_sched.backends.postsyncer import PostSyncerBackend
-from calendar_sched.backends.postsyncer_shapes import (
+from calendar_sched.check.validation import ValidateOptions, validate
+from calendar_sched.errors import FatalApiError, ValidationRejected
+from calendar_sched.models import MediaRef
+from calendar_sched.plan.planner import plan
+from calendar_sched.targets.postsyncer.backend import PostSyncerBackend
+from calendar_sched.targets.postsyncer.shapes import (
     account_settings,
     rejected,
     remote_posts,
     schedule_for,
 )
-from calendar_sched.errors import FatalApiError, ValidationRejected
-from calendar_sched.models import MediaRef
-from calendar_sched.planner import plan
-from calendar_sched.validate import ValidateOptions, validate
 from tests.postsyncer.conftest import START, channel, post
 
 X, LI, IG = channel("1", "x", "acme"), channel("2", "linkedin", "dana"), channel("3", "instagram")
@@ -99,7 +99,7 @@ def test_url_media_go_inline_or_as_library_ids() -> None:
     ref = MediaRef(source="https://a.example/x.png", url="https://a.example/x.png")
     p = post("e1", X, media=[ref])
     assert backend.build_body([p], {})["content"][0]["media"] == ["https://a.example/x.png"]
-    from calendar_sched.backends.base import UploadedMedia
+    from calendar_sched.targets.base import UploadedMedia
 
     stored = {ref.dedupe_key: UploadedMedia(ref.dedupe_key, "17", "https://cdn/x.png")}
     assert backend.build_body([p], stored)["content"][0]["media"] == [17]

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from calendar_sched.errors import AuthError, FatalApiError, RateLimited, RetriableApiError
-from calendar_sched.postsyncer_client import (
+from calendar_sched.targets.postsyncer.client import (
     PostSyncerClient,
     field_errors,
     parse_rate_state,

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from calendar_sched.backends.postsyncer import PostSyncerBackend, postsyncer_costs
-from calendar_sched.executor import RunResult, execute
-from calendar_sched.journal import Journal
-from calendar_sched.planner import Plan, plan
+from calendar_sched.check.validation import ValidateOptions, validate
+from calendar_sched.plan.planner import Plan, plan
+from calendar_sched.run.executor import RunResult, execute
+from calendar_sched.run.journal import Journal
 from calendar_sched.sandbox.postsyncer.config import Account
 from calendar_sched.sandbox.postsyncer.server import RunningPostSyncer
-from calendar_sched.validate import ValidateOptions, validate
+from calendar_sched.targets.postsyncer.backend import PostSyncerBackend, postsyncer_costs
 from tests.postsyncer.conftest import FakeClock, make_client
 
 SAMPLES = Path(__file__).parents[2] / "samples"

@@ -7,13 +7,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from calendar_sched.backends.postsyncer import PostSyncerBackend, postsyncer_costs
-from calendar_sched.events import RunResult
-from calendar_sched.executor import execute
-from calendar_sched.journal import Journal
 from calendar_sched.models import Post
-from calendar_sched.planner import plan
+from calendar_sched.plan.planner import plan
+from calendar_sched.run.events import RunResult
+from calendar_sched.run.executor import execute
+from calendar_sched.run.journal import Journal
 from calendar_sched.sandbox.postsyncer.server import RunningPostSyncer
+from calendar_sched.targets.postsyncer.backend import PostSyncerBackend, postsyncer_costs
 from tests.postsyncer.conftest import START, FakeClock, make_client, post
 
 AT = START + timedelta(days=1)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from calendar_sched.media import sniff_upload
+from calendar_sched.load.media import sniff_upload
 from calendar_sched.sandbox import media
 from calendar_sched.sandbox.server import RunningSandbox
 from tests.fixtures_sandbox import InProcessSandbox

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from calendar_sched.channels import demo_channels
 from calendar_sched.errors import InputError
+from calendar_sched.load.channels import demo_channels
 from calendar_sched.models import Channel
 from calendar_sched.sandbox.config import Faults
 

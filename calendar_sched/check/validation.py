@@ -1,0 +1,419 @@
+"""``validate``: read calendar files, normalise them, resolve channels and check platform rules.
+
+The result is a ``Validation``: the Report (every problem, never an exception), the Entries and
+the Posts (Entry × resolved channel) of the entries without errors, ready for planning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from calendar_sched.check import rules
+from calendar_sched.collector import collector_paused
+from calendar_sched.load import sources
+from calendar_sched.load.channels import Resolver, demo_channels, label
+from calendar_sched.load.dates import DateOrder
+from calendar_sched.load.media import MediaChecker
+from calendar_sched.load.normalize import Normalized, NormalizedFile, normalize_file, row_of
+from calendar_sched.load.publish_time import ZoneSource
+from calendar_sched.models import Channel, Entry, Post, PostValue, construct
+from calendar_sched.report import Report, RowError
+
+_HOUR = timedelta(hours=1)
+_MEDIA_CODES = {"media-not-found", "bad-media-type"}
+_NO_SETTINGS: dict[str, Any] = {}
+_COMBINATIONS = 4096  # channel combinations remembered (calendars repeat a few)
+
+
+@dataclass
+class ValidateOptions:
+    """How to read and check calendars (the ``validate`` command's options)."""
+
+    sheet: str | None = None
+    timezone: str | None = None
+    date_format: DateOrder | None = None
+    default_channels: list[str] = field(default_factory=list)
+    channels: list[Channel] | None = None  # None → the built-in sandbox's demo channels
+    max_errors: int | None = 1000
+    now: datetime | None = None  # for past-publish-time; None → now
+    target: str = "postiz"  # postsyncer: settings are PostSyncer's, checked by its API not rules
+
+
+@dataclass
+class FileSummary:
+    """Counts for one calendar file, for the summary line."""
+
+    file: str
+    entries: int
+    posts: int
+    channels: int
+    errors: int
+    warnings: int
+    timezone: str | None
+    timezone_source: ZoneSource
+    default_zone_used: bool = False  # some local time was read in the default zone
+    row_zones: list[str] = field(default_factory=list)  # zones named in `timezone` cells
+
+
+@dataclass
+class Validation:
+    """The outcome of ``validate``: the report, the entries and the valid posts."""
+
+    report: Report
+    entries: list[Entry]
+    posts: list[Post]
+    files: list[FileSummary] = field(default_factory=list)
+    demo_channels: bool = False  # channels were checked against the built-in demo list
+
+
+def validate(paths: Sequence[str | Path], options: ValidateOptions | None = None) -> Validation:
+    """Validate calendar files.
+
+    Args:
+        paths: calendar files (CSV/TSV, XLSX, YAML or JSON), read in order.
+        options: how to read them and which channels to resolve against.
+
+    Returns:
+        A Validation whose report lists every problem; bad input never raises.
+    """
+    with collector_paused():
+        return _validate(paths, options or ValidateOptions())
+
+
+def _validate(paths: Sequence[str | Path], options: ValidateOptions) -> Validation:
+    now = options.now or datetime.now(UTC)
+    demo = options.channels is None
+    resolver = Resolver(demo_channels() if options.channels is None else options.channels)
+    media = MediaChecker()
+    files = []
+    for path in paths:
+        loaded = sources.read(path, sheet=options.sheet)
+        files.append(
+            normalize_file(
+                loaded,
+                timezone=options.timezone,
+                date_format=options.date_format,
+                default_channels=options.default_channels,
+                media=media,
+                now=now,
+            )
+        )
+    items = [item for loaded in files for item in loaded.items]
+    _assign_keys(items)
+    built = _Builder(resolver, postiz_settings=options.target != "postsyncer")
+    posts_by_item = [built.posts(item) for item in items]
+    posts = [post for group in posts_by_item for post in group]
+    _duplicate_content(items, posts_by_item)
+    return _finish(options, files, items, posts_by_item, posts, built.defaults_applied(), demo)
+
+
+def _finish(
+    options: ValidateOptions,
+    files: list[NormalizedFile],
+    items: list[Normalized],
+    posts_by_item: list[list[Post]],
+    posts: list[Post],
+    applied: list[RowError],
+    demo: bool,
+) -> Validation:
+    report = Report(max_errors=options.max_errors)
+    summaries = []
+    offset = 0
+    for loaded in files:
+        count = len(loaded.items)
+        own = posts_by_item[offset : offset + count]
+        offset += count
+        problems = list(loaded.problems)
+        problems += [p for item in loaded.items for p in item.problems]
+        problems += [p for p in applied if p.file == loaded.file]
+        report.extend(problems)
+        errors = sum(1 for p in problems if p.severity == "error")
+        summaries.append(
+            FileSummary(
+                file=loaded.file,
+                entries=count,
+                posts=sum(len(group) for group in own),
+                channels=len({post.channel.id for group in own for post in group}),
+                errors=errors,
+                warnings=len(problems) - errors,
+                timezone=loaded.zone.name,
+                timezone_source=loaded.zone.source,
+                default_zone_used=any(i.read_in and not i.read_in[1] for i in loaded.items),
+                row_zones=sorted(
+                    {i.read_in[0] for i in loaded.items if i.read_in and i.read_in[1]}
+                ),
+            )
+        )
+    report.entries = len(items)
+    report.posts = len(posts)
+    report.timezone = files[0].zone.name if files else None
+    entries = [item.entry for item in items if item.entry is not None]
+    return Validation(report, entries, posts, summaries, demo)
+
+
+def _assign_keys(items: list[Normalized]) -> None:
+    """``duplicate-id`` errors for repeated ids; ``-2``, ``-3`` suffixes for derived collisions."""
+    by_id: dict[str, Normalized] = {}
+    used: set[str] = set()
+    for item in items:
+        if item.explicit_id is None:
+            continue
+        first = by_id.get(item.explicit_id)
+        if first is None:
+            by_id[item.explicit_id] = item
+            used.add(item.explicit_id)
+            continue
+        where = first.position.label()
+        if first.position.file != item.position.file:
+            where += f" of {Path(first.position.file).name}"
+        item.problems.append(
+            RowError(
+                "duplicate-id",
+                f"id {item.explicit_id!r} is already used on {where}; give each entry its own id",
+                row=row_of(item.position),
+                field="id",
+                value=item.explicit_id,
+                file=item.position.file,
+            )
+        )
+        item.failed = True
+    for item in items:
+        if item.entry is None or item.explicit_id is not None:
+            continue
+        key, suffix = item.entry.key, 1
+        while key in used:
+            suffix += 1
+            key = f"{item.entry.key}-{suffix}"
+        used.add(key)
+        item.entry.key = key
+
+
+class _Builder:
+    """Builds the Posts of each entry: resolves channels, fills defaults, checks rules."""
+
+    def __init__(self, resolver: Resolver, *, postiz_settings: bool = True) -> None:
+        self.resolver = resolver
+        self.postiz_settings = postiz_settings
+        self._applied: dict[tuple[str, str, str], tuple[RowError, int]] = {}
+        # Rows repeat a few channel combinations: the channels of each one that resolves cleanly.
+        self._resolved: dict[tuple[str, ...], list[Channel]] = {}
+
+    def posts(self, item: Normalized) -> list[Post]:
+        """The Posts of one entry; empty when the entry has any error."""
+        entry = item.entry
+        channels = self._resolve(item)
+        if entry is None:
+            return []
+        own = item.problems[:]  # the row's own problems, before any rule's
+        built: list[Post] = []
+        filled: list[tuple[str, str, Any]] = []
+        shared = _Shared(
+            entry.publish_at.astimezone(UTC),
+            [m.kind for m in entry.media],
+            [rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread],
+        )
+        for channel in channels:
+            post, violations, defaults = _build(entry, channel, shared, self.postiz_settings)
+            if violations:
+                _add_violations(item, own, channel, violations)
+            built.append(post)
+            if defaults:
+                filled += [(channel.identifier, key, post.settings[key]) for key in defaults]
+        if item.has_errors:
+            return []
+        for identifier, key, value in filled:
+            self._note_default(item, identifier, key, value)
+        return built
+
+    def _resolve(self, item: Normalized) -> list[Channel]:
+        if item.entry is None:
+            return []
+        refs = item.entry.channels
+        combination = tuple(refs)
+        known = self._resolved.get(combination)
+        if known is not None:
+            return list(known)
+        found: dict[str, Channel] = {}
+        clean = True
+        for ref in refs:
+            outcome = self.resolver(ref)
+            if outcome.code is not None:
+                clean = False
+                item.problems.append(
+                    RowError(
+                        outcome.code,
+                        outcome.message,
+                        row=row_of(item.position),
+                        field="channels",
+                        value=ref,
+                        file=item.position.file,
+                    )
+                )
+                item.failed = True
+            elif outcome.channel is not None:
+                found.setdefault(outcome.channel.id, outcome.channel)
+        if clean:
+            if len(self._resolved) >= _COMBINATIONS:
+                self._resolved.clear()
+            self._resolved[combination] = list(found.values())
+        return list(found.values())
+
+    def _note_default(self, item: Normalized, identifier: str, key: str, value: Any) -> None:
+        slot = (item.position.file, identifier, key)
+        known = self._applied.get(slot)
+        if known is not None:
+            self._applied[slot] = (known[0], known[1] + 1)
+            return
+        problem = RowError(
+            "default-applied",
+            f"{identifier} needs {key}: {value!r} filled in",
+            row=row_of(item.position),
+            field=f"settings.{identifier}.{key}",
+            value=str(value),
+            file=item.position.file,
+        )
+        self._applied[slot] = (problem, 1)
+
+    def defaults_applied(self) -> list[RowError]:
+        """One ``default-applied`` warning per file, platform and setting, with its count."""
+        out = []
+        for problem, count in self._applied.values():
+            where = f" on {count} posts from this row on" if count > 1 else ""
+            out.append(
+                RowError(
+                    problem.code,
+                    f"{problem.message}{where}; add a {problem.field} column to choose",
+                    row=problem.row,
+                    field=problem.field,
+                    value=problem.value,
+                    file=problem.file,
+                )
+            )
+        return out
+
+
+@dataclass
+class _Shared:
+    """What every Post of one entry shares: its UTC instant and its items' media kinds."""
+
+    publish_at: datetime
+    kinds: list[str]  # of the main post's media
+    thread: list[rules.Item]
+
+
+def _build(
+    entry: Entry, channel: Channel, shared: _Shared, postiz_settings: bool = True
+) -> tuple[Post, list[rules.Violation], list[str]]:
+    identifier = channel.identifier
+    text = entry.text_for(identifier)
+    # The parts come from validated models: construct without validating them again.
+    values = [construct(PostValue, {"text": text, "media": list(entry.media), "delay": 0})]
+    if entry.thread:
+        values += [
+            construct(PostValue, {"text": t.text, "media": list(t.media), "delay": t.delay})
+            for t in entry.thread
+        ]
+    own = entry.settings.get(identifier, _NO_SETTINGS)  # copied below, never changed
+    settings, filled = rules.fill_defaults(identifier, own) if postiz_settings else (dict(own), [])
+    items = [rules.Item(text, shared.kinds), *shared.thread]
+    violations = rules.check_post(identifier, items, settings, post_type=entry.type)
+    if not postiz_settings:  # Postiz's settings rules do not apply; PostSyncer's 422s name its own
+        violations = [v for v in violations if not (v.field or "").startswith("settings.")]
+    post = construct(
+        Post,
+        {
+            "entry_key": entry.key,
+            "position": entry.position,
+            "channel": channel,
+            "publish_at": shared.publish_at,
+            "timezone": entry.timezone,
+            "type": entry.type,
+            "values": values,
+            "settings": settings,
+            "tags": list(entry.tags),
+            "short_link": entry.short_link,
+            "repeat_every_days": entry.repeat_every_days,
+        },
+    )
+    return post, violations, filled
+
+
+def _add_violations(
+    item: Normalized, own: list[RowError], channel: Channel, violations: list[rules.Violation]
+) -> None:
+    """The rule errors of one Post, unless the row's own problems already explain them."""
+    assert item.entry is not None
+    media_broken = any(p.code in _MEDIA_CODES for p in own)
+    known = {(p.code, p.field) for p in own}
+    for violation in violations:
+        problem = _violation_error(item, item.entry, channel, violation)
+        if (media_broken and violation.field == "media") or (
+            (problem.code, problem.field) in known
+        ):
+            continue  # the row's own error already explains it
+        item.problems.append(problem)
+        item.failed = True
+
+
+def _violation_error(
+    item: Normalized, entry: Entry, channel: Channel, violation: rules.Violation
+) -> RowError:
+    name = violation.field
+    value: str | None = None
+    if violation.item > 0:
+        name = f"thread.{violation.item}" + (".media" if violation.field == "media" else "")
+    elif name == "text" and channel.identifier in entry.text_overrides:
+        name = f"text.{channel.identifier}"
+    elif name and name.startswith("settings."):
+        raw = entry.settings.get(channel.identifier, {}).get(name.rsplit(".", 1)[1])
+        value = None if raw is None else str(raw)
+    return RowError(
+        violation.code,
+        f"{label(channel)}: {violation.message}",
+        row=row_of(item.position),
+        field=name,
+        value=value,
+        file=item.position.file,
+    )
+
+
+def _duplicate_content(items: list[Normalized], posts_by_item: list[list[Post]]) -> None:
+    """Warn when the same text goes to the same channel twice within an hour."""
+    # Nearly every (channel, text) is used once: keep first uses as bare tuples, lists for more.
+    once: dict[tuple[str, str], tuple[datetime, int]] = {}
+    again: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
+    channels: dict[str, Channel] = {}
+    for index, group in enumerate(posts_by_item):
+        for post in group:
+            text = post.values[0].text.strip()
+            if text and post.type != "draft":
+                key = (post.channel.id, text)
+                use = (post.publish_at, index)
+                if key in once:
+                    again.setdefault(key, [once[key]]).append(use)
+                else:
+                    once[key] = use
+                channels[post.channel.id] = post.channel
+    for key in [key for key in once if key in again]:  # in the order of first use
+        channel_id, uses = key[0], again[key]
+        uses.sort()
+        for (earlier, first), (later, second) in zip(uses, uses[1:], strict=False):
+            if later - earlier >= _HOUR:
+                continue
+            item = items[second]
+            other = items[first].position.label()
+            minutes = int((later - earlier).total_seconds() // 60)
+            item.problems.append(
+                RowError(
+                    "duplicate-content",
+                    f"same text on {label(channels[channel_id])} as {other}, {minutes} min apart; "
+                    "Postiz would post it twice: change the text or the time",
+                    row=row_of(item.position),
+                    field="text",
+                    file=item.position.file,
+                )
+            )

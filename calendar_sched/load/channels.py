@@ -1,0 +1,219 @@
+"""Channel references: resolving them against a channel list, and loading channel lists.
+
+A reference is an integration id, ``identifier:profile`` (``linkedin-page:acme-inc``), an
+identifier alone when exactly one channel has it (``x``), or a channel name (any case).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from calendar_sched.errors import InputError
+from calendar_sched.models import Channel
+
+_SPLIT = re.compile(r"[,;|\r\n]+")
+_CHANNEL_LIST = TypeAdapter(list[Channel])
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome of resolving one reference: a channel, or an error code and message."""
+
+    ref: str
+    channel: Channel | None = None
+    code: str | None = None
+    message: str = ""
+    candidates: tuple[Channel, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when the reference names exactly one enabled channel."""
+        return self.channel is not None and self.code is None
+
+
+def label(channel: Channel) -> str:
+    """The reference a user can paste: ``identifier:profile`` (else the id)."""
+    if channel.profile:
+        return f"{channel.identifier}:{channel.profile}"
+    return channel.id
+
+
+def split_refs(value: str) -> list[str]:
+    """References from one cell, separated by ``,`` ``;`` ``|`` or newlines."""
+    return [part.strip() for part in _SPLIT.split(value) if part.strip()]
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _describe(channels: Iterable[Channel]) -> str:
+    return ", ".join(f"{label(c)} ({c.name})" for c in channels)
+
+
+def resolve(ref: str, channels: Sequence[Channel]) -> Resolution:
+    """Resolve one reference; never raises, unknown/ambiguous/disabled become error codes.
+
+    An identifier or name shared by several channels resolves to the only enabled one.
+    """
+    wanted = ref.strip()
+    matches = _match(wanted, channels)
+    if len(matches) == 1:
+        channel = matches[0]
+        if channel.disabled:
+            return Resolution(
+                wanted,
+                channel,
+                "disabled-channel",
+                f"channel {label(channel)} ({channel.name}) is disabled; reconnect it in Postiz "
+                "or remove it from this row",
+                (channel,),
+            )
+        return Resolution(wanted, channel)
+    if matches:
+        return Resolution(
+            wanted,
+            None,
+            "ambiguous-channel",
+            f"{wanted!r} matches {len(matches)} channels: {_describe(matches)}; "
+            "use identifier:profile or the channel id",
+            tuple(matches),
+        )
+    near = _closest(wanted, channels)
+    hint = f"did you mean {_describe(near)}?" if near else ""
+    if not channels:
+        hint = "the channel list is empty"
+    elif not near:
+        known = ", ".join(label(c) for c in channels[:15])
+        hint = "known: " + known + (" …" if len(channels) > 15 else "")
+    return Resolution(wanted, None, "unknown-channel", f"no channel {wanted!r}; {hint}", near)
+
+
+def _match(wanted: str, channels: Sequence[Channel]) -> list[Channel]:
+    by_id = [c for c in channels if c.id == wanted]
+    if by_id:
+        return by_id
+    folded = _fold(wanted)
+    identifier, sep, profile = wanted.partition(":")
+    if sep:
+        ident = identifier.strip().lower()
+        who = _fold(profile).lstrip("@")
+        found = [
+            c
+            for c in channels
+            if c.identifier == ident
+            and (_fold(c.profile or "").lstrip("@") == who or _fold(c.name) == who)
+        ]
+        if found:
+            return found
+    by_identifier = [c for c in channels if c.identifier == folded]
+    if by_identifier:
+        return _prefer_enabled(by_identifier)
+    return _prefer_enabled([c for c in channels if _fold(c.name) == folded])
+
+
+def _prefer_enabled(found: list[Channel]) -> list[Channel]:
+    # `x` should mean the one live X account, not also the disconnected old one.
+    enabled = [c for c in found if not c.disabled]
+    return enabled if len(found) > 1 and len(enabled) == 1 else found
+
+
+def _closest(wanted: str, channels: Sequence[Channel]) -> tuple[Channel, ...]:
+    names: dict[str, Channel] = {}
+    for channel in channels:
+        for form in (channel.id, label(channel), channel.name, channel.identifier):
+            names.setdefault(_fold(form), channel)
+    hits = difflib.get_close_matches(_fold(wanted), list(names), n=6, cutoff=0.6)
+    unique: dict[str, Channel] = {}
+    for hit in hits:
+        unique.setdefault(names[hit].id, names[hit])
+    return tuple(unique.values())[:3]
+
+
+@dataclass
+class Resolver:
+    """Resolves references against one channel list, caching each distinct reference."""
+
+    channels: Sequence[Channel]
+    _cache: dict[str, Resolution] = field(default_factory=dict)
+
+    def __call__(self, ref: str) -> Resolution:
+        """``resolve(ref, self.channels)``, memoised."""
+        found = self._cache.get(ref)
+        if found is None:
+            found = resolve(ref, self.channels)
+            self._cache[ref] = found
+        return found
+
+
+def parse_channels(data: Any, source: str = "channel list") -> list[Channel]:
+    """Channels from decoded JSON/YAML in the ``GET /integrations`` shape."""
+    if isinstance(data, dict):
+        for key in ("integrations", "channels"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
+    if not isinstance(data, list):
+        raise InputError(f"{source}: expected a list of channels like GET /public/v1/integrations")
+    try:
+        return _CHANNEL_LIST.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(
+            f"{source}: channel {where}: {first['msg']} ({exc.error_count()} problem(s))"
+        ) from None
+
+
+def load_channels_file(path: str | Path) -> list[Channel]:
+    """Read a channels file (JSON or YAML, the ``GET /integrations`` shape); InputError if bad."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read channels file {file}: {exc}") from None
+    try:
+        if file.suffix.lower() in (".yaml", ".yml"):
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise InputError(f"channels file {file} is not valid JSON/YAML: {exc}") from None
+    return parse_channels(data, f"channels file {file}")
+
+
+def demo_channels() -> list[Channel]:
+    """The channels seeded in the built-in sandbox (used when no list is given)."""
+    text = resources.files("calendar_sched").joinpath("data/demo_channels.json").read_text("utf-8")
+    return parse_channels(json.loads(text), "demo channels")
+
+
+def account_channels(
+    env: Mapping[str, str] | None = None, *, transport: httpx.BaseTransport | None = None
+) -> list[Channel] | None:
+    """The account's channels (``GET /integrations``) when POSTIZ_API_URL/KEY are set, else None.
+
+    Raises:
+        ConfigError: the URL is set without a key, or is not http(s).
+        ApiError: the server refused (AuthError for a bad key) or failed.
+    """
+    from calendar_sched.targets.connect import resolve_target
+    from calendar_sched.targets.postiz.backend import PostizBackend
+    from calendar_sched.targets.postiz.client import PostizClient
+
+    target = resolve_target(env)
+    if target.embedded:
+        return None
+    with PostizClient(target.base_url, target.api_key, transport=transport) as client:
+        return PostizBackend(client).discover()

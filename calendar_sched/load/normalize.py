@@ -1,0 +1,510 @@
+"""Raw cells → Entry: publish time, channels, text, media, threads and settings.
+
+One ``RawRecord`` (canonical keys, raw cell values) becomes one ``Entry`` plus the problems found
+on the way. Nothing here raises for bad input: every problem is a ``RowError`` with the fix.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from calendar_sched.load import dates
+from calendar_sched.load.channels import split_refs
+from calendar_sched.load.dates import DateOrder, cell_text
+from calendar_sched.load.media import MediaChecker, MediaProblem
+from calendar_sched.load.publish_time import PublishTimes, ZoneChoice, choose_zone, date_values
+from calendar_sched.load.sources.base import LoadedFile, RawRecord
+from calendar_sched.models import (
+    Entry,
+    MediaRef,
+    Position,
+    PostType,
+    ThreadItem,
+    construct,
+    utc_iso,
+)
+from calendar_sched.report import RowError
+
+_POST_TYPES: tuple[PostType, ...] = ("schedule", "draft", "now")
+_MEDIA_SPLIT = re.compile(r"[|\r\n]+")
+_TAG_SPLIT = re.compile(r"[,;|\r\n]+")
+_INTEGER = re.compile(r"[+-]?\d+(\.0+)?")
+_TRUE = {"true", "yes", "y", "1", "x", "on"}
+_FALSE = {"false", "no", "n", "0", "off", ""}
+_MAX_VALUE = 200
+
+
+@dataclass
+class FileContext:
+    """Everything a record needs from its file and the options."""
+
+    file: str
+    base_dir: Path
+    layout: str
+    times: PublishTimes
+    default_channels: list[str]
+    defaults: dict[str, Any]
+    media: MediaChecker
+
+
+@dataclass
+class Normalized:
+    """One record after normalisation: its Entry (None when unusable) and its problems."""
+
+    position: Position
+    entry: Entry | None
+    problems: list[RowError] = field(default_factory=list)
+    failed: bool = False  # an error applies to this record (possibly reported file-wide)
+    explicit_id: str | None = None  # the `id` cell, when given
+    read_in: tuple[str, bool] | None = None  # zone a local time was read in, from its own row?
+
+    @property
+    def has_errors(self) -> bool:
+        """True when the record has any error, its own or a file-wide one."""
+        return self.failed or any(p.severity == "error" for p in self.problems)
+
+
+@dataclass
+class NormalizedFile:
+    """One calendar file after normalisation."""
+
+    file: str
+    items: list[Normalized]
+    problems: list[RowError]  # file-wide: unreadable-file, ambiguous-date-format, …
+    zone: ZoneChoice
+
+
+def normalize_file(
+    loaded: LoadedFile,
+    *,
+    timezone: str | None = None,
+    date_format: DateOrder | None = None,
+    default_channels: Sequence[str] = (),
+    media: MediaChecker | None = None,
+    now: datetime | None = None,
+) -> NormalizedFile:
+    """Normalise every record of one loaded file."""
+    file = str(loaded.path)
+    defaults = {k: v for k, v in loaded.defaults.items() if not dates.is_blank(v)}
+    file_zone = loaded.timezone or cell_text(defaults.pop("timezone", None))
+    zone = choose_zone(file_zone, timezone)
+    order = dates.decide_order(date_values(loaded.records, defaults), date_format)
+    problems = list(loaded.problems)
+    if zone.problem:
+        flag = "--timezone" if zone.source == "option" else "timezone"
+        problems.append(RowError("bad-timezone", zone.problem, field=flag, file=file))
+    if order.problem:
+        problems.append(
+            RowError(
+                "ambiguous-date-format",
+                order.problem,
+                field="publish_at",
+                value=order.example,
+                file=file,
+            )
+        )
+    refs = [ref for text in default_channels for ref in split_refs(text)]
+    if loaded.layout == "hootsuite" and not refs and loaded.records:
+        problems.append(
+            RowError(
+                "missing-field",
+                'Hootsuite calendars name no channels: pass --default-channels (e.g. "x, '
+                'linkedin-page:acme-inc")',
+                field="channels",
+                file=file,
+            )
+        )
+    ctx = FileContext(
+        file=file,
+        base_dir=loaded.path.resolve().parent,
+        layout=loaded.layout,
+        times=PublishTimes(order, zone, now or datetime.now(UTC)),
+        default_channels=refs,
+        defaults=defaults,
+        media=media or MediaChecker(),
+    )
+    items = [normalize_record(record, ctx) for record in loaded.records]
+    return NormalizedFile(file, items, problems, zone)
+
+
+def row_of(position: Position) -> int | None:
+    """The number a user looks for: spreadsheet row, else YAML line, else item index."""
+    if position.row is not None:
+        return position.row
+    if position.line is not None:
+        return position.line
+    return position.index
+
+
+def derive_key(publish_at: datetime | None, text: str, channels: Iterable[str]) -> str:
+    """First 12 hex of sha256 over (UTC instant or ``now``, text, sorted channel refs)."""
+    when = utc_iso(publish_at) if publish_at is not None else "now"
+    payload = json.dumps([when, text, sorted(channels)], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+class _Row:
+    """Problem collector for one record."""
+
+    def __init__(self, position: Position, ctx: FileContext) -> None:
+        self.position = position
+        self.ctx = ctx
+        self.row = row_of(position)
+        self.problems: list[RowError] = []
+        self.failed = False
+        self.read_in: tuple[str, bool] | None = None
+
+    def add(self, code: str, message: str, field: str | None, value: Any = None) -> None:
+        self.problems.append(
+            RowError(
+                code,
+                message,
+                row=self.row,
+                field=field,
+                value=_raw(value),
+                file=self.ctx.file,
+            )
+        )
+        if code != "past-publish-time":
+            self.failed = True
+
+
+@dataclass(frozen=True)
+class _Dotted:
+    """The dotted keys of a record, by kind, in the record's order."""
+
+    text: tuple[str, ...]  # text.<identifier>
+    thread: tuple[str, ...]  # thread.<n>
+    settings: tuple[str, ...]  # settings.<identifier>.<key>
+
+
+@functools.lru_cache(maxsize=1024)
+def _dotted(keys: tuple[str, ...]) -> _Dotted:
+    # Rows of one file share a handful of key sets: sort their keys out once per set.
+    return _Dotted(
+        tuple(k for k in keys if k.startswith("text.")),
+        tuple(k for k in keys if k.startswith("thread.") and k[7:].isdigit()),
+        tuple(k for k in keys if k.startswith("settings.")),
+    )
+
+
+def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
+    """One record → Entry (or None when no instant could be read) plus its problems."""
+    row = _Row(record.position, ctx)
+    cells = _merge(ctx.defaults, record.cells)
+    dotted = _dotted(tuple(cells))
+    post_type = _post_type(row, cells.get("type"))
+    text, overrides = _texts(row, cells, dotted.text)
+    media = _media(row, cells.get("media"), "media")
+    thread = _thread(row, cells, dotted.thread)
+    channels = _channels(row, cells)
+    publish_at, zone_name, past = ctx.times.read(row, cells, post_type)
+    tags = _tags(cells.get("tags"))
+    short_link = _flag(row, cells.get("short_link"), "short_link")
+    repeat = _repeat(row, cells.get("repeat_every_days"))
+    settings = _settings(row, cells, dotted.settings)
+    if not text.strip() and not any(v.strip() for v in overrides.values()) and not media:
+        raw_media = cells.get("media")
+        if dates.is_blank(raw_media):
+            row.add("empty-post", "the post has neither text nor media; add one of them", "text")
+    key = cell_text(cells.get("id"))
+    entry = None
+    if publish_at is not None:
+        if post_type == "schedule" and past:
+            row.add(
+                "past-publish-time",
+                f"{publish_at.isoformat(timespec='minutes')} is in the past; Postiz publishes it "
+                "at once: move it or remove the row",
+                "publish_at",
+                publish_at.isoformat(),
+            )
+        # Every value below is already of its field's type: construct, do not validate again.
+        entry = construct(
+            Entry,
+            {
+                "key": key
+                or derive_key(publish_at if post_type != "now" else None, text, channels),
+                "position": record.position,
+                "publish_at": publish_at,
+                "timezone": zone_name,
+                "channels": channels,
+                "type": post_type,
+                "text": text,
+                "text_overrides": overrides,
+                "media": media,
+                "thread": thread,
+                "tags": tags,
+                "settings": settings,
+                "short_link": short_link,
+                "repeat_every_days": repeat,
+            },
+        )
+    return Normalized(record.position, entry, row.problems, row.failed, key, row.read_in)
+
+
+def _merge(defaults: dict[str, Any], cells: dict[str, Any]) -> dict[str, Any]:
+    if not defaults:
+        return cells
+    merged = dict(defaults)
+    for key, value in cells.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _raw(value: Any) -> str | None:
+    if dates.is_blank(value):
+        return None
+    if isinstance(value, datetime | date | time):
+        text = value.isoformat()
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    else:
+        text = str(value)
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
+
+
+def _post_type(row: _Row, value: Any) -> PostType:
+    if value is None:  # an absent cell, the usual case
+        return "schedule"
+    text = (cell_text(value) or "schedule").lower()
+    for known in _POST_TYPES:
+        if text == known:
+            return known
+    row.add("bad-value", "type must be schedule, draft or now", "type", value)
+    return "schedule"
+
+
+def _texts(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> tuple[str, dict[str, str]]:
+    raw = cells.get("text")
+    overrides: dict[str, str] = {}
+    text = ""
+    if isinstance(raw, dict):
+        for name, value in raw.items():
+            body = cell_text(value) or ""
+            ident = str(name).strip().lower()
+            if ident in ("default", "text", "*"):
+                text = body
+            elif body:
+                overrides[ident] = body
+    elif isinstance(raw, list):
+        row.add("bad-value", "text must be a string (or {default: …, x: …})", "text", raw)
+    else:
+        text = cell_text(raw) or ""
+    for key in keys:
+        override = cell_text(cells[key])
+        if override:
+            overrides[key[5:].lower()] = override
+    link = cell_text(cells.get("link"))
+    if link:
+        text = _with_link(text, link)
+        overrides = {ident: _with_link(body, link) for ident, body in overrides.items()}
+    return text, overrides
+
+
+def _with_link(text: str, link: str) -> str:
+    if link in text:
+        return text
+    return f"{text}\n{link}" if text else link
+
+
+def _sources(value: Any) -> list[str]:
+    if dates.is_blank(value):
+        return []
+    if isinstance(value, list):
+        found = []
+        for item in value:
+            if isinstance(item, dict):
+                item = item.get("path") or item.get("url") or item.get("source")
+            text = cell_text(item)
+            if text:
+                found.extend(_sources(text))
+        return found
+    text = cell_text(value) or ""
+    return [part.strip() for part in _MEDIA_SPLIT.split(text) if part.strip()]
+
+
+def _media(row: _Row, value: Any, field_name: str) -> list[MediaRef]:
+    found: list[MediaRef] = []
+    if value is None:
+        return found
+    if isinstance(value, dict):
+        row.add("bad-value", "media must be a path, a URL or a list of them", field_name, value)
+        return found
+    for source in _sources(value):
+        checked = row.ctx.media.check(source, row.ctx.base_dir)
+        if isinstance(checked, MediaProblem):
+            row.add(checked.code, checked.message, field_name, source)
+        else:
+            found.append(checked)
+    return found
+
+
+def _thread(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> list[ThreadItem]:
+    whole = cells.get("thread")
+    if whole is None and not keys:
+        return []
+    raw: list[tuple[str, Any]] = []
+    if isinstance(whole, list):
+        raw.extend((f"thread.{n}", item) for n, item in enumerate(whole, start=1))
+    elif not dates.is_blank(whole):
+        raw.append(("thread.1", whole))
+    numbered = []
+    for key in keys:
+        value = cells[key]
+        if not dates.is_blank(value):
+            numbered.append((int(key[7:]), value))
+    offset = len(raw)
+    raw.extend((f"thread.{offset + n}", value) for n, value in sorted(numbered))
+    items = []
+    for field_name, value in raw:
+        if isinstance(value, dict):
+            text = cell_text(value.get("text")) or ""
+            media = _media(row, value.get("media"), f"{field_name}.media")
+            delay = _delay(row, value.get("delay"), f"{field_name}.delay")
+            items.append(construct(ThreadItem, {"text": text, "media": media, "delay": delay}))
+        else:
+            item = {"text": cell_text(value) or "", "media": [], "delay": 0}
+            items.append(construct(ThreadItem, item))
+    return items
+
+
+def _delay(row: _Row, value: Any, field_name: str) -> int:
+    if dates.is_blank(value):
+        return 0
+    number = _integer(value)
+    if number is None or number < 0:
+        row.add("bad-value", "delay is whole minutes (0 or more)", field_name, value)
+        return 0
+    return number
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and value.is_integer() else None
+    text = str(value).strip()
+    if _INTEGER.fullmatch(text):
+        return int(float(text))
+    return None
+
+
+def _channels(row: _Row, cells: dict[str, Any]) -> list[str]:
+    value = cells.get("channels")
+    refs: list[str] = []
+    if isinstance(value, list):
+        for item in value:
+            text = cell_text(item)
+            if text:
+                refs.extend(split_refs(text))
+    elif isinstance(value, dict):
+        row.add("bad-value", "channels must be a list of channel references", "channels", value)
+    else:
+        refs = list(_refs_in(cell_text(value) or ""))
+        if refs:
+            return refs  # already without repeats
+    if not refs:
+        refs = list(row.ctx.default_channels)
+    if not refs and row.ctx.layout == "hootsuite":
+        row.failed = True  # reported once for the file
+    elif not refs:
+        message = "no channels; add a channels column or pass --default-channels"
+        row.add("missing-field", message, "channels")
+    return list(dict.fromkeys(refs))
+
+
+@functools.lru_cache(maxsize=4096)
+def _refs_in(text: str) -> tuple[str, ...]:
+    # Rows repeat the same few channel cells; the caller gets its own list.
+    return tuple(dict.fromkeys(split_refs(text)))
+
+
+def _tags(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        tags = [cell_text(item) or "" for item in value]
+    else:
+        tags = _TAG_SPLIT.split(cell_text(value) or "")
+    return list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
+
+
+def _flag(row: _Row, value: Any, field_name: str) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    text = (cell_text(value) or "").lower()
+    if text in _TRUE:
+        return True
+    if text not in _FALSE:
+        row.add("bad-value", f"{field_name} must be true or false", field_name, value)
+    return False
+
+
+def _repeat(row: _Row, value: Any) -> int | None:
+    if dates.is_blank(value):
+        return None
+    number = _integer(value)
+    if number is None or number < 0:
+        row.add(
+            "bad-value",
+            "repeat_every_days must be a whole number of days (or empty for no repeat)",
+            "repeat_every_days",
+            value,
+        )
+        return None
+    return number or None
+
+
+def _settings(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    nested = cells.get("settings")
+    if isinstance(nested, dict):
+        for ident, values in nested.items():
+            if isinstance(values, dict):
+                out.setdefault(str(ident).lower(), {}).update(
+                    {str(k): v for k, v in values.items() if not dates.is_blank(v)}
+                )
+            else:
+                message = "settings are per platform: settings: {youtube: {title: …}}"
+                row.add("bad-value", message, f"settings.{ident}", values)
+    elif not dates.is_blank(nested):
+        row.add("bad-value", "settings must be a mapping per platform", "settings", nested)
+    for key in keys:
+        value = cells[key]
+        ident, _, name = key[9:].partition(".")
+        if ident and name and not dates.is_blank(value):
+            out.setdefault(ident.lower(), {})[name] = _setting_value(value)
+    return out
+
+
+def _setting_value(value: Any) -> Any:
+    """Spreadsheet cells are text: read booleans and JSON lists/objects as such."""
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, str):
+        return cell_text(value)
+    text = value.strip()
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if text[:1] in "[{":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    return text

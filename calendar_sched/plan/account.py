@@ -1,0 +1,216 @@
+"""The calendar against the account's existing posts, checked before planning.
+
+``run`` (and ``plan --check-existing``) list the account's posts over the calendar's dates with
+one free ``GET /posts`` (``duplicates.listing_range``) and compare them with the calendar:
+
+- a Post tied to a server post (a pulled ``postiz:<id>`` entry) that still matches it costs
+  nothing: it is journaled as done (``how: pulled``);
+- an edited pulled Post is an in-place update of its server post (``value[0].id`` upsert);
+- an edited Post whose server post is already PUBLISHED is held back and reported, unless
+  ``republish`` is asked (Postiz then gets ``republish: true`` for it);
+- any other Post whose text is already on its channel within an hour is a
+  ``duplicate-existing`` warning; ``skip_duplicates`` drops it if it was never sent.
+
+``compare`` is pure, ``survey`` lists and compares, ``record`` journals what the listing proved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from calendar_sched.models import Post
+from calendar_sched.plan.duplicates import (
+    Duplicate,
+    duplicate_warnings,
+    find_duplicates,
+    listing_range,
+)
+from calendar_sched.report import RowError
+from calendar_sched.run import retry
+from calendar_sched.run.journal import DonePost, Journal
+from calendar_sched.sheets.pull import first_value_id, pulled_unchanged, remote_value_id
+from calendar_sched.targets.base import Backend, RemotePost
+
+#: Content hash journaled for a server post whose version this calendar never sent: no Post
+#: hashes to it, so the planner sends the Post as an update and a resend stays an upsert.
+SERVER_VERSION = "server-version"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """One ``resolved`` journal event the listing proved (see ``Journal.resolved``)."""
+
+    key: str
+    remote_id: str
+    content_hash: str
+    channel_id: str
+    already_published: bool
+    how: str
+
+
+@dataclass
+class ExistingCheck:
+    """What the account's existing posts say about a calendar; Post keys in each list."""
+
+    posts: list[Post]  # what to plan: the calendar less the duplicates skipped
+    listed: int = 0
+    unchanged: list[str] = field(default_factory=list)  # pulled, still as on the server: free
+    updates: list[str] = field(default_factory=list)  # pulled and edited: updated in place
+    held: list[str] = field(default_factory=list)  # edited but PUBLISHED: left as they are
+    republish: list[str] = field(default_factory=list)  # PUBLISHED, to publish again
+    missing: list[str] = field(default_factory=list)  # pulled, but their post is not listed
+    duplicates: list[Duplicate] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # duplicates dropped
+    resolutions: list[Resolution] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[RowError]:
+        """One ``duplicate-existing`` warning per duplicate."""
+        return duplicate_warnings(self.duplicates)
+
+    def done(self, journaled: Mapping[str, str]) -> dict[str, str]:
+        """The planner's ``done`` once ``record`` ran: ``journaled`` with the resolutions."""
+        done = dict(journaled)
+        done.update({r.key: r.content_hash for r in self.resolutions})
+        return done
+
+
+def compare(
+    posts: Sequence[Post],
+    remotes: Sequence[RemotePost],
+    *,
+    done: Mapping[str, DonePost],
+    fingerprint: str,
+    republish: bool = False,
+    skip_duplicates: bool = False,
+) -> ExistingCheck:
+    """Compare ``posts`` with the account's listed posts (pure).
+
+    Args:
+        posts: the calendar's Posts.
+        remotes: the account's posts over their dates (``listing_range``).
+        done: what the journal holds (``JournalState.done``).
+        fingerprint: the target's fingerprint, for each Post's ``value[0].id``.
+        republish: publish again the PUBLISHED posts the calendar changes.
+        skip_duplicates: leave out the Posts that repeat an existing post.
+
+    Returns:
+        The comparison: Posts to plan, the ties found and the journal events they prove.
+    """
+    check = ExistingCheck(posts=list(posts), listed=len({r.id for r in remotes}))
+    by_id = {remote.id: remote for remote in remotes}
+    for post in posts:
+        remote_id = remote_value_id(post.entry_key)
+        prior = done.get(post.key)
+        remote = by_id.get(remote_id or (prior.remote_id if prior else ""))
+        if remote is None:
+            if remote_id is not None:
+                check.missing.append(post.key)
+            continue
+        _tie(check, post, remote, prior, republish=republish)
+    # Own posts (this calendar's ids, or any the journal holds) are never duplicates.
+    own = {first_value_id(p, fingerprint) for p in posts} | {d.remote_id for d in done.values()}
+    tied = {r.key for r in check.resolutions} | set(check.held)
+    to_send = [
+        p
+        for p in posts
+        if p.key not in tied and (p.key not in done or done[p.key].content_hash != p.content_hash())
+    ]
+    others = [remote for remote in remotes if remote.id not in own]
+    check.duplicates = find_duplicates(
+        to_send, others, own_id=lambda p: first_value_id(p, fingerprint)
+    )
+    if skip_duplicates:
+        # A Post already sent is an update of our own post: dropping it would read as removed.
+        dropped = {d.post.key for d in check.duplicates if d.post.key not in done}
+        check.skipped = [p.key for p in posts if p.key in dropped]
+        check.posts = [p for p in posts if p.key not in dropped]
+    return check
+
+
+def _tie(
+    check: ExistingCheck,
+    post: Post,
+    remote: RemotePost,
+    prior: DonePost | None,
+    *,
+    republish: bool,
+) -> None:
+    """Decide one Post tied to a listed server post: free, update, held or republished."""
+    current = post.content_hash()
+    published = remote.state.upper() == "PUBLISHED"
+
+    def resolve(content_hash: str, how: str, *, already_published: bool = published) -> None:
+        if prior is None or (prior.content_hash, prior.already_published) != (
+            content_hash,
+            already_published,
+        ):
+            check.resolutions.append(
+                Resolution(
+                    post.key, remote.id, content_hash, post.channel.id, already_published, how
+                )
+            )
+
+    if remote_value_id(post.entry_key) is not None and pulled_unchanged(post, remote):
+        check.unchanged.append(post.key)
+        resolve(current, "pulled")
+    elif prior is not None and prior.content_hash == current:
+        # The journal holds this version; only a post held back as published is sent again.
+        if published and republish and prior.already_published:
+            check.republish.append(post.key)
+            resolve(SERVER_VERSION, "republish")
+    elif published and not republish:
+        check.held.append(post.key)
+        resolve(current, "published", already_published=True)
+    elif published:
+        check.republish.append(post.key)
+        resolve(SERVER_VERSION, "republish")
+    elif remote_value_id(post.entry_key) is not None:
+        check.updates.append(post.key)
+        if prior is None:
+            resolve(SERVER_VERSION, "pulled", already_published=False)
+
+
+def survey(
+    posts: Sequence[Post],
+    backend: Backend,
+    *,
+    done: Mapping[str, DonePost],
+    republish: bool = False,
+    skip_duplicates: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ExistingCheck:
+    """List the account's posts over the calendar's dates (one free call) and ``compare``.
+
+    Transient failures of the listing are retried with the shared policy (``retry.py``).
+
+    Raises:
+        ApiError: the listing failed (``AuthError`` when the key was refused).
+    """
+    if not posts:
+        return ExistingCheck(posts=[])
+    start, end = listing_range(posts)
+    listed = retry.retrying(counted=False, sleep=sleep)(lambda: backend.list_posts(start, end))
+    return compare(
+        posts,
+        listed,
+        done=done,
+        fingerprint=backend.fingerprint,
+        republish=republish,
+        skip_duplicates=skip_duplicates,
+    )
+
+
+def record(check: ExistingCheck, journal: Journal) -> None:
+    """Journal what the listing proved, so the planner skips free Posts and updates tied ones."""
+    for item in check.resolutions:
+        journal.resolved(
+            item.key,
+            remote_id=item.remote_id,
+            content_hash=item.content_hash,
+            channel_id=item.channel_id,
+            already_published=item.already_published,
+            how=item.how,
+        )

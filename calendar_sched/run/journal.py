@@ -1,0 +1,518 @@
+"""The run journal: append-only JSON Lines beside the calendar, one fsync per line, and a lock.
+
+Line one is a header (``format_version``, tool version, target fingerprint — never the key).
+Every later line is one event. A call is journaled ``started`` *before* it is sent and
+``succeeded``/``failed`` *after*; a call with no outcome is "in doubt" and is reconciled by
+listing before anything is resent. Replaying the events gives a ``JournalState``.
+
+A torn last line (power loss mid-write) is ignored and cut off before the next append; damage
+anywhere else, or an unknown ``format_version``, raises ``JournalCorrupt``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from calendar_sched.errors import JournalCorrupt, JournalLocked
+from calendar_sched.models import Post, utc_iso
+from calendar_sched.sheets.pull import first_value_id
+from calendar_sched.targets.base import RateState, SentPost, UploadedMedia
+
+FORMAT_VERSION = 1
+SUFFIX = ".journal.jsonl"
+
+
+def journal_path_for(calendar: str | os.PathLike[str]) -> Path:
+    """``<calendar>.journal.jsonl`` beside the calendar file."""
+    path = Path(calendar)
+    return path.with_name(path.name + SUFFIX)
+
+
+@dataclass(frozen=True)
+class DonePost:
+    """A Post the server holds: its id and the content hash that was applied."""
+
+    key: str
+    remote_id: str
+    content_hash: str
+    channel_id: str = ""
+    already_published: bool = False
+
+
+@dataclass(frozen=True)
+class FailedPost:
+    """A Post the server refused for good, with its message."""
+
+    key: str
+    message: str
+    code: str = "rejected"
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class InDoubtPost:
+    """A Post whose call was started but whose outcome was never journaled."""
+
+    key: str
+    value_id: str
+    content_hash: str
+    publish_at: datetime
+    update: bool  # the key was already done with another hash: presence proves nothing
+
+
+@dataclass(frozen=True)
+class PlannedPost:
+    """What the latest run planned for one Post, so ``status`` works from the journal alone."""
+
+    key: str
+    content_hash: str
+    publish_at: datetime | None  # None for a Post skipped as unchanged before it was recorded
+    channel_id: str
+
+
+@dataclass
+class JournalState:
+    """Everything a replay of the journal knows."""
+
+    fingerprint: str | None = None
+    done: dict[str, DonePost] = field(default_factory=dict)
+    failed: dict[str, FailedPost] = field(default_factory=dict)
+    in_doubt: dict[str, InDoubtPost] = field(default_factory=dict)
+    uploaded: dict[str, UploadedMedia] = field(default_factory=dict)
+    planned: dict[str, PlannedPost] = field(default_factory=dict)
+    rate: RateState | None = None
+    requests_sent: int = 0
+    deleted: dict[str, str] = field(default_factory=dict)  # key → remote id
+    events: int = 0
+
+    def done_hashes(self) -> dict[str, str]:
+        """Post key → content hash applied, the planner's ``done`` argument."""
+        return {key: item.content_hash for key, item in self.done.items()}
+
+    def pending_keys(self) -> list[str]:
+        """Planned Posts neither done (with the planned hash), failed nor in doubt."""
+        out = []
+        for key, planned in self.planned.items():
+            done = self.done.get(key)
+            if done is not None and done.content_hash == planned.content_hash:
+                continue
+            if key in self.failed or key in self.in_doubt:
+                continue
+            out.append(key)
+        return out
+
+    def next_window_at(self, now: float) -> float | None:
+        """When the quota next frees up, if the last known state says it is spent or blocked."""
+        if self.rate is None:
+            return None
+        moments = [self.rate.blocked_until, self.rate.reset_at]
+        future = [m for m in moments if m is not None and m > now]
+        return max(future) if future else None
+
+
+# Replay
+
+
+class _Folder:
+    """Applies events one by one; shared by replay and the live journal so they never drift."""
+
+    def __init__(self) -> None:
+        self.state = JournalState()
+        self.calls: dict[str, list[dict[str, Any]]] = {}
+
+    def apply(self, event: dict[str, Any]) -> None:
+        state = self.state
+        kind = event.get("event")
+        state.events += 1
+        if kind == "started":
+            self.calls[event["call"]] = event["posts"]
+            if event.get("counted", True):
+                state.requests_sent += 1
+            if event.get("rate"):
+                # The budget as it stood with this call counted: a call that died unanswered
+                # was still spent on the server.
+                state.rate = _rate(event["rate"])
+            for item in event["posts"]:
+                key = item["key"]
+                previous = state.done.get(key)
+                state.in_doubt[key] = InDoubtPost(
+                    key=key,
+                    value_id=item["value_id"],
+                    content_hash=item["hash"],
+                    publish_at=datetime.fromisoformat(item["publish_at"]),
+                    update=previous is not None and previous.content_hash != item["hash"],
+                )
+                state.failed.pop(key, None)
+        elif kind == "succeeded":
+            hashes = {item["key"]: item["hash"] for item in self.calls.pop(event["call"], [])}
+            for item in event["posts"]:
+                key = item["key"]
+                state.done[key] = DonePost(key, item["remote_id"], hashes[key], item["channel"])
+                state.in_doubt.pop(key, None)
+                state.deleted.pop(key, None)
+        elif kind == "failed":
+            posts = self.calls.pop(event["call"], [])
+            # A transient failure may have committed part of the request: those stay in doubt.
+            if not event.get("transient"):
+                for item in posts:
+                    state.in_doubt.pop(item["key"], None)
+        elif kind == "post_failed":
+            key = event["key"]
+            state.failed[key] = FailedPost(
+                key, event["message"], event.get("code", "rejected"), event.get("status")
+            )
+            state.in_doubt.pop(key, None)
+        elif kind == "resolved":
+            key = event["key"]
+            if event.get("remote_id"):
+                state.done[key] = DonePost(
+                    key,
+                    event["remote_id"],
+                    event["hash"],
+                    event.get("channel", ""),
+                    bool(event.get("already_published")),
+                )
+                state.failed.pop(key, None)
+            state.in_doubt.pop(key, None)
+        elif kind == "uploaded":
+            state.uploaded[event["key"]] = UploadedMedia(event["key"], event["id"], event["path"])
+        elif kind == "rate":
+            state.rate = _rate(event)
+        elif kind == "planned":
+            before_plan = state.planned
+            state.planned = {
+                item["key"]: PlannedPost(
+                    item["key"],
+                    item["hash"],
+                    datetime.fromisoformat(item["publish_at"]),
+                    item["channel"],
+                )
+                for item in event["posts"]
+            }
+            for key in event.get("skipped", []):
+                done = state.done.get(key)
+                before = before_plan.get(key)
+                state.planned[key] = PlannedPost(
+                    key,
+                    done.content_hash if done else "",
+                    before.publish_at if before else None,
+                    done.channel_id if done else "",
+                )
+        elif kind == "deleted":
+            state.done.pop(event["key"], None)
+            state.deleted[event["key"]] = event["remote_id"]
+        else:
+            raise JournalCorrupt(f"journal event {state.events} has unknown kind {kind!r}")
+
+
+def _rate(data: dict[str, Any]) -> RateState:
+    return RateState(
+        data.get("limit"), data.get("remaining"), data.get("reset_at"), data.get("blocked_until")
+    )
+
+
+def replay(lines: Iterable[dict[str, Any]]) -> JournalState:
+    """Fold journal lines (header first) into a ``JournalState``."""
+    return _replay(lines).state
+
+
+def _replay(lines: Iterable[dict[str, Any]]) -> _Folder:
+    folder = _Folder()
+    for number, event in enumerate(lines, start=1):
+        if number == 1:
+            _check_header(event)
+            folder.state.fingerprint = event.get("fingerprint")
+            continue
+        try:
+            folder.apply(event)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise JournalCorrupt(f"journal line {number} is malformed ({exc!r})") from exc
+    return folder
+
+
+def _check_header(event: dict[str, Any]) -> None:
+    if event.get("event") != "header":
+        raise JournalCorrupt("journal does not start with a header line")
+    version = event.get("format_version")
+    if version != FORMAT_VERSION:
+        raise JournalCorrupt(
+            f"journal format_version {version!r} is not supported (this calendar-sched reads "
+            f"version {FORMAT_VERSION}); use the calendar-sched that wrote it, or --journal NEW"
+        )
+
+
+def read_lines(path: Path) -> tuple[list[dict[str, Any]], int]:
+    """The parsed lines of a journal and the byte length of its intact part."""
+    data = path.read_bytes()
+    lines: list[dict[str, Any]] = []
+    good = 0
+    number = 0
+    while good < len(data):
+        number += 1
+        newline = data.find(b"\n", good)
+        if newline == -1:
+            break  # no newline: the last write never finished
+        raw = data[good:newline]
+        if raw.strip():
+            try:
+                item = json.loads(raw)
+                if not isinstance(item, dict):
+                    raise ValueError("not a JSON object")
+            except ValueError as exc:
+                if newline + 1 >= len(data):
+                    break  # a torn final line
+                raise JournalCorrupt(f"{path}: line {number} is not valid JSON ({exc})") from exc
+            lines.append(item)
+        good = newline + 1
+    return lines, good
+
+
+def read_state(path: str | os.PathLike[str]) -> JournalState:
+    """Replay a journal without locking it (``status`` reads while a run writes)."""
+    target = Path(path)
+    if not target.exists():
+        return JournalState()
+    lines, _ = read_lines(target)
+    return replay(lines) if lines else JournalState()
+
+
+# Writing
+
+
+class Journal:
+    """An open, locked journal: append events, read the replayed state."""
+
+    def __init__(self, path: str | os.PathLike[str], *, fingerprint: str) -> None:
+        self.path = Path(path)
+        self.fingerprint = fingerprint
+        self._lock_file: IO[str] | None = None
+        self._file: IO[bytes] | None = None
+        self._mutex = threading.Lock()
+        self._folder = _Folder()
+        self._open()
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._acquire_lock()
+        try:
+            lines, good = read_lines(self.path) if self.path.exists() else ([], 0)
+            if lines:
+                self._folder = _replay(lines)
+                written_for = self._folder.state.fingerprint
+                if written_for != self.fingerprint:
+                    raise JournalCorrupt(
+                        f"{self.path} was written for another target (fingerprint "
+                        f"{str(written_for)[:12]}…, now {self.fingerprint[:12]}…); "
+                        "pass --journal NEW to start a separate journal"
+                    )
+            self._file = open(self.path, "r+b" if self.path.exists() else "w+b")  # noqa: SIM115
+            self._file.truncate(good)  # cut a torn tail so the next line starts clean
+            self._file.seek(good)
+            if not lines:
+                from calendar_sched import __version__  # the package imports this module
+
+                self._folder.state.fingerprint = self.fingerprint
+                self._write(
+                    {
+                        "event": "header",
+                        "format_version": FORMAT_VERSION,
+                        "tool_version": __version__,
+                        "fingerprint": self.fingerprint,
+                        "created_at": utc_iso(datetime.now(UTC)),
+                    }
+                )
+        except BaseException:
+            self.close()
+            raise
+
+    def _acquire_lock(self) -> None:
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the whole run
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise JournalLocked(
+                f"{self.path} is in use by {holder}; wait for that run to finish "
+                "(or stop it) and run again"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        since = utc_iso(datetime.now(UTC))
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {since}\n")
+        handle.flush()
+        self._lock_file = handle
+
+    def close(self) -> None:
+        """Close the file and release the lock."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing the descriptor releases the flock
+            self._lock_file = None
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def state(self) -> JournalState:
+        """The replayed state, kept current as events are appended."""
+        return self._folder.state
+
+    def _write(self, event: dict[str, Any]) -> None:
+        if self._file is None:
+            raise JournalCorrupt(f"{self.path} is closed")
+        line = json.dumps(event, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+        self._file.write(line)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+
+    def _append(self, event: dict[str, Any]) -> None:
+        event["at"] = round(time.time(), 3)
+        with self._mutex:
+            self._write(event)
+            self._folder.apply(event)
+
+    # Events
+
+    def planned(self, posts: Sequence[Post], skipped: Sequence[str] = ()) -> None:
+        """What this run means to apply, so ``status`` can tell pending from done."""
+        self._append(
+            {
+                "event": "planned",
+                "skipped": list(skipped),
+                "posts": [
+                    {
+                        "key": post.key,
+                        "hash": post.content_hash(),
+                        "publish_at": post.publish_at.isoformat(),
+                        "channel": post.channel.id,
+                    }
+                    for post in posts
+                ],
+            }
+        )
+
+    def started(
+        self,
+        posts: Sequence[Post],
+        *,
+        counted: bool = True,
+        attempt: int = 1,
+        rate: RateState | None = None,
+    ) -> str:
+        """Journal a create call *before* it is sent, and the budget counting it; returns its id."""
+        call = uuid.uuid4().hex[:12]
+        self._append(
+            {
+                "event": "started",
+                "call": call,
+                "counted": counted,
+                "attempt": attempt,
+                "rate": None if rate is None else asdict(rate),
+                "posts": [
+                    {
+                        "key": post.key,
+                        "hash": post.content_hash(),
+                        "value_id": first_value_id(post, self.fingerprint),
+                        "publish_at": post.publish_at.isoformat(),
+                    }
+                    for post in posts
+                ],
+            }
+        )
+        return call
+
+    def succeeded(self, call: str, sent: Sequence[SentPost]) -> None:
+        """Journal the ids a create call returned."""
+        self._append(
+            {
+                "event": "succeeded",
+                "call": call,
+                "posts": [
+                    {"key": s.post_key, "remote_id": s.remote_id, "channel": s.channel_id}
+                    for s in sent
+                ],
+            }
+        )
+
+    def failed(
+        self,
+        call: str,
+        *,
+        message: str,
+        status: int | None = None,
+        code: str = "",
+        transient: bool,
+    ) -> None:
+        """Journal a call's failure: transient (may have committed) or terminal (did not)."""
+        self._append(
+            {
+                "event": "failed",
+                "call": call,
+                "status": status,
+                "code": code,
+                "message": message,
+                "transient": transient,
+            }
+        )
+
+    def post_failed(
+        self, key: str, message: str, *, code: str = "rejected", status: int | None = None
+    ) -> None:
+        """Journal that the server refused one Post for good."""
+        self._append(
+            {"event": "post_failed", "key": key, "message": message, "code": code, "status": status}
+        )
+
+    def resolved(
+        self,
+        key: str,
+        *,
+        remote_id: str | None,
+        content_hash: str = "",
+        channel_id: str = "",
+        already_published: bool = False,
+        how: str = "reconciled",
+    ) -> None:
+        """Journal what a listing proved about a Post (present with ``remote_id``, or absent)."""
+        self._append(
+            {
+                "event": "resolved",
+                "key": key,
+                "remote_id": remote_id,
+                "hash": content_hash,
+                "channel": channel_id,
+                "already_published": already_published,
+                "how": how,
+            }
+        )
+
+    def uploaded(self, media: UploadedMedia) -> None:
+        """Journal an uploaded media file, so it is never uploaded twice."""
+        self._append({"event": "uploaded", "key": media.key, "id": media.id, "path": media.path})
+
+    def rate(self, rate: RateState) -> None:
+        """Journal the last quota state seen, for pacing after a restart."""
+        self._append({"event": "rate", **asdict(rate)})
+
+    def deleted(self, key: str, remote_id: str) -> None:
+        """Journal a pruned Post."""
+        self._append({"event": "deleted", "key": key, "remote_id": remote_id})

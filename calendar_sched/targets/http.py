@@ -1,0 +1,162 @@
+"""What the Postiz and PostSyncer clients share: the httpx wrapper, transport failures, answers.
+
+Each API keeps its own auth header, rate-limit headers and status map (``client.classify``,
+``postsyncer_client.classify``). Here, ``httpx.TransportError`` and timeouts become
+``RetriableApiError``, bodies are decoded, and a classified failure is raised with the secret
+redacted and the quota it reported attached. The secret never appears in a message or a repr.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+import httpx
+
+from calendar_sched import __version__, errors
+from calendar_sched.targets.base import RateState
+
+Clock = Callable[[], float]
+
+REDACTED = "***"
+USER_AGENT = f"calendar-sched/{__version__}"
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """A successful answer: status, decoded body and the quota headers it carried."""
+
+    status: int
+    data: Any
+    rate: RateState | None  # None when the answer had no X-RateLimit-* headers
+
+
+class ApiClient:
+    """An httpx client bound to one API root and secret; subclasses send and classify."""
+
+    #: How the constructor names the secret, shown (redacted) in ``repr``.
+    secret_name: ClassVar[str] = "api_key"
+
+    def __init__(
+        self,
+        base_url: str,
+        secret: str,
+        *,
+        headers: Mapping[str, str],
+        transport: httpx.BaseTransport | None,
+        timeout: float,
+        clock: Clock,
+        http_base_url: str = "",
+    ) -> None:
+        self.base_url = base_url
+        self._secret = secret
+        self._clock = clock
+        self._rate: RateState | None = None
+        self._http = httpx.Client(
+            base_url=http_base_url,
+            headers={**headers, "User-Agent": USER_AGENT},
+            transport=transport,
+            timeout=timeout,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, {self.secret_name}={REDACTED!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    @property
+    def rate_state(self) -> RateState | None:
+        """The quota as the last answer (a 429 included) reported it."""
+        return self._rate
+
+    def _send(self, method: str, path: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One httpx request; a timeout or a failed connection raises ``RetriableApiError``."""
+        try:
+            return self._http.request(method, url, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise errors.RetriableApiError(
+                f"{method} {path}: no answer within the timeout ({type(exc).__name__})",
+                method=method,
+                path=path,
+            ) from None
+        except httpx.TransportError as exc:
+            raise errors.RetriableApiError(
+                self._redact(f"{method} {path}: connection failed ({self._failure_detail(exc)})"),
+                method=method,
+                path=path,
+            ) from None
+
+    def _failure_detail(self, exc: httpx.TransportError) -> str:
+        """What a connection failure's message says about the exception."""
+        return type(exc).__name__
+
+    def _answer(
+        self,
+        response: httpx.Response,
+        rate: RateState | None,
+        classify: Callable[[Any], errors.ApiError | None],
+    ) -> ApiResponse:
+        """The decoded answer, or raise what ``classify(body)`` makes of it (secret redacted)."""
+        body = decode_body(response)
+        failure = classify(body)
+        if failure is not None:
+            failure.args = (self._redact(str(failure)),)
+            # errors.py has no field for it; the executor reads it with getattr.
+            failure.rate_state = rate  # type: ignore[attr-defined]
+            raise failure
+        return ApiResponse(response.status_code, body, rate)
+
+    def _redact(self, text: str) -> str:
+        return text.replace(self._secret, REDACTED) if self._secret else text
+
+
+def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
+    """``Retry-After`` in seconds (delta-seconds or an HTTP date), or None."""
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    seconds = header_float(raw)
+    if seconds is not None:
+        return max(0.0, seconds)
+    try:
+        moment = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, moment.timestamp() - now)
+
+
+def decode_body(response: httpx.Response) -> Any:
+    """The JSON body, else the first 500 characters of its text, else None when empty."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return response.text[:500]
+
+
+def header_int(raw: str | None) -> int | None:
+    """A header's number as an int (``"30.0"`` → 30), None when absent or not a number."""
+    value = header_float(raw)
+    return int(value) if value is not None else None
+
+
+def header_float(raw: str | None) -> float | None:
+    """A header's number, None when absent or not a number."""
+    if raw is None:
+        return None
+    try:
+        return float(raw.strip())
+    except ValueError:
+        return None
