@@ -8,18 +8,16 @@ the unit the server stores and the journal tracks.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from calendar_sched import identity
+
 PostType = Literal["schedule", "draft", "now"]
 MediaKind = Literal["image", "video"]
-
-#: Namespace of every deterministic id calendar-sched derives (uuid5).
-ID_NAMESPACE = uuid.UUID("6b1f0c52-8a57-4f0e-9a61-2f4d3c7b9e10")
 
 
 class Position(BaseModel):
@@ -139,7 +137,7 @@ class Post(BaseModel):
 
     def value_id(self, fingerprint: str, position: int) -> str:
         """Deterministic id of thread item ``position``, sent as Postiz ``value[].id``."""
-        return str(uuid.uuid5(ID_NAMESPACE, f"{fingerprint}|{self.key}|{position}"))
+        return identity.value_id(self.key, fingerprint, position)
 
     def content_hash(self) -> str:
         """Hash of everything the server stores; a changed Post becomes an update."""

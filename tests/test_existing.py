@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from calendar_sched.errors import RetriableApiError
+from calendar_sched.identity import first_value_id
 from calendar_sched.models import Channel, Position, Post, PostValue
 from calendar_sched.plan import account as existing
 from calendar_sched.plan.account import SERVER_VERSION, Resolution, compare
 from calendar_sched.run.journal import DonePost
-from calendar_sched.sheets.pull import first_value_id
 from calendar_sched.targets.base import RemotePost
 
 X = Channel(id="demo-x", name="Acme on X", identifier="x")

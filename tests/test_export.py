@@ -14,6 +14,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from calendar_sched import files
 from calendar_sched.errors import ConfigError, InputError
 from calendar_sched.models import Channel, Position, Post, PostValue
 from calendar_sched.report import RowError
@@ -361,7 +362,7 @@ def test_atomic_write_leaves_old_file_and_no_temp_on_failure(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(export.os, "replace", broken_replace)
+    monkeypatch.setattr(files.os, "replace", broken_replace)
     with pytest.raises(OSError, match="disk full"):
         export_rows(GOLDEN / "calendar.csv", _csv_outcomes(), out)
     assert out.read_text() == "old"
@@ -370,8 +371,8 @@ def test_atomic_write_leaves_old_file_and_no_temp_on_failure(
 
 def test_atomic_write_replaces_whole_file(tmp_path: Path) -> None:
     out = tmp_path / "sub" / "results.json"
-    export.atomic_write_text(out, "x" * 1000)
-    export.atomic_write_text(out, "short")
+    files.atomic_write_text(out, "x" * 1000)
+    files.atomic_write_text(out, "short")
     assert out.read_text() == "short"
     assert [p.name for p in out.parent.iterdir()] == ["results.json"]
 

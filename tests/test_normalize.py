@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calendar_sched.identity import derive_key
 from calendar_sched.load import dates
 from calendar_sched.load.dates import DateProblem, decide_order, localize, parse_datetime, zone
-from calendar_sched.load.normalize import NormalizedFile, derive_key, normalize_file
+from calendar_sched.load.normalize import NormalizedFile, normalize_file
 from calendar_sched.load.publish_time import choose_zone
 from calendar_sched.load.sources.base import LoadedFile, RawRecord
 from calendar_sched.models import Position

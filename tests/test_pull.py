@@ -15,9 +15,12 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from calendar_sched import identity
 from calendar_sched.errors import ConfigError
 from calendar_sched.models import Channel, MediaRef, Position, Post, PostValue
+from calendar_sched.plan import account
 from calendar_sched.sheets import pull
+from calendar_sched.targets import remote as listed
 from calendar_sched.targets.base import RemotePost
 from calendar_sched.targets.postiz.backend import to_html
 
@@ -100,7 +103,7 @@ REMOTES = [
     ],
 )
 def test_html_to_text(content: str, text: str) -> None:
-    assert pull.html_to_text(content) == text
+    assert listed.html_to_text(content) == text
 
 
 @given(
@@ -108,13 +111,13 @@ def test_html_to_text(content: str, text: str) -> None:
 )
 def test_html_to_text_inverts_the_backends_to_html(lines: list[str]) -> None:
     text = "\n".join(lines)
-    assert pull.html_to_text(to_html(text)) == text
+    assert listed.html_to_text(to_html(text)) == text
 
 
 def test_remote_value_id() -> None:
-    assert pull.remote_value_id("postiz:abc123") == "abc123"
-    assert pull.remote_value_id("postiz:") is None
-    assert pull.remote_value_id("launch") is None
+    assert identity.remote_value_id("postiz:abc123") == "abc123"
+    assert identity.remote_value_id("postiz:") is None
+    assert identity.remote_value_id("launch") is None
 
 
 def test_pull_entries_shape_order_and_dedupe() -> None:
@@ -211,9 +214,9 @@ def _post(entry_key: str, remote: RemotePost, **changes: Any) -> Post:
         "channel": next(c for c in CHANNELS if c.id == remote.channel_id),
         "publish_at": remote.publish_at,
         "type": "draft" if remote.state == "DRAFT" else "schedule",
-        "values": [PostValue(text=pull.html_to_text(remote.content))],
-        "settings": pull.remote_settings(remote),
-        "tags": pull.remote_tags(remote),
+        "values": [PostValue(text=listed.html_to_text(remote.content))],
+        "settings": listed.remote_settings(remote),
+        "tags": listed.remote_tags(remote),
     }
     fields.update(changes)
     return Post(**fields)
@@ -221,18 +224,18 @@ def _post(entry_key: str, remote: RemotePost, **changes: Any) -> Post:
 
 def test_pulled_unchanged_detects_edits() -> None:
     webinar = REMOTES[0]
-    assert pull.pulled_unchanged(_post("postiz:p2", webinar), webinar)
-    assert not pull.pulled_unchanged(_post("launch", webinar), webinar)
-    assert not pull.pulled_unchanged(_post("postiz:p2", webinar, publish_at=_at(2, 16)), webinar)
+    assert account.pulled_unchanged(_post("postiz:p2", webinar), webinar)
+    assert not account.pulled_unchanged(_post("launch", webinar), webinar)
+    assert not account.pulled_unchanged(_post("postiz:p2", webinar, publish_at=_at(2, 16)), webinar)
     edited = [PostValue(text="Webinar & Q&A")]
-    assert not pull.pulled_unchanged(_post("postiz:p2", webinar, values=edited), webinar)
-    assert not pull.pulled_unchanged(_post("postiz:p2", webinar, tags=[]), webinar)
-    assert not pull.pulled_unchanged(_post("postiz:p2", webinar, type="draft"), webinar)
+    assert not account.pulled_unchanged(_post("postiz:p2", webinar, values=edited), webinar)
+    assert not account.pulled_unchanged(_post("postiz:p2", webinar, tags=[]), webinar)
+    assert not account.pulled_unchanged(_post("postiz:p2", webinar, type="draft"), webinar)
     draft = REMOTES[1]
     media = [MediaRef(source="https://cdn.example/a.png", url="https://cdn.example/a.png")]
     values = [PostValue(text="Launch", media=media)]
-    assert pull.pulled_unchanged(_post("postiz:p1", draft, values=values), draft)
-    assert not pull.pulled_unchanged(_post("postiz:p1", draft), draft)  # media removed
+    assert account.pulled_unchanged(_post("postiz:p1", draft, values=values), draft)
+    assert not account.pulled_unchanged(_post("postiz:p1", draft), draft)  # media removed
 
 
 def test_listing_window_covers_the_end_day() -> None:
@@ -301,9 +304,9 @@ def test_pull_then_validate_round_trips(seeded: tuple[Any, list[Post]], suffix: 
     by_id = {r.id: r for r in listed}
     assert len(checked.posts) == len(sent) == 4
     for post in checked.posts:
-        remote_id = pull.remote_value_id(post.entry_key)
+        remote_id = identity.remote_value_id(post.entry_key)
         assert remote_id in by_id
-        assert pull.pulled_unchanged(post, by_id[remote_id]), post.entry_key
+        assert account.pulled_unchanged(post, by_id[remote_id]), post.entry_key
     texts = sorted(p.values[0].text for p in checked.posts)
     assert texts == sorted(p.values[0].text for p in sent)
     assert server.stats()["counted_requests"] == 4  # pulling and listing cost nothing
@@ -402,7 +405,7 @@ def test_pull_edit_one_time_then_run_sends_one_request(seeded_env: Any, tmp_path
     assert seeded_env.stats()["posts_updated"] == 1
     after = {r.id: r for r in _listing()}
     assert sorted(after) == sorted(r.id for r in before)  # same ids: updated in place
-    moved = after[pull.remote_value_id(edited["id"]) or ""]
+    moved = after[identity.remote_value_id(edited["id"]) or ""]
     assert moved.publish_at == datetime(2030, 3, 1, 11, 15, tzinfo=UTC)
     idle = runner.invoke(main, ["run", "pulled.yaml", "--yes"])
     assert idle.exit_code == 0, idle.output
@@ -424,7 +427,7 @@ def test_published_posts_are_held_until_republish(
     states = {r.id: r.state for r in _listing()}
     data = yaml.safe_load(Path("pulled.yaml").read_text())
     edited = data["posts"][0]
-    remote_id = pull.remote_value_id(edited["id"]) or ""
+    remote_id = identity.remote_value_id(edited["id"]) or ""
     assert states[remote_id] == "PUBLISHED"
     edited["text"] = "Launch day, take two"
     Path("pulled.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
@@ -435,7 +438,7 @@ def test_published_posts_are_held_until_republish(
     assert "1 edited posts are already published and are left as they are" in held.output
     assert f"  {edited['id']}@{edited['channels'][0]}" in held.output
     assert server.stats()["counted_requests"] == counted  # not even a refused request
-    assert pull.html_to_text({r.id: r for r in _listing()}[remote_id].content) != edited["text"]
+    assert listed.html_to_text({r.id: r for r in _listing()}[remote_id].content) != edited["text"]
 
     again = runner.invoke(main, ["run", "pulled.yaml", "--yes", "--republish"])
     assert again.exit_code == 0, again.output
@@ -443,7 +446,7 @@ def test_published_posts_are_held_until_republish(
     assert server.stats()["counted_requests"] == counted + 1  # the unedited one stays as is
     after = {r.id: r for r in _listing()}
     assert sorted(after) == sorted(states)
-    assert pull.html_to_text(after[remote_id].content) == "Launch day, take two"
+    assert listed.html_to_text(after[remote_id].content) == "Launch day, take two"
 
     idle = runner.invoke(main, ["run", "pulled.yaml", "--yes", "--republish"])
     assert idle.exit_code == 0, idle.output
@@ -457,17 +460,3 @@ def seeded_env(sandbox_server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("POSTIZ_API_KEY", sandbox_server.api_key)
     monkeypatch.chdir(tmp_path)
     return sandbox_server
-
-
-def test_unchanged_pulled_picks_only_untouched_pulled_posts() -> None:
-    webinar = REMOTES[0]
-    posts = [
-        _post("postiz:p2", webinar),
-        _post("postiz:p2", webinar, publish_at=_at(2, 16)).model_copy(
-            update={"channel": CHANNELS[0]}
-        ),
-        _post("launch", webinar),
-    ]
-    found = pull.unchanged_pulled(posts[:1], REMOTES)
-    assert found == {"postiz:p2@demo-x": webinar}
-    assert pull.unchanged_pulled(posts[1:], REMOTES) == {}

@@ -7,16 +7,16 @@ on the way. Nothing here raises for bad input: every problem is a ``RowError`` w
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from calendar_sched.identity import derive_key
 from calendar_sched.load import dates
 from calendar_sched.load.channels import split_refs
 from calendar_sched.load.dates import DateOrder, cell_text
@@ -30,7 +30,6 @@ from calendar_sched.models import (
     PostType,
     ThreadItem,
     construct,
-    utc_iso,
 )
 from calendar_sched.report import RowError
 
@@ -143,13 +142,6 @@ def row_of(position: Position) -> int | None:
     if position.line is not None:
         return position.line
     return position.index
-
-
-def derive_key(publish_at: datetime | None, text: str, channels: Iterable[str]) -> str:
-    """First 12 hex of sha256 over (UTC instant or ``now``, text, sorted channel refs)."""
-    when = utc_iso(publish_at) if publish_at is not None else "now"
-    payload = json.dumps([when, text, sorted(channels)], ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
 
 class _Row:

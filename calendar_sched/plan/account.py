@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from calendar_sched.identity import first_value_id, remote_value_id
 from calendar_sched.models import Post
 from calendar_sched.plan.duplicates import (
     Duplicate,
@@ -30,8 +31,8 @@ from calendar_sched.plan.duplicates import (
 from calendar_sched.report import RowError
 from calendar_sched.run import retry
 from calendar_sched.run.journal import DonePost, Journal
-from calendar_sched.sheets.pull import first_value_id, pulled_unchanged, remote_value_id
 from calendar_sched.targets.base import Backend, RemotePost
+from calendar_sched.targets.remote import html_to_text, remote_media, remote_settings, remote_tags
 
 #: Content hash journaled for a server post whose version this calendar never sent: no Post
 #: hashes to it, so the planner sends the Post as an update and a resend stays an upsert.
@@ -214,3 +215,23 @@ def record(check: ExistingCheck, journal: Journal) -> None:
             already_published=item.already_published,
             how=item.how,
         )
+
+
+def pulled_unchanged(post: Post, remote: RemotePost) -> bool:
+    """True when a calendar Post already matches the server's post: sending it would change nothing.
+
+    Compares what a pulled file carries: instant, type, main text, media paths, tags, settings.
+    """
+    if remote_value_id(post.entry_key) != remote.id or post.channel.id != remote.channel_id:
+        return False
+    if post.publish_at != remote.publish_at:
+        return False
+    if (post.type == "draft") != (remote.state.upper() == "DRAFT"):
+        return False
+    main = post.values[0] if post.values else None
+    if main is None or main.text != html_to_text(remote.content):
+        return False
+    paths = [m.url or m.source for m in main.media]
+    if paths != remote_media(remote) or sorted(post.tags) != sorted(remote_tags(remote)):
+        return False
+    return post.settings == remote_settings(remote)

@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from calendar_sched.identity import remote_value_id
 from calendar_sched.models import Post, utc_iso
 from calendar_sched.report import RowError
-from calendar_sched.sheets.pull import html_to_text, remote_channel_name, remote_value_id
 from calendar_sched.targets.base import RemotePost
+from calendar_sched.targets.remote import html_to_text, remote_channel_name
 
 #: How close in time two equal texts on one channel must be to count as a duplicate.
 WINDOW = timedelta(hours=1)

@@ -27,6 +27,7 @@ from calendar_sched.errors import (
     RetriableApiError,
     ValidationRejected,
 )
+from calendar_sched.identity import first_value_id
 from calendar_sched.models import MediaRef, Post, utc_iso
 from calendar_sched.run import retry
 from calendar_sched.run.events import Event, RunResult
@@ -35,7 +36,6 @@ from calendar_sched.run.pacing import Budget, drift_margin
 from calendar_sched.run.reconcile import Reconciler
 from calendar_sched.run.uploads import Pacer, Uploader, message_of
 from calendar_sched.run.uploads import RunStopped as _Stop
-from calendar_sched.sheets.pull import first_value_id
 from calendar_sched.targets.base import (
     Backend,
     Labels,

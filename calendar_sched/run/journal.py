@@ -11,10 +11,8 @@ anywhere else, or an unknown ``format_version``, raises ``JournalCorrupt``.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import socket
 import threading
 import time
 import uuid
@@ -24,9 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from calendar_sched.errors import JournalCorrupt, JournalLocked
+from calendar_sched import __version__
+from calendar_sched.errors import JournalCorrupt
+from calendar_sched.files import HeldLock
+from calendar_sched.identity import first_value_id
 from calendar_sched.models import Post, utc_iso
-from calendar_sched.sheets.pull import first_value_id
 from calendar_sched.targets.base import RateState, SentPost, UploadedMedia
 
 FORMAT_VERSION = 1
@@ -296,7 +296,7 @@ class Journal:
     def __init__(self, path: str | os.PathLike[str], *, fingerprint: str) -> None:
         self.path = Path(path)
         self.fingerprint = fingerprint
-        self._lock_file: IO[str] | None = None
+        self._lock: HeldLock | None = None
         self._file: IO[bytes] | None = None
         self._mutex = threading.Lock()
         self._folder = _Folder()
@@ -304,7 +304,7 @@ class Journal:
 
     def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._acquire_lock()
+        self._lock = HeldLock(self.path)
         try:
             lines, good = read_lines(self.path) if self.path.exists() else ([], 0)
             if lines:
@@ -320,8 +320,6 @@ class Journal:
             self._file.truncate(good)  # cut a torn tail so the next line starts clean
             self._file.seek(good)
             if not lines:
-                from calendar_sched import __version__  # the package imports this module
-
                 self._folder.state.fingerprint = self.fingerprint
                 self._write(
                     {
@@ -336,34 +334,14 @@ class Journal:
             self.close()
             raise
 
-    def _acquire_lock(self) -> None:
-        lock_path = self.path.with_name(self.path.name + ".lock")
-        handle = open(lock_path, "a+")  # noqa: SIM115 - held open for the whole run
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise JournalLocked(
-                f"{self.path} is in use by {holder}; wait for that run to finish "
-                "(or stop it) and run again"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        since = utc_iso(datetime.now(UTC))
-        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {since}\n")
-        handle.flush()
-        self._lock_file = handle
-
     def close(self) -> None:
         """Close the file and release the lock."""
         if self._file is not None:
             self._file.close()
             self._file = None
-        if self._lock_file is not None:
-            self._lock_file.close()  # closing the descriptor releases the flock
-            self._lock_file = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> Journal:
         return self

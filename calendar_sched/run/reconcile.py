@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from calendar_sched.errors import ApiError, AuthError, RetriableApiError
+from calendar_sched.identity import first_value_id
 from calendar_sched.models import Post
 from calendar_sched.run.journal import Journal
 from calendar_sched.run.uploads import RunStopped, message_of
-from calendar_sched.sheets.pull import first_value_id
 from calendar_sched.targets.base import Backend, RemotePost
 
 #: Listings reach this far past the first and last publish time in doubt.

@@ -10,9 +10,7 @@ pulled. Sending a pulled entry again leaves the server's comments attached to th
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,101 +22,22 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from calendar_sched.errors import ConfigError
-from calendar_sched.models import Channel, Post
+from calendar_sched.files import atomic_write_text
+from calendar_sched.identity import REMOTE_PREFIX
+from calendar_sched.models import Channel
 from calendar_sched.sheets.writers import Table, write_table
 from calendar_sched.targets.base import Backend, RemotePost
-
-#: Entry keys of pulled posts start with this; the rest is the server's post id.
-REMOTE_PREFIX = "postiz:"
+from calendar_sched.targets.remote import (
+    html_to_text,
+    remote_channel_name,
+    remote_identifier,
+    remote_media,
+    remote_settings,
+    remote_tags,
+)
 
 #: Formats ``write_calendar`` can produce, by file suffix.
 CALENDAR_FORMATS = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv", ".xlsx": "xlsx"}
-
-_BLOCK_END = re.compile(r"</(p|h[1-6]|li|div)\s*>", re.IGNORECASE)
-_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
-_TAG = re.compile(r"<[^>]+>")
-_BETWEEN_TAGS = re.compile(r">\s*[\r\n]\s*<")
-
-
-def remote_value_id(entry_key: str) -> str | None:
-    """The server post id a pulled entry key stands for (``postiz:<id>`` → ``<id>``), else None."""
-    if entry_key.startswith(REMOTE_PREFIX) and len(entry_key) > len(REMOTE_PREFIX):
-        return entry_key[len(REMOTE_PREFIX) :]
-    return None
-
-
-def first_value_id(post: Post, fingerprint: str) -> str:
-    """The id a Post is sent and stored under (Postiz ``value[0].id``, the server's post id).
-
-    A pulled entry (``postiz:<id>``) is tied to that server post, so sending it again updates the
-    post in place; every other Post has its deterministic id. The one rule the backend, journal
-    and executor share.
-    """
-    return remote_value_id(post.entry_key) or post.value_id(fingerprint, 0)
-
-
-def html_to_text(content: str) -> str:
-    """Postiz post content → plain text: one line per ``<p>``, entities decoded.
-
-    The inverse of the Postiz backend's ``to_html``; content without tags (stored entity-escaped
-    plain text) is only unescaped.
-    """
-    if not _TAG.search(content):
-        return html.unescape(content)
-    text = _BETWEEN_TAGS.sub("><", content)
-    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
-    text = _BREAK.sub("\n", text)
-    text = _BLOCK_END.sub("\n", text)
-    text = html.unescape(_TAG.sub("", text))
-    return text[:-1] if text.endswith("\n") else text
-
-
-def remote_settings(remote: RemotePost) -> dict[str, Any]:
-    """The post's provider settings as a dict, without Postiz's internal ``__type``."""
-    raw = remote.raw.get("settings")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw) if raw.strip() else {}
-        except json.JSONDecodeError:
-            raw = {}
-    if not isinstance(raw, dict):
-        return {}
-    return {k: v for k, v in raw.items() if k != "__type"}
-
-
-def remote_tags(remote: RemotePost) -> list[str]:
-    """Tag names of a listed post (``tags: [{tag: {name}}]``)."""
-    names: list[str] = []
-    for item in remote.raw.get("tags") or []:
-        tag = item.get("tag", item) if isinstance(item, dict) else None
-        if isinstance(tag, dict) and isinstance(tag.get("name"), str):
-            names.append(tag["name"])
-    return names
-
-
-def remote_media(remote: RemotePost) -> list[str]:
-    """Media paths of a listed post, when the listing carries them (``image``: list or JSON)."""
-    raw = remote.raw.get("image")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw) if raw.strip() else []
-        except json.JSONDecodeError:
-            return []
-    if not isinstance(raw, list):
-        return []
-    return [item["path"] for item in raw if isinstance(item, dict) and item.get("path")]
-
-
-def remote_identifier(remote: RemotePost) -> str:
-    """The provider identifier of a listed post (``integration.providerIdentifier``)."""
-    integration = remote.raw.get("integration") or {}
-    return str(integration.get("providerIdentifier") or "")
-
-
-def remote_channel_name(remote: RemotePost) -> str:
-    """The channel name of a listed post, else its channel id."""
-    integration = remote.raw.get("integration") or {}
-    return str(integration.get("name") or remote.channel_id)
 
 
 def select_channels(refs: Iterable[str], channels: Sequence[Channel]) -> set[str]:
@@ -235,40 +154,6 @@ def pull_calendar(
     return PullResult(out, len(entries), states)
 
 
-def pulled_unchanged(post: Post, remote: RemotePost) -> bool:
-    """True when a calendar Post already matches the server's post: sending it would change nothing.
-
-    Compares what a pulled file carries: instant, type, main text, media paths, tags, settings.
-    """
-    if remote_value_id(post.entry_key) != remote.id or post.channel.id != remote.channel_id:
-        return False
-    if post.publish_at != remote.publish_at:
-        return False
-    if (post.type == "draft") != (remote.state.upper() == "DRAFT"):
-        return False
-    main = post.values[0] if post.values else None
-    if main is None or main.text != html_to_text(remote.content):
-        return False
-    paths = [m.url or m.source for m in main.media]
-    if paths != remote_media(remote) or sorted(post.tags) != sorted(remote_tags(remote)):
-        return False
-    return post.settings == remote_settings(remote)
-
-
-def unchanged_pulled(posts: Iterable[Post], remotes: Iterable[RemotePost]) -> dict[str, RemotePost]:
-    """Post key → its server post, for pulled Posts (``postiz:<id>``) that nothing changed.
-
-    ``run`` can journal these as done before planning, so an unedited pulled file sends nothing.
-    """
-    by_id = {r.id: r for r in remotes}
-    found: dict[str, RemotePost] = {}
-    for post in posts:
-        remote = by_id.get(remote_value_id(post.entry_key) or "")
-        if remote is not None and pulled_unchanged(post, remote):
-            found[post.key] = remote
-    return found
-
-
 def write_calendar(
     entries: Sequence[Mapping[str, Any]],
     out: Path,
@@ -283,8 +168,6 @@ def write_calendar(
             f"cannot write a calendar as {out.suffix or 'no suffix'}: use .yaml, .csv or .xlsx"
         )
     if fmt == "yaml":
-        from calendar_sched.sheets.writers import atomic_write_text
-
         atomic_write_text(out, calendar_yaml(entries, timezone=timezone))
         return
     write_table(out, calendar_table(entries, timezone=timezone), summary=summary, styled=False)

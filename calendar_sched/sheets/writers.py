@@ -13,8 +13,6 @@ import codecs
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,6 +22,7 @@ from typing import Any
 import yaml
 
 from calendar_sched.errors import ConfigError, InputError
+from calendar_sched.files import atomic_write_bytes, atomic_write_text
 from calendar_sched.models import Position, utc_iso
 from calendar_sched.report import RowError
 from calendar_sched.sheets.outcomes import PostOutcome, row_status, summarize
@@ -542,23 +541,3 @@ def _set_widths(sheet: Any, header: Sequence[str], rows: Sequence[Sequence[Any]]
                 )
                 longest = max(longest, size)
         sheet.column_dimensions[get_column_letter(col)].width = min(max(longest + 2, 8), 60)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temp file beside ``path``, fsync it, then ``os.replace`` it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """``atomic_write_bytes`` for UTF-8 text."""
-    atomic_write_bytes(path, text.encode("utf-8"))

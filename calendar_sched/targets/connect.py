@@ -7,12 +7,12 @@ appends ``/public/v1``. With neither variable set, the embedded sandbox is the t
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from calendar_sched import identity
 from calendar_sched.errors import ConfigError
 
 DEFAULT_API_URL = "https://api.postiz.com"
@@ -83,13 +83,8 @@ def normalize_base_url(url: str) -> str:
 
 
 def target_fingerprint(base_url: str) -> str:
-    """sha256 of the normalised server root.
-
-    Channel ids are globally unique, and every deterministic post id already mixes in its
-    channel id, so the root alone keeps ids apart across servers while staying stable when
-    channels are added to the account.
-    """
-    return hashlib.sha256(f"postiz|{base_url}".encode()).hexdigest()
+    """The Postiz target's fingerprint (see ``identity.target_fingerprint``)."""
+    return identity.target_fingerprint("postiz", base_url)
 
 
 #: The APIs calendar-sched can schedule through.

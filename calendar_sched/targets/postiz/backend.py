@@ -12,7 +12,6 @@ import html
 import json
 import mimetypes
 import re
-import uuid
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -22,8 +21,8 @@ from typing import Any
 
 from calendar_sched.check.rules import rule_for
 from calendar_sched.errors import ConfigError, FatalApiError, InputError
-from calendar_sched.models import ID_NAMESPACE, Channel, MediaRef, Post, utc_iso
-from calendar_sched.sheets.pull import first_value_id
+from calendar_sched.identity import first_value_id, url_media_id
+from calendar_sched.models import Channel, MediaRef, Post, utc_iso
 from calendar_sched.targets.base import (
     CostModel,
     RateState,
@@ -246,7 +245,7 @@ class PostizBackend:
             suffix = ".mp4" if ref.kind == "video" else ".png"
             return {"id": PLACEHOLDER_MEDIA_ID, "path": PLACEHOLDER_MEDIA_PATH + suffix}
         if ref.url:  # Postiz accepts any fetchable URL with a media extension
-            return {"id": str(uuid.uuid5(ID_NAMESPACE, ref.url)), "path": ref.url}
+            return {"id": url_media_id(ref.url), "path": ref.url}
         raise ConfigError(f"media {ref.source} was not uploaded before its post")
 
     def match(self, posts: Sequence[Post], listing: Sequence[RemotePost]) -> dict[str, str]:

@@ -9,7 +9,6 @@ workspace, account, schedule and content (``match``); docs/postsyncer.md states 
 
 from __future__ import annotations
 
-import hashlib
 import math
 import mimetypes
 from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
@@ -18,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from calendar_sched import identity
 from calendar_sched.errors import (
     AlreadyPublished,
     ConfigError,
@@ -447,7 +447,7 @@ class PostSyncerBackend:
 
 def postsyncer_fingerprint(base_url: str) -> str:
     """sha256 of the API root: journals of two targets never mix."""
-    return hashlib.sha256(f"postsyncer|{base_url}".encode()).hexdigest()
+    return identity.target_fingerprint("postsyncer", base_url)
 
 
 @contextmanager
