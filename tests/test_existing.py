@@ -10,10 +10,9 @@ import pytest
 from calendar_sched.errors import RetriableApiError
 from calendar_sched.identity import first_value_id
 from calendar_sched.models import Channel, Position, Post, PostValue
-from calendar_sched.plan import account as existing
 from calendar_sched.plan.account import SERVER_VERSION, Resolution, compare
-from calendar_sched.run.journal import DonePost
-from calendar_sched.targets.base import RemotePost
+from calendar_sched.run import survey
+from calendar_sched.targets.base import DonePost, RemotePost
 
 X = Channel(id="demo-x", name="Acme on X", identifier="x")
 NOON = datetime(2030, 3, 1, 12, 0, tzinfo=UTC)
@@ -174,21 +173,21 @@ class _Listing:
 def test_survey_lists_once_over_the_calendars_dates() -> None:
     posts = [_post("postiz:r1"), _post("late", "Other", NOON + timedelta(days=2))]
     backend = _Listing([_remote("r1")])
-    check = existing.survey(posts, backend, done={})  # type: ignore[arg-type]
+    check = survey.survey(posts, backend, done={})  # type: ignore[arg-type]
     assert backend.asked == [(NOON - timedelta(hours=1), NOON + timedelta(days=2, hours=1))]
     assert (check.listed, check.unchanged) == (1, [posts[0].key])
-    assert existing.survey([], backend, done={}).listed == 0  # type: ignore[arg-type]
+    assert survey.survey([], backend, done={}).listed == 0  # type: ignore[arg-type]
     assert len(backend.asked) == 1
 
 
 def test_survey_retries_a_failing_listing() -> None:
     waits: list[float] = []
     flaky = _Listing([_remote("r1")], failures=2)
-    check = existing.survey([_post("postiz:r1")], flaky, done={}, sleep=waits.append)  # type: ignore[arg-type]
+    check = survey.survey([_post("postiz:r1")], flaky, done={}, sleep=waits.append)  # type: ignore[arg-type]
     assert (len(flaky.asked), len(waits), check.listed) == (3, 2, 1)
     down = _Listing([], failures=99)
     with pytest.raises(RetriableApiError):
-        existing.survey([_post("a")], down, done={}, sleep=waits.append)  # type: ignore[arg-type]
+        survey.survey([_post("a")], down, done={}, sleep=waits.append)  # type: ignore[arg-type]
 
 
 def test_record_journals_each_resolution(tmp_path: Any) -> None:
@@ -197,7 +196,7 @@ def test_record_journals_each_resolution(tmp_path: Any) -> None:
     post = _post("postiz:r1", text="Hello again")
     check = compare([post], [_remote("r1", state="PUBLISHED")], done={}, fingerprint=FP)
     with Journal(tmp_path / "cal.journal.jsonl", fingerprint=FP) as journal:
-        existing.record(check, journal)
+        survey.record(check, journal)
         done = journal.state.done[post.key]
     assert (done.remote_id, done.content_hash, done.already_published) == (
         "r1",

@@ -12,9 +12,6 @@ from typing import Any
 
 from calendar_sched.check.x_length import weighted_length
 
-#: Media a Postiz post may carry (``ValidUrlExtension``), by extension.
-POST_MEDIA_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4")
-
 
 @dataclass(frozen=True)
 class Setting:
@@ -373,8 +370,3 @@ def _check_settings(rule: ProviderRule, settings: dict[str, Any]) -> list[Violat
 
 def _is_missing(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
-
-
-def media_kind_of_path(path: str) -> str:
-    """The server's view of a media path: ``video`` when it contains ``mp4``."""
-    return "video" if "mp4" in path else "image"

@@ -36,9 +36,10 @@ from calendar_sched.cli.pull import target_backend
 from calendar_sched.errors import ApiError, AuthError
 from calendar_sched.load.channels import load_channels_file, split_refs
 from calendar_sched.models import Post, utc_iso
-from calendar_sched.plan.account import ExistingCheck, survey
+from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.plan.planner import Plan, plan
 from calendar_sched.run.journal import JournalState, journal_path_for, read_state
+from calendar_sched.run.survey import survey
 from calendar_sched.targets.base import CostModel
 from calendar_sched.targets.connect import resolve_target
 from calendar_sched.targets.postiz.backend import PostizBackend

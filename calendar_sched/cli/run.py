@@ -31,11 +31,12 @@ from calendar_sched.cli.plan import print_existing, summary_line
 from calendar_sched.cli.progress import RunProgress
 from calendar_sched.errors import ApiError, AuthError, JournalLocked
 from calendar_sched.models import Post
-from calendar_sched.plan.account import ExistingCheck, record, survey
+from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.plan.planner import plan
 from calendar_sched.run.executor import RunResult, execute
-from calendar_sched.run.journal import DonePost, Journal, read_state
-from calendar_sched.targets.base import Backend, CostModel
+from calendar_sched.run.journal import Journal, read_state
+from calendar_sched.run.survey import record, survey
+from calendar_sched.targets.base import Backend, CostModel, DonePost
 from calendar_sched.targets.connect import (
     POSTSYNCER_TOKEN_VAR,
     TARGETS,

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from calendar_sched.check.rules import POST_MEDIA_EXTENSIONS, media_kind_of_path
 from calendar_sched.models import MediaKind, MediaRef
 
 #: Upload caps of Postiz (``CustomFileValidationPipe``).
@@ -40,6 +39,15 @@ _MP4_BRANDS = {
 #: The uploadable types a post may use: upload extension → media type.
 _POST_TYPES = {"jpg": "jpeg", "png": "png", "gif": "gif", "webp": "webp", "mp4": "mp4"}
 _CHUNK = 1024 * 1024
+
+
+#: Media a Postiz post may carry (``ValidUrlExtension``), by extension.
+POST_MEDIA_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4")
+
+
+def media_kind_of_path(path: str) -> str:
+    """The server's view of a media path: ``video`` when it contains ``mp4``."""
+    return "video" if "mp4" in path else "image"
 
 
 @dataclass(frozen=True)

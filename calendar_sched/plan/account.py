@@ -11,13 +11,12 @@ one free ``GET /posts`` (``duplicates.listing_range``) and compare them with the
 - any other Post whose text is already on its channel within an hour is a
   ``duplicate-existing`` warning; ``skip_duplicates`` drops it if it was never sent.
 
-``compare`` is pure, ``survey`` lists and compares, ``record`` journals what the listing proved.
+``compare`` is pure; ``run/survey.py`` lists the account and journals what the listing proved.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from calendar_sched.identity import first_value_id, remote_value_id
@@ -26,12 +25,9 @@ from calendar_sched.plan.duplicates import (
     Duplicate,
     duplicate_warnings,
     find_duplicates,
-    listing_range,
 )
 from calendar_sched.report import RowError
-from calendar_sched.run import retry
-from calendar_sched.run.journal import DonePost, Journal
-from calendar_sched.targets.base import Backend, RemotePost
+from calendar_sched.targets.base import DonePost, RemotePost
 from calendar_sched.targets.remote import html_to_text, remote_media, remote_settings, remote_tags
 
 #: Content hash journaled for a server post whose version this calendar never sent: no Post
@@ -172,49 +168,6 @@ def _tie(
         check.updates.append(post.key)
         if prior is None:
             resolve(SERVER_VERSION, "pulled", already_published=False)
-
-
-def survey(
-    posts: Sequence[Post],
-    backend: Backend,
-    *,
-    done: Mapping[str, DonePost],
-    republish: bool = False,
-    skip_duplicates: bool = False,
-    sleep: Callable[[float], None] = time.sleep,
-) -> ExistingCheck:
-    """List the account's posts over the calendar's dates (one free call) and ``compare``.
-
-    Transient failures of the listing are retried with the shared policy (``retry.py``).
-
-    Raises:
-        ApiError: the listing failed (``AuthError`` when the key was refused).
-    """
-    if not posts:
-        return ExistingCheck(posts=[])
-    start, end = listing_range(posts)
-    listed = retry.retrying(counted=False, sleep=sleep)(lambda: backend.list_posts(start, end))
-    return compare(
-        posts,
-        listed,
-        done=done,
-        fingerprint=backend.fingerprint,
-        republish=republish,
-        skip_duplicates=skip_duplicates,
-    )
-
-
-def record(check: ExistingCheck, journal: Journal) -> None:
-    """Journal what the listing proved, so the planner skips free Posts and updates tied ones."""
-    for item in check.resolutions:
-        journal.resolved(
-            item.key,
-            remote_id=item.remote_id,
-            content_hash=item.content_hash,
-            channel_id=item.channel_id,
-            already_published=item.already_published,
-            how=item.how,
-        )
 
 
 def pulled_unchanged(post: Post, remote: RemotePost) -> bool:

@@ -32,7 +32,6 @@ from calendar_sched.models import MediaRef, Post, utc_iso
 from calendar_sched.run import retry
 from calendar_sched.run.events import Event, RunResult
 from calendar_sched.run.journal import Journal
-from calendar_sched.run.pacing import Budget, drift_margin
 from calendar_sched.run.reconcile import Reconciler
 from calendar_sched.run.uploads import Pacer, Uploader, message_of
 from calendar_sched.run.uploads import RunStopped as _Stop
@@ -43,6 +42,7 @@ from calendar_sched.targets.base import (
     Updates,
     UploadedMedia,
 )
+from calendar_sched.targets.pacing import Budget, drift_margin
 
 if TYPE_CHECKING:
     from calendar_sched.plan.planner import Plan

@@ -27,7 +27,7 @@ from calendar_sched.errors import JournalCorrupt
 from calendar_sched.files import HeldLock
 from calendar_sched.identity import first_value_id
 from calendar_sched.models import Post, utc_iso
-from calendar_sched.targets.base import RateState, SentPost, UploadedMedia
+from calendar_sched.targets.base import DonePost, RateState, SentPost, UploadedMedia
 
 FORMAT_VERSION = 1
 SUFFIX = ".journal.jsonl"
@@ -37,17 +37,6 @@ def journal_path_for(calendar: str | os.PathLike[str]) -> Path:
     """``<calendar>.journal.jsonl`` beside the calendar file."""
     path = Path(calendar)
     return path.with_name(path.name + SUFFIX)
-
-
-@dataclass(frozen=True)
-class DonePost:
-    """A Post the server holds: its id and the content hash that was applied."""
-
-    key: str
-    remote_id: str
-    content_hash: str
-    channel_id: str = ""
-    already_published: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from calendar_sched.check.rules import POST_MEDIA_EXTENSIONS
+from calendar_sched.load.media import POST_MEDIA_EXTENSIONS
 
 #: MIME type by file extension, for files served back.
 MIME_BY_EXT = {

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from calendar_sched.check.rules import POST_MEDIA_EXTENSIONS, Item, check_post, media_kind_of_path
+from calendar_sched.check.rules import Item, check_post
+from calendar_sched.load.media import POST_MEDIA_EXTENSIONS, media_kind_of_path
 from calendar_sched.sandbox.store import ChannelRow, NewValue
 
 _ISO_DATE = re.compile(

@@ -161,3 +161,14 @@ class Labels(Protocol):
     ) -> list[UploadedMedia]:
         """Find or create the labels of ``posts``; the ones learnt, for the journal."""
         ...
+
+
+@dataclass(frozen=True)
+class DonePost:
+    """A Post the server holds: its id and the content hash that was applied."""
+
+    key: str
+    remote_id: str
+    content_hash: str
+    channel_id: str = ""
+    already_published: bool = False

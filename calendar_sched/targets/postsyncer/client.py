@@ -21,7 +21,6 @@ import httpx
 
 from calendar_sched import errors
 from calendar_sched.errors import ConfigError
-from calendar_sched.run.pacing import Budget
 from calendar_sched.targets.base import RateState
 from calendar_sched.targets.http import (
     ApiClient,
@@ -31,6 +30,7 @@ from calendar_sched.targets.http import (
     header_int,
     parse_retry_after,
 )
+from calendar_sched.targets.pacing import Budget
 
 Sleep = Callable[[float], None]
 
