@@ -9,13 +9,13 @@ import pytest
 from calendar_sched.errors import AuthError, ConfigError, InputError
 from calendar_sched.load.channels import (
     Resolver,
-    account_channels,
     demo_channels,
     load_channels_file,
     resolve,
     split_refs,
 )
 from calendar_sched.models import Channel
+from calendar_sched.targets.connect import account_channels
 
 CHANNELS = [
     Channel(id="c1", name="Acme on X", identifier="x", profile="acme"),

@@ -41,7 +41,7 @@ from calendar_sched.plan.planner import Plan, plan
 from calendar_sched.run.journal import JournalState, journal_path_for, read_state
 from calendar_sched.run.survey import survey
 from calendar_sched.targets.base import CostModel
-from calendar_sched.targets.connect import resolve_target
+from calendar_sched.targets.config import resolve_target
 from calendar_sched.targets.postiz.backend import PostizBackend
 from calendar_sched.targets.postsyncer.backend import PostSyncerBackend
 

@@ -6,14 +6,12 @@ import shlex
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 
 import click
 from rich.console import Console
 
 from calendar_sched.check.validation import validate
 from calendar_sched.cli import render
-from calendar_sched.cli.common import STATE_DIR, target_backend
 from calendar_sched.cli.options import (
     EXIT_CONFIG,
     EXIT_FAILED,
@@ -37,16 +35,17 @@ from calendar_sched.run.executor import RunResult, execute
 from calendar_sched.run.journal import Journal, read_state
 from calendar_sched.run.survey import record, survey
 from calendar_sched.targets.base import Backend, CostModel, DonePost
-from calendar_sched.targets.connect import (
+from calendar_sched.targets.config import (
     POSTSYNCER_TOKEN_VAR,
     TARGETS,
     choose_target,
+    resolve_postsyncer_target,
     resolve_target,
 )
+from calendar_sched.targets.connect import connect, sandbox_label
 from calendar_sched.targets.postiz.backend import PostizBackend
 from calendar_sched.targets.postsyncer import backend as postsyncer
 from calendar_sched.targets.postsyncer import client as postsyncer_client
-from calendar_sched.targets.postsyncer.client import resolve_postsyncer_target
 
 #: The embedded sandbox's window: short, so a month finishes in under a minute yet still paces.
 EMBEDDED_WINDOW = 10.0
@@ -112,16 +111,10 @@ def run_command(
     if reserve >= per_window:
         raise click.BadParameter(f"must be below the limit ({per_window})", param_hint="--reserve")
     costs = CostModel(limit=per_window, window_seconds=window)
-    opened = (
-        target_backend(costs, sandbox_label=_sandbox_label(costs))
-        if target
-        else postsyncer.connect(
-            syncer or resolve_postsyncer_target(),
-            postsyncer.postsyncer_costs(per_window, window),
-            Path(STATE_DIR),
-        )
-    )
-    with opened as (backend, where):
+    if api == "postsyncer":
+        costs = postsyncer.postsyncer_costs(per_window, window)
+    with connect(api, costs=costs, label=sandbox_label(api, costs)) as opened:
+        backend, where = opened.backend, opened.where
         now = datetime.now(UTC)
         checked = validate(
             list(source.files), source.validate_options(backend.discover, now=now, target=api)
@@ -189,14 +182,6 @@ def run_command(
                 )
                 sys.exit(EXIT_CONFIG)
     sys.exit(_report(out, result, embedded=embedded, resume=_resume_command()))
-
-
-def _sandbox_label(costs: CostModel) -> str:
-    return (
-        f"the built-in sandbox ({costs.limit} requests per {costs.window_seconds:g} s; state in "
-        f"{STATE_DIR}/) — nothing is published. Set POSTIZ_API_URL and POSTIZ_API_KEY to use "
-        "your account."
-    )
 
 
 def _existing(

@@ -21,9 +21,9 @@ from calendar_sched.cli.options import (
     output_options,
     source_args,
 )
-from calendar_sched.load.channels import account_channels
 from calendar_sched.load.dates import DateProblem, zone
 from calendar_sched.report import RowError
+from calendar_sched.targets.connect import account_channels
 
 _ZONE_NOTES = {
     "file": ", from the file",

@@ -9,13 +9,12 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
@@ -197,23 +196,3 @@ def demo_channels() -> list[Channel]:
     """The channels seeded in the built-in sandbox (used when no list is given)."""
     text = resources.files("calendar_sched").joinpath("data/demo_channels.json").read_text("utf-8")
     return parse_channels(json.loads(text), "demo channels")
-
-
-def account_channels(
-    env: Mapping[str, str] | None = None, *, transport: httpx.BaseTransport | None = None
-) -> list[Channel] | None:
-    """The account's channels (``GET /integrations``) when POSTIZ_API_URL/KEY are set, else None.
-
-    Raises:
-        ConfigError: the URL is set without a key, or is not http(s).
-        ApiError: the server refused (AuthError for a bad key) or failed.
-    """
-    from calendar_sched.targets.connect import resolve_target
-    from calendar_sched.targets.postiz.backend import PostizBackend
-    from calendar_sched.targets.postiz.client import PostizClient
-
-    target = resolve_target(env)
-    if target.embedded:
-        return None
-    with PostizClient(target.base_url, target.api_key, transport=transport) as client:
-        return PostizBackend(client).discover()

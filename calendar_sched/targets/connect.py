@@ -1,113 +1,153 @@
-"""Where to send requests: the Postiz target from the environment.
+"""Open the target: a Postiz or PostSyncer account, else the embedded sandbox of that API.
 
-``POSTIZ_API_URL`` and ``POSTIZ_API_KEY`` are the official Postiz CLI's names. The URL is the
-server root (``https://api.postiz.com``, or ``https://host/api`` when self-hosted); the client
-appends ``/public/v1``. With neither variable set, the embedded sandbox is the target.
+``connect`` is the one place a backend is built from the environment, for every command and for
+the library pipeline. With no account configured it starts the built-in emulator (state kept in
+``state_dir``, so a re-run resumes against the same server state) and says so in ``where``.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
-from calendar_sched import identity
-from calendar_sched.errors import ConfigError
+import httpx
 
-DEFAULT_API_URL = "https://api.postiz.com"
-API_PREFIX = "/public/v1"
-URL_VAR = "POSTIZ_API_URL"
-KEY_VAR = "POSTIZ_API_KEY"
+from calendar_sched.models import Channel
+from calendar_sched.targets.base import Backend, CostModel
+from calendar_sched.targets.config import (
+    POSTSYNCER_TOKEN_VAR,
+    choose_target,
+    resolve_postsyncer_target,
+    resolve_target,
+)
+from calendar_sched.targets.postiz.backend import PostizBackend
+from calendar_sched.targets.postiz.client import PostizClient
+from calendar_sched.targets.postsyncer.backend import (
+    PostSyncerBackend,
+    postsyncer_costs,
+    postsyncer_fingerprint,
+)
+from calendar_sched.targets.postsyncer.client import PostSyncerClient
+
+#: Where an embedded sandbox keeps its state (posts, uploads, quota), in the working directory.
+STATE_DIR = Path(".calendar-sched")
 
 
 @dataclass(frozen=True)
-class Target:
-    """A Postiz server root and its key, or the embedded sandbox."""
+class Connection:
+    """An open backend and a line saying where it points."""
 
-    base_url: str  # server root without /public/v1; "" for the embedded sandbox until started
-    api_key: str = field(repr=False)
-    embedded: bool = False
-
-    @property
-    def fingerprint(self) -> str:
-        """Stable id of the target for deterministic post ids; never derived from the key."""
-        return target_fingerprint(self.base_url)
+    backend: Backend
+    where: str
+    api: str
+    embedded: bool
 
 
-def resolve_target(
-    env: Mapping[str, str] | None = None,
+def sandbox_label(api: str, costs: CostModel, state_dir: Path = STATE_DIR) -> str:
+    """The line ``run`` prints when it rehearses against the embedded sandbox."""
+    if api == "postsyncer":
+        return (
+            f"the built-in PostSyncer sandbox ({costs.limit} calls per "
+            f"{costs.window_seconds:g} s, every call counted; state in {state_dir}/) — nothing "
+            f"is published. Set {POSTSYNCER_TOKEN_VAR} to use your account."
+        )
+    return (
+        f"the built-in sandbox ({costs.limit} requests per {costs.window_seconds:g} s; state in "
+        f"{state_dir}/) — nothing is published. Set POSTIZ_API_URL and POSTIZ_API_KEY to use "
+        "your account."
+    )
+
+
+@contextmanager
+def connect(
+    api: str | None = None,
     *,
-    api_url: str | None = None,
-    api_key: str | None = None,
-) -> Target:
-    """The target from explicit values, else ``POSTIZ_API_URL``/``POSTIZ_API_KEY``.
+    costs: CostModel | None = None,
+    state_dir: Path = STATE_DIR,
+    label: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[Connection]:
+    """The configured account of ``api`` (default: the one configured), else its sandbox.
 
     Args:
+        api: ``postiz`` or ``postsyncer``; None picks the configured one (``choose_target``).
+        costs: the quota to pace to (and to give an embedded sandbox).
+        state_dir: where an embedded sandbox keeps its state.
+        label: ``where`` for an embedded sandbox (default: "the built-in sandbox").
         env: the environment to read (default ``os.environ``).
-        api_url: overrides ``POSTIZ_API_URL``.
-        api_key: overrides ``POSTIZ_API_KEY``.
-
-    Returns:
-        The hosted or self-hosted server when a key is set (URL default
-        ``https://api.postiz.com``, as the official CLI), the embedded sandbox when neither is set.
 
     Raises:
-        ConfigError: a URL without a key, or a URL that is not http(s).
+        ConfigError: the environment names a target badly.
     """
-    source = os.environ if env is None else env
-    url = (api_url or source.get(URL_VAR) or "").strip()
-    key = (api_key or source.get(KEY_VAR) or "").strip()
-    if not url and not key:
-        return Target(base_url="", api_key="", embedded=True)
-    if not key:
-        raise ConfigError(
-            f"{URL_VAR} is set but {KEY_VAR} is missing: set it to the API key from the Postiz "
-            f"settings page, or unset {URL_VAR} to use the built-in sandbox"
+    api = choose_target(api, env)
+    if api == "postsyncer":
+        with _postsyncer(costs or postsyncer_costs(), state_dir, label, env) as opened:
+            yield opened
+        return
+    target = resolve_target(env)
+    if not target.embedded:
+        with PostizClient(target.base_url, target.api_key) as client:
+            backend = PostizBackend(client, costs=costs, fingerprint=target.fingerprint)
+            yield Connection(backend, client.base_url, api, embedded=False)
+        return
+    # The emulators load starlette and uvicorn (about 0.4 s): only a rehearsal pays for them.
+    from calendar_sched.sandbox.embedded import start_embedded
+
+    quota = costs or CostModel()
+    with (
+        start_embedded(state_dir, limit=quota.limit, window=quota.window_seconds) as sandbox,
+        PostizClient(sandbox.url, sandbox.api_key) as client,
+    ):
+        backend = PostizBackend(client, costs=costs, fingerprint=target.fingerprint)
+        yield Connection(backend, label or "the built-in sandbox", api, embedded=True)
+
+
+@contextmanager
+def _postsyncer(
+    costs: CostModel, state_dir: Path, label: str | None, env: Mapping[str, str] | None
+) -> Iterator[Connection]:
+    target = resolve_postsyncer_target(env)
+    limit, window = costs.limit, costs.window_seconds
+    if not target.embedded:
+        with PostSyncerClient(
+            target.base_url,
+            target.token,
+            upload_url=target.upload_url,
+            limit=limit,
+            window_seconds=window,
+        ) as client:
+            yield Connection(
+                PostSyncerBackend(client, costs=costs), client.base_url, "postsyncer", False
+            )
+        return
+    from calendar_sched.sandbox.postsyncer.server import start_embedded_postsyncer
+
+    with (
+        start_embedded_postsyncer(state_dir, limit=limit, window=window) as sandbox,
+        PostSyncerClient(
+            sandbox.api_url, sandbox.api_key, limit=limit, window_seconds=window
+        ) as client,
+    ):
+        backend = PostSyncerBackend(
+            client, costs=costs, fingerprint=postsyncer_fingerprint("embedded")
         )
-    return Target(base_url=normalize_base_url(url or DEFAULT_API_URL), api_key=key)
+        where = label or sandbox_label("postsyncer", costs, state_dir)
+        yield Connection(backend, where, "postsyncer", embedded=True)
 
 
-def normalize_base_url(url: str) -> str:
-    """``https://host/api/`` → ``https://host/api``; a trailing ``/public/v1`` is dropped."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            f"{URL_VAR} must be an http(s) URL such as {DEFAULT_API_URL} or https://host/api, "
-            f"not {url!r}"
-        )
-    path = parts.path.rstrip("/")
-    if path.endswith(API_PREFIX):
-        path = path[: -len(API_PREFIX)]
-    return f"{parts.scheme}://{parts.netloc}{path}"
-
-
-def target_fingerprint(base_url: str) -> str:
-    """The Postiz target's fingerprint (see ``identity.target_fingerprint``)."""
-    return identity.target_fingerprint("postiz", base_url)
-
-
-#: The APIs calendar-sched can schedule through.
-TARGETS = ("postiz", "postsyncer")
-POSTSYNCER_TOKEN_VAR = "POSTSYNCER_API_TOKEN"
-
-
-def choose_target(requested: str | None = None, env: Mapping[str, str] | None = None) -> str:
-    """``postiz`` or ``postsyncer``: as requested, else the only one configured, else Postiz.
+def account_channels(
+    env: Mapping[str, str] | None = None, *, transport: httpx.BaseTransport | None = None
+) -> list[Channel] | None:
+    """The account's channels (``GET /integrations``) when POSTIZ_API_URL/KEY are set, else None.
 
     Raises:
-        ConfigError: both are configured and none was requested, or an unknown name.
+        ConfigError: the URL is set without a key, or is not http(s).
+        ApiError: the server refused (AuthError for a bad key) or failed.
     """
-    source = os.environ if env is None else env
-    if requested:
-        if requested not in TARGETS:
-            raise ConfigError(f"unknown target {requested!r}: choose one of {', '.join(TARGETS)}")
-        return requested
-    postiz = bool((source.get(KEY_VAR) or "").strip())
-    postsyncer = bool((source.get(POSTSYNCER_TOKEN_VAR) or "").strip())
-    if postiz and postsyncer:
-        raise ConfigError(
-            f"both {KEY_VAR} and {POSTSYNCER_TOKEN_VAR} are set: pass --target postiz or "
-            "--target postsyncer"
-        )
-    return "postsyncer" if postsyncer else "postiz"
+    target = resolve_target(env)
+    if target.embedded:
+        return None
+    with PostizClient(target.base_url, target.api_key, transport=transport) as client:
+        return PostizBackend(client).discover()

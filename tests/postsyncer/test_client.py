@@ -6,11 +6,11 @@ import httpx
 import pytest
 
 from calendar_sched.errors import AuthError, FatalApiError, RateLimited, RetriableApiError
+from calendar_sched.targets.config import resolve_postsyncer_target
 from calendar_sched.targets.postsyncer.client import (
     PostSyncerClient,
     field_errors,
     parse_rate_state,
-    resolve_postsyncer_target,
 )
 from tests.postsyncer.conftest import FakeClock
 

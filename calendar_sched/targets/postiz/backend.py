@@ -30,7 +30,7 @@ from calendar_sched.targets.base import (
     SentPost,
     UploadedMedia,
 )
-from calendar_sched.targets.connect import target_fingerprint
+from calendar_sched.targets.config import target_fingerprint
 from calendar_sched.targets.postiz.client import ApiResponse, PostizClient
 
 #: Stand-ins for media not uploaded yet, as long as real Postiz answers, so sizes are honest.

@@ -16,7 +16,7 @@ import httpx
 
 from calendar_sched import errors
 from calendar_sched.targets.base import RateState
-from calendar_sched.targets.connect import API_PREFIX
+from calendar_sched.targets.config import API_PREFIX
 from calendar_sched.targets.http import (
     ApiClient,
     Clock,

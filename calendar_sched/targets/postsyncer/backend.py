@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import math
 import mimetypes
-from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,6 @@ from calendar_sched.targets.postsyncer.client import (
     LIMIT,
     WINDOW_SECONDS,
     PostSyncerClient,
-    PostSyncerTarget,
 )
 from calendar_sched.targets.postsyncer.shapes import (
     FAILED_STATUSES,
@@ -448,42 +446,3 @@ class PostSyncerBackend:
 def postsyncer_fingerprint(base_url: str) -> str:
     """sha256 of the API root: journals of two targets never mix."""
     return identity.target_fingerprint("postsyncer", base_url)
-
-
-@contextmanager
-def connect(
-    target: PostSyncerTarget, costs: CostModel, state_dir: Path
-) -> Iterator[tuple[PostSyncerBackend, str]]:
-    """A backend for ``target`` and a line saying where it points; embedded starts a sandbox.
-
-    The embedded sandbox keeps its state in ``state_dir`` (posts, media, the window), so a
-    re-run resumes against the same server state.
-    """
-    limit, window = costs.limit, costs.window_seconds
-    if not target.embedded:
-        with PostSyncerClient(
-            target.base_url,
-            target.token,
-            upload_url=target.upload_url,
-            limit=limit,
-            window_seconds=window,
-        ) as client:
-            yield PostSyncerBackend(client, costs=costs), client.base_url
-        return
-    from calendar_sched.sandbox.postsyncer.server import start_embedded_postsyncer
-
-    with (
-        start_embedded_postsyncer(state_dir, limit=limit, window=window) as sandbox,
-        PostSyncerClient(
-            sandbox.api_url, sandbox.api_key, limit=limit, window_seconds=window
-        ) as client,
-    ):
-        where = (
-            f"the built-in PostSyncer sandbox ({limit} calls per {window:g} s, every call "
-            f"counted; state in {state_dir}/) — nothing is published. Set "
-            "POSTSYNCER_API_TOKEN to use your account."
-        )
-        yield (
-            PostSyncerBackend(client, costs=costs, fingerprint=postsyncer_fingerprint("embedded")),
-            where,
-        )

@@ -9,19 +9,21 @@ message.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from calendar_sched import errors
-from calendar_sched.errors import ConfigError
 from calendar_sched.targets.base import RateState
+from calendar_sched.targets.config import (
+    POSTSYNCER_TOKEN_VAR,
+    normalize_postsyncer_url,
+    upload_url_for,
+)
 from calendar_sched.targets.http import (
     ApiClient,
     ApiResponse,
@@ -34,11 +36,6 @@ from calendar_sched.targets.pacing import Budget
 
 Sleep = Callable[[float], None]
 
-DEFAULT_API_URL = "https://postsyncer.com/api/v1"
-DEFAULT_UPLOAD_URL = "https://upload.postsyncer.com/api/v1"
-TOKEN_VAR = "POSTSYNCER_API_TOKEN"
-URL_VAR = "POSTSYNCER_API_URL"
-UPLOAD_URL_VAR = "POSTSYNCER_UPLOAD_URL"
 LIMIT = 60
 WINDOW_SECONDS = 60.0
 DEFAULT_TIMEOUT = 60.0
@@ -50,22 +47,6 @@ class FieldErrors:
 
     message: str
     fields: dict[str, list[str]]
-
-
-def normalize_api_url(url: str, *, var: str = URL_VAR) -> str:
-    """``https://host/api/v1/`` → ``https://host/api/v1``; refuses non-http(s) URLs."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{var} must be an http(s) URL such as {DEFAULT_API_URL}, not {url!r}")
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-
-
-def upload_url_for(api_url: str) -> str:
-    """The upload host for an API root: ``postsyncer.com`` → ``upload.postsyncer.com``."""
-    parts = urlsplit(api_url)
-    if parts.hostname == "postsyncer.com":
-        return DEFAULT_UPLOAD_URL
-    return api_url  # self-hosted stand-ins (the sandbox) take uploads on the same host
 
 
 class PostSyncerClient(ApiClient):
@@ -86,7 +67,7 @@ class PostSyncerClient(ApiClient):
         limit: int = LIMIT,
         window_seconds: float = WINDOW_SECONDS,
     ) -> None:
-        base = normalize_api_url(base_url)
+        base = normalize_postsyncer_url(base_url)
         super().__init__(
             base,
             token,
@@ -95,7 +76,7 @@ class PostSyncerClient(ApiClient):
             timeout=timeout,
             clock=clock,
         )
-        self.upload_url = normalize_api_url(upload_url or upload_url_for(base))
+        self.upload_url = normalize_postsyncer_url(upload_url or upload_url_for(base))
         self._sleep = sleep
         self._lock = threading.Lock()
         self.budget = Budget(limit=limit, window_seconds=window_seconds)
@@ -165,7 +146,7 @@ def classify(
     where = f"{method} {path}: {status}"
     context: dict[str, Any] = {"status": status, "method": method, "path": path, "body": body}
     if status == 401:
-        hint = f"check {TOKEN_VAR} (a personal access token, sent as 'Bearer <token>')"
+        hint = f"check {POSTSYNCER_TOKEN_VAR} (a personal access token, sent as 'Bearer <token>')"
         return errors.AuthError(f"{where} {reason or 'unauthenticated'}; {hint}", **context)
     if status == 403:
         hint = "the token lacks an ability (needs workspaces, accounts, posts; labels for tags)"
@@ -225,34 +206,3 @@ def _reason(body: Any) -> str:
     if isinstance(body, str):
         return body.strip()[:200]
     return ""
-
-
-@dataclass(frozen=True)
-class PostSyncerTarget:
-    """A PostSyncer API root, upload root and token, or the embedded emulator."""
-
-    base_url: str
-    upload_url: str
-    token: str = field(repr=False)
-    embedded: bool = False
-
-
-def resolve_postsyncer_target(env: Mapping[str, str] | None = None) -> PostSyncerTarget:
-    """The target from ``POSTSYNCER_API_TOKEN``/``_API_URL``/``_UPLOAD_URL``; no token → embedded.
-
-    Raises:
-        ConfigError: a URL without a token, or a URL that is not http(s).
-    """
-    source = os.environ if env is None else env
-    token = (source.get(TOKEN_VAR) or "").strip()
-    url = (source.get(URL_VAR) or "").strip()
-    if not token:
-        if url:
-            raise ConfigError(
-                f"{URL_VAR} is set but {TOKEN_VAR} is missing: create a personal access token "
-                "(PostSyncer → Settings → API Integrations) or unset the URL for the sandbox"
-            )
-        return PostSyncerTarget(base_url="", upload_url="", token="", embedded=True)
-    base = normalize_api_url(url or DEFAULT_API_URL)
-    upload = source.get(UPLOAD_URL_VAR) or upload_url_for(base)
-    return PostSyncerTarget(base, normalize_api_url(upload, var=UPLOAD_URL_VAR), token)
