@@ -6,7 +6,7 @@ import importlib
 
 import click
 
-from calendar_sched import __version__
+from calendar_sched.version import __version__
 
 #: command name → "module:attribute"; modules load only when their command runs, so a command
 #: pays only for its own imports (``sandbox serve`` starts in well under a second).

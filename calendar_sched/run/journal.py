@@ -22,12 +22,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from calendar_sched import __version__
 from calendar_sched.errors import JournalCorrupt
 from calendar_sched.files import HeldLock
 from calendar_sched.identity import first_value_id
 from calendar_sched.models import Post, utc_iso
 from calendar_sched.targets.base import DonePost, RateState, SentPost, UploadedMedia
+from calendar_sched.version import __version__
 
 FORMAT_VERSION = 1
 SUFFIX = ".journal.jsonl"

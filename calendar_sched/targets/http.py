@@ -16,8 +16,9 @@ from typing import Any, ClassVar, Self
 
 import httpx
 
-from calendar_sched import __version__, errors
+from calendar_sched import errors
 from calendar_sched.targets.base import RateState
+from calendar_sched.version import __version__
 
 Clock = Callable[[], float]
 
