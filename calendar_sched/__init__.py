@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from calendar_sched.run.executor import RunResult, execute
     from calendar_sched.run.journal import Journal
     from calendar_sched.sheets.pull import pull_calendar
-    from calendar_sched.sheets.writers import export_rows
+    from calendar_sched.sheets.results import export_rows
 
 _LAZY = {
     "Journal": "calendar_sched.run.journal",
@@ -25,7 +25,7 @@ _LAZY = {
     "ValidateOptions": "calendar_sched.check.validation",
     "Validation": "calendar_sched.check.validation",
     "execute": "calendar_sched.run.executor",
-    "export_rows": "calendar_sched.sheets.writers",
+    "export_rows": "calendar_sched.sheets.results",
     "plan": "calendar_sched.plan.planner",
     "pull_calendar": "calendar_sched.sheets.pull",
     "validate": "calendar_sched.check.validation",

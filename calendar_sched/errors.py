@@ -11,7 +11,6 @@
      │    │    ├── AlreadyPublished    400 from the republish guard
      │    │    └── PayloadTooLarge     413: the body is over the server's cap
      │    └── AuthError                401/403: the key is wrong or revoked
-     ├── QuotaExhausted                the known budget does not cover the next counted call
      ├── JournalCorrupt                the journal cannot be read or has an unknown version
      └── JournalLocked                 another run holds the journal
 
@@ -90,14 +89,6 @@ class PayloadTooLarge(FatalApiError):
 
 class AuthError(ApiError):
     """401/403: the API key is missing, wrong or revoked."""
-
-
-class QuotaExhausted(CalendarSchedError):
-    """The known rate-limit budget does not cover the next counted call."""
-
-    def __init__(self, message: str, *, resume_at: float | None = None) -> None:
-        super().__init__(message)
-        self.resume_at = resume_at
 
 
 class JournalCorrupt(CalendarSchedError):

@@ -18,7 +18,7 @@ from calendar_sched import files
 from calendar_sched.errors import ConfigError, InputError
 from calendar_sched.models import Channel, Position, Post, PostValue
 from calendar_sched.report import RowError
-from calendar_sched.sheets import writers as export
+from calendar_sched.sheets import results, source_table, writers
 from calendar_sched.sheets.outcomes import (
     PostOutcome,
     journal_outcomes,
@@ -26,7 +26,7 @@ from calendar_sched.sheets.outcomes import (
     refresh_outcomes,
     row_status,
 )
-from calendar_sched.sheets.writers import export_rows
+from calendar_sched.sheets.results import export_rows
 from calendar_sched.targets.base import RemotePost
 
 GOLDEN = Path(__file__).parent / "data" / "golden"
@@ -112,11 +112,11 @@ def test_row_status(statuses: list[Any], expected: str | None) -> None:
     ],
 )
 def test_neutralise(raw: str, escaped: str) -> None:
-    assert export.neutralise(raw) == escaped
+    assert writers.neutralise(raw) == escaped
 
 
 def test_read_csv_keeps_every_column_and_row_number() -> None:
-    source = export.read_source(GOLDEN / "calendar.csv")
+    source = source_table.read_source(GOLDEN / "calendar.csv")
     assert source.header == ["id", "publish_at", "channels", "text", "notes"]
     assert source.delimiter == ";"
     assert [number for number, _ in source.rows] == [2, 3, 4, 5]
@@ -132,7 +132,7 @@ def test_csv_write_back_golden(tmp_path: Path) -> None:
     data = out.read_bytes()
     _golden("calendar.results.csv", data)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
-    assert rows[0] == ["id", "publish_at", "channels", "text", "notes", *export.RESULT_COLUMNS]
+    assert rows[0] == ["id", "publish_at", "channels", "text", "notes", *results.RESULT_COLUMNS]
     launch = dict(zip(rows[0], rows[1], strict=True))
     assert launch["status"] == "partial"
     assert launch["post_ids"] == "demo-x=p1"
@@ -165,7 +165,7 @@ def test_xlsx_write_back_reads_back_with_types_styles_and_escaping(tmp_path: Pat
     assert workbook.sheetnames == ["Results", "About"]
     sheet = workbook["Results"]
     header = [c.value for c in sheet[1]]
-    assert header[-4:] == list(export.RESULT_COLUMNS)
+    assert header[-4:] == list(results.RESULT_COLUMNS)
     assert sheet.freeze_panes == "A2"
     assert all(c.font.bold for c in sheet[1])
     assert sheet.column_dimensions["D"].width > sheet.column_dimensions["A"].width >= 8
@@ -220,7 +220,7 @@ def test_xlsx_named_sheet_missing_is_input_error(tmp_path: Path) -> None:
     source = tmp_path / "month.xlsx"
     openpyxl.Workbook().save(source)
     with pytest.raises(InputError, match="no sheet 'Nope'"):
-        export.read_source(source, sheet="Nope")
+        source_table.read_source(source, sheet="Nope")
 
 
 def test_yaml_source_rows_are_its_items(tmp_path: Path) -> None:
@@ -244,8 +244,8 @@ def test_yaml_source_rows_are_its_items(tmp_path: Path) -> None:
     assert rows[1]["tags"] == "events, webinar"
     assert (rows[1]["status"], rows[1]["error"]) == ("failed", "Acme x: boom")
     document = json.loads(
-        export.json_text(
-            export.results_table(export.read_source(GOLDEN / "calendar.yaml"), outcomes)
+        writers.json_text(
+            results.results_table(source_table.read_source(GOLDEN / "calendar.yaml"), outcomes)
         )
     )
     assert [r["item"] for r in document["rows"]] == [0, 1]
@@ -265,12 +265,12 @@ def test_re_export_overwrites_result_columns(tmp_path: Path) -> None:
 
 
 def test_validation_errors_fill_their_rows() -> None:
-    source = export.read_source(GOLDEN / "calendar.csv")
+    source = source_table.read_source(GOLDEN / "calendar.csv")
     problems = [
         RowError("bad-datetime", "cannot read 'soon'", row=5, field="publish_at"),
         RowError("past-publish-time", "in the past", row=4),
     ]
-    table = export.results_table(source, [], problems)
+    table = results.results_table(source, [], problems)
     status, error = table.header.index("status"), table.header.index("error")
     assert table.rows[3][status] == "failed"
     assert table.rows[3][error] == "bad-datetime: cannot read 'soon'"
@@ -284,7 +284,7 @@ def test_per_post_export(tmp_path: Path) -> None:
     data = out.read_bytes()
     _golden("calendar.posts.csv", data)
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert list(rows[0]) == list(export.PER_POST_COLUMNS)
+    assert list(rows[0]) == list(results.PER_POST_COLUMNS)
     assert rows[1] == {
         "entry": "launch",
         "channel": "demo-linkedin",
@@ -348,9 +348,9 @@ def test_unknown_output_format_is_config_error(tmp_path: Path) -> None:
 
 def test_unreadable_source_is_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not a CSV, XLSX, YAML or JSON"):
-        export.read_source(tmp_path / "x.pdf")
+        source_table.read_source(tmp_path / "x.pdf")
     with pytest.raises(InputError, match="cannot read"):
-        export.read_source(tmp_path / "missing.csv")
+        source_table.read_source(tmp_path / "missing.csv")
 
 
 def test_atomic_write_leaves_old_file_and_no_temp_on_failure(

@@ -22,7 +22,7 @@ from calendar_sched.models import utc_iso
 from calendar_sched.plan.duplicates import listing_range
 from calendar_sched.run.journal import read_state
 from calendar_sched.sheets.outcomes import journal_outcomes, refresh_outcomes
-from calendar_sched.sheets.writers import export_rows
+from calendar_sched.sheets.results import export_rows
 
 
 @click.command("export")

@@ -22,7 +22,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK = 0
 EXIT_INVALID = 1
-EXIT_USAGE = 2
 EXIT_FAILED = 3
 EXIT_CONFIG = 4
 EXIT_PENDING = 75

@@ -157,6 +157,7 @@ def _serve_postsyncer(
     faults: Faults,
     seed: int,
 ) -> None:
+    # Loaded only when asked for: the Postiz emulator is the common case.
     from calendar_sched.sandbox.postsyncer.config import PostSyncerConfig, load_accounts
     from calendar_sched.sandbox.postsyncer.server import serve as serve_postsyncer
 

@@ -12,13 +12,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from calendar_sched.models import Position, Post
+from calendar_sched.run import journal
+from calendar_sched.run.journal import JournalState
 from calendar_sched.targets.base import RemotePost
-
-if TYPE_CHECKING:  # the journal imports pull, which imports the exporters and so this module
-    from calendar_sched.run.journal import JournalState
 
 Status = Literal["scheduled", "draft", "published", "failed", "pending", "skipped", "partial"]
 
@@ -80,8 +79,6 @@ def pending_outcomes(posts: Iterable[Post]) -> list[PostOutcome]:
 
 def journal_outcomes(posts: Sequence[Post], journal_path: Path) -> list[PostOutcome]:
     """Each Post's outcome as the run journal records it (all pending without a journal)."""
-    from calendar_sched.run import journal
-
     if not journal_path.exists():
         return pending_outcomes(posts)
     lines, _ = journal.read_lines(journal_path)

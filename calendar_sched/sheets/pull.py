@@ -24,6 +24,7 @@ import yaml
 from calendar_sched.errors import ConfigError
 from calendar_sched.files import atomic_write_text
 from calendar_sched.identity import REMOTE_PREFIX
+from calendar_sched.load.channels import resolve
 from calendar_sched.models import Channel
 from calendar_sched.sheets.writers import Table, write_table
 from calendar_sched.targets.base import Backend, RemotePost
@@ -46,8 +47,6 @@ def select_channels(refs: Iterable[str], channels: Sequence[Channel]) -> set[str
     Disabled channels may be pulled (their posts exist). Raises ``ConfigError`` for references
     that match no channel or several.
     """
-    from calendar_sched.load.channels import resolve
-
     wanted: set[str] = set()
     problems: list[str] = []
     for ref in refs:

@@ -113,8 +113,6 @@ class ApiClient:
         failure = classify(body)
         if failure is not None:
             failure.args = (self._redact(str(failure)),)
-            # errors.py has no field for it; the executor reads it with getattr.
-            failure.rate_state = rate  # type: ignore[attr-defined]
             raise failure
         return ApiResponse(response.status_code, body, rate)
 
