@@ -1,0 +1,1 @@
+"""Stage 4, run: the only side effects: journal, executor, reconcile, uploads, retries."""

@@ -1,0 +1,1 @@
+"""The APIs: HTTP clients, backends (cost model, pack key, payloads), settings, connect()."""

@@ -1,0 +1,1 @@
+"""The Postiz Public API: its client and backend."""

@@ -1,0 +1,1 @@
+"""The PostSyncer REST API: its client, backend and payload shapes."""
