@@ -90,8 +90,7 @@ class PostizBackend:
     ) -> None:
         self.client = client
         self.costs = costs or CostModel()
-        #: Keys of Posts to publish again although they are PUBLISHED (``republish: true``).
-        self.republish = frozenset(republish)
+        self._republish = frozenset(republish)
         base = client.base_url if client else "offline"
         self.fingerprint = fingerprint or target_fingerprint(base)
         self._content_bytes: dict[str, int] = {}  # text → size of its JSON "content" string
@@ -99,6 +98,17 @@ class PostizBackend:
 
     def __repr__(self) -> str:
         return f"PostizBackend(client={self.client!r}, costs={self.costs!r})"
+
+    @property
+    def republish(self) -> frozenset[str]:
+        """Keys of Posts to publish again although they are PUBLISHED (``republish: true``)."""
+        return self._republish
+
+    def with_republish(self, keys: Collection[str]) -> PostizBackend:
+        """This backend (same client, quota and fingerprint) republishing ``keys`` instead."""
+        return PostizBackend(
+            self.client, costs=self.costs, fingerprint=self.fingerprint, republish=keys
+        )
 
     # pure: what the planner uses
 
@@ -110,7 +120,7 @@ class PostizBackend:
             post.short_link,
             tuple(post.tags),
             post.repeat_every_days,
-            bool(self.republish) and post.key in self.republish,
+            bool(self._republish) and post.key in self._republish,
         )
 
     def post_bytes(self, post: Post) -> int:
@@ -206,7 +216,7 @@ class PostizBackend:
         }
         if first.repeat_every_days:
             body["inter"] = first.repeat_every_days
-        if first.key in self.republish:
+        if first.key in self._republish:
             body["republish"] = True
         return body
 
