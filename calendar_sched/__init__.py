@@ -15,25 +15,35 @@ if TYPE_CHECKING:
     from calendar_sched.plan.planner import Plan, plan
     from calendar_sched.run.executor import RunResult, execute
     from calendar_sched.run.journal import Journal
+    from calendar_sched.run.options import RunOptions
+    from calendar_sched.run.pipeline import Preview, RunOutcome, preview_calendar, run_calendar
     from calendar_sched.sheets.pull import pull_calendar
     from calendar_sched.sheets.results import export_rows
 
 _LAZY = {
     "Journal": "calendar_sched.run.journal",
     "Plan": "calendar_sched.plan.planner",
+    "Preview": "calendar_sched.run.pipeline",
+    "RunOptions": "calendar_sched.run.options",
+    "RunOutcome": "calendar_sched.run.pipeline",
     "RunResult": "calendar_sched.run.executor",
     "ValidateOptions": "calendar_sched.check.validation",
     "Validation": "calendar_sched.check.validation",
     "execute": "calendar_sched.run.executor",
     "export_rows": "calendar_sched.sheets.results",
     "plan": "calendar_sched.plan.planner",
+    "preview_calendar": "calendar_sched.run.pipeline",
     "pull_calendar": "calendar_sched.sheets.pull",
+    "run_calendar": "calendar_sched.run.pipeline",
     "validate": "calendar_sched.check.validation",
 }
 
 __all__ = [
     "Journal",
     "Plan",
+    "Preview",
+    "RunOptions",
+    "RunOutcome",
     "RunResult",
     "ValidateOptions",
     "Validation",
@@ -41,7 +51,9 @@ __all__ = [
     "execute",
     "export_rows",
     "plan",
+    "preview_calendar",
     "pull_calendar",
+    "run_calendar",
     "validate",
 ]
 

@@ -3,6 +3,7 @@
     CalendarSchedError                 root: everything the library raises on purpose
      ├── InputError                    a calendar or channels file cannot be read at all
      ├── ConfigError                   bad settings: missing key, bad URL, unknown target
+     │    └── ReserveTooLarge          the reserve leaves no request of a quota window
      ├── ApiError                      the API answered with an error (status, path, body)
      │    ├── RetriableApiError        5xx, timeouts, dropped connections: try again later
      │    │    └── RateLimited         429: wait ``retry_after`` seconds
@@ -33,6 +34,16 @@ class InputError(CalendarSchedError):
 
 class ConfigError(CalendarSchedError):
     """Configuration is missing or wrong (URL, key, target, options)."""
+
+
+class ReserveTooLarge(ConfigError):
+    """The reserve leaves no request of a quota window for this run."""
+
+    def __init__(self, reserve: int, limit: int, *, given: bool) -> None:
+        super().__init__(f"the reserve ({reserve}) must be below the limit ({limit})")
+        self.reserve = reserve
+        self.limit = limit
+        self.given = given  # the limit was an option, not the server's last word or a default
 
 
 class ApiError(CalendarSchedError):

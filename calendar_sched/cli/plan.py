@@ -10,11 +10,9 @@ import json
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from json.encoder import encode_basestring
-from pathlib import Path
+from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import click
@@ -22,38 +20,33 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from calendar_sched.check.validation import ValidateOptions, validate
 from calendar_sched.cli import render
 from calendar_sched.cli.options import (
     EXIT_INVALID,
+    SourceArgs,
     exit_codes,
     limit_option,
     output_options,
     reserve_option,
-    source_options,
+    source_args,
 )
-from calendar_sched.cli.pull import target_backend
-from calendar_sched.errors import ApiError, AuthError
-from calendar_sched.load.channels import load_channels_file, split_refs
-from calendar_sched.models import Post, utc_iso
+from calendar_sched.errors import ReserveTooLarge
+from calendar_sched.models import utc_iso
 from calendar_sched.plan.account import ExistingCheck
-from calendar_sched.plan.planner import Plan, plan
-from calendar_sched.run.journal import JournalState, journal_path_for, read_state
-from calendar_sched.run.survey import survey
-from calendar_sched.targets.base import CostModel
+from calendar_sched.plan.planner import Plan
+from calendar_sched.run.options import POSTIZ_WINDOW, RunOptions
+from calendar_sched.run.pipeline import PlanFigures, preview_calendar
 from calendar_sched.targets.config import resolve_target
-from calendar_sched.targets.postiz.backend import PostizBackend
-from calendar_sched.targets.postsyncer.backend import PostSyncerBackend
 
 
 @click.command("plan")
-@source_options
+@source_args
 @limit_option
 @click.option(
     "--window",
     "window_seconds",
     type=click.FloatRange(min=1),
-    default=3600.0,
+    default=POSTIZ_WINDOW,
     show_default=True,
     help="Length of a quota window in seconds.",
 )
@@ -89,13 +82,7 @@ from calendar_sched.targets.postsyncer.backend import PostSyncerBackend
 @output_options
 @exit_codes
 def plan_command(
-    files: tuple[str, ...],
-    sheet: str | None,
-    timezone: str | None,
-    date_format: str | None,
-    default_channels: str | None,
-    channels_file: str | None,
-    max_errors: int,
+    source: SourceArgs,
     limit: int | None,
     window_seconds: float,
     reserve: int,
@@ -107,91 +94,46 @@ def plan_command(
     as_json: bool,
 ) -> None:
     """Preview the fewest API requests for FILE..., their quota windows and ETA."""
-    now = datetime.now(UTC)
-    options = ValidateOptions(
-        sheet=sheet,
-        timezone=timezone,
-        date_format=date_format,  # type: ignore[arg-type]
-        default_channels=split_refs(default_channels or ""),
-        channels=load_channels_file(channels_file) if channels_file else None,
-        max_errors=max_errors,
-        now=now,
-    )
-    if check_existing is None:
-        check_existing = not resolve_target().embedded
-    with target_backend() if check_existing else nullcontext(None) as live:
-        if live is not None and options.channels is None:
-            options.channels = live[0].discover()  # the account's channels, as run uses
-        checked = validate(list(files), options)
-        if not checked.report.valid:
-            render.print_report(checked.report, as_json=as_json)
-            sys.exit(EXIT_INVALID)
-        state = _journal_state(files[0])
-        check = None
-        if live is not None:
-            check = _survey(live[0], checked.posts, state, republish, skip_duplicates)
-    seen_limit = state.rate.limit if state and state.rate else None
-    if limit is None and seen_limit is not None and reserve >= seen_limit:
-        raise click.BadParameter(f"must be below the limit ({seen_limit})", param_hint="--reserve")
-    if limit is not None and reserve >= limit:
-        raise click.BadParameter(f"must be below --limit ({limit})", param_hint="--reserve")
-    costs = CostModel(
-        limit=limit or seen_limit or CostModel.limit,
-        window_seconds=window_seconds,
-        counts_uploads=count_uploads,
-    )
-    # The same calendar through PostSyncer (every call counted, 60 per minute): only its figures
-    # are shown, so its plan is summed up and let go before the Postiz one is made.
-    syncer = plan(checked.posts, PostSyncerBackend(), snap_minutes=snap_minutes, now=now)
-    syncer_json, syncer_line = postsyncer_json(syncer), postsyncer_line(syncer)
-    del syncer
-    done = state.done_hashes() if state else {}
-    result = plan(
-        check.posts if check else checked.posts,
-        PostizBackend(costs=costs, republish=check.republish if check else ()),
+    options = RunOptions(
+        read=source.validate_options(),
+        limit=limit,
         reserve=reserve,
+        window_seconds=window_seconds,
         snap_minutes=snap_minutes,
-        done=check.done(done) if check else done,
-        uploaded=set(state.uploaded) if state else (),
-        now=now,
+        count_uploads=count_uploads,
+        check_existing=check_existing,
+        skip_duplicates=skip_duplicates,
+        republish=republish,
     )
+    try:
+        preview = preview_calendar(source.files, options)
+    except ReserveTooLarge as exc:
+        below = f"--limit ({exc.limit})" if exc.given else f"the limit ({exc.limit})"
+        raise click.BadParameter(f"must be below {below}", param_hint="--reserve") from None
+    if not preview.valid or preview.plan is None:
+        render.print_report(preview.validation.report, as_json=as_json)
+        sys.exit(EXIT_INVALID)
+    if preview.existing_error is not None:
+        click.echo(
+            f"warning: could not list the account's posts ({preview.existing_error}); "
+            "planned offline",
+            err=True,
+        )
+    check, result = preview.existing, preview.plan
     if as_json:
         write_json(
             {
                 **plan_json(result),
-                "postsyncer": syncer_json,
+                "postsyncer": postsyncer_json(preview.postsyncer) if preview.postsyncer else None,
                 "existing": existing_json(check) if check else None,
             }
         )
         return
     if check:
         print_existing(render.console(), check)
-    demo = checked.demo_channels and not resolve_target().embedded
-    _print_plan(result, demo=demo, compare=syncer_line)
-
-
-def _survey(
-    backend: PostizBackend,
-    posts: list[Post],
-    state: JournalState | None,
-    republish: bool,
-    skip_duplicates: bool,
-) -> ExistingCheck | None:
-    try:
-        return survey(
-            posts,
-            backend,
-            done=state.done if state else {},
-            republish=republish,
-            skip_duplicates=skip_duplicates,
-        )
-    except AuthError:
-        raise
-    except ApiError as exc:
-        click.echo(
-            f"warning: could not list the account's posts ({exc}); planned offline", err=True
-        )
-        return None
+    demo = preview.validation.demo_channels and not resolve_target().embedded
+    compare = postsyncer_line(preview.postsyncer) if preview.postsyncer else ""
+    _print_plan(result, demo=demo, compare=compare)
 
 
 def existing_json(check: ExistingCheck) -> dict[str, Any]:
@@ -260,31 +202,31 @@ def _keys(out: Console, keys: list[str]) -> None:
         out.print(f"  … and {len(keys) - 20} more")
 
 
-def postsyncer_json(result: Plan) -> dict[str, Any]:
+def postsyncer_json(figures: PlanFigures) -> dict[str, Any]:
     """PostSyncer's figures for the same calendar (all calls counted, discovery included)."""
     return {
-        "requests": result.requests_counted,
-        "lower_bound": result.lower_bound,
-        "naive_requests": result.naive_requests,
-        "windows": result.windows,
-        "eta_seconds": result.eta_seconds,
-        "uploads": sum(1 for r in result.requests if r.kind == "upload"),
-        "labels": result.label_calls,
+        "requests": figures.requests,
+        "lower_bound": figures.lower_bound,
+        "naive_requests": figures.naive_requests,
+        "windows": figures.windows,
+        "eta_seconds": figures.eta_seconds,
+        "uploads": figures.uploads,
+        "labels": figures.label_calls,
     }
 
 
-def postsyncer_line(result: Plan) -> str:
+def postsyncer_line(figures: PlanFigures) -> str:
     """One line comparing PostSyncer: its requests, windows of a minute and ETA."""
-    uploads = sum(1 for r in result.requests if r.kind == "upload")
-    labels = f"{result.label_calls} labels, " if result.label_calls else ""
-    others = result.fixed_calls + result.label_calls + result.listing_calls + uploads
-    posts = result.requests_counted - others
+    uploads = figures.uploads
+    labels = f"{figures.label_calls} labels, " if figures.label_calls else ""
+    others = figures.fixed_calls + figures.label_calls + figures.listing_calls + uploads
+    posts = figures.requests - others
     return (
-        f"PostSyncer for the same calendar: {result.requests_counted} requests (every call "
-        f"counts: {result.fixed_calls} discovery, {labels}{uploads} media, {posts} posts; "
-        f"lower bound {result.lower_bound}, naive {result.naive_requests}), {result.windows} "
-        f"windows of {result.limit} per {result.window_seconds:g} s, "
-        f"ETA {render.offset(result.eta_seconds)}"
+        f"PostSyncer for the same calendar: {figures.requests} requests (every call "
+        f"counts: {figures.fixed_calls} discovery, {labels}{uploads} media, {posts} posts; "
+        f"lower bound {figures.lower_bound}, naive {figures.naive_requests}), {figures.windows} "
+        f"windows of {figures.limit} per {figures.window_seconds:g} s, "
+        f"ETA {render.offset(figures.eta_seconds)}"
     )
 
 
@@ -339,54 +281,37 @@ class Rows:
 
 
 def write_json(data: Mapping[str, Any], chunk_rows: int = 4096) -> None:
-    """``data`` on stdout exactly as ``render.print_json`` prints it (indent 2), in chunks.
+    """``data`` on stdout exactly as ``render.print_json`` prints it, ``Rows`` a chunk at a time.
 
-    ``Rows`` values are written an object at a time with the C string encoder, never held as a
-    whole: ``json.dumps`` with an indent runs the pure-Python encoder, several times slower.
+    Every value goes through ``json.dumps`` (indent 2), indented one level as it nests them; a
+    ``Rows`` value is dumped ``chunk_rows`` objects at a time, so its rows are never all dicts.
     """
-    if not data:
-        click.echo("{}")
+    if not any(isinstance(value, Rows) for value in data.values()):
+        render.print_json(data)
         return
-    parts: list[str] = ["{"]
-    for number, (key, value) in enumerate(data.items()):
-        parts.append(("\n  " if number == 0 else ",\n  ") + encode_basestring(key) + ": ")
-        if not isinstance(value, Rows):
-            parts.append(_nested(value, "\n  "))
-            continue
-        heads = [encode_basestring(name) + ": " for name in value.keys]
-        count = 0
-        for row in value.rows():
-            cells = ",\n      ".join(
-                head + _scalar(cell) for head, cell in zip(heads, row, strict=True)
-            )
-            item = "{\n      " + cells + "\n    }" if cells else "{}"
-            parts.append(("[\n    " if count == 0 else ",\n    ") + item)
-            count += 1
-            if count % chunk_rows == 0:
-                click.echo("".join(parts), nl=False)
-                parts.clear()
-        parts.append("\n  ]" if count else "[]")
-    parts.append("\n}")
-    click.echo("".join(parts))
+    opening = "{"
+    for key, value in data.items():
+        click.echo(f"{opening}\n  {_dumps(key)}: ", nl=False)
+        parts = _rows_json(value, chunk_rows) if isinstance(value, Rows) else [_dumps(value)]
+        for part in parts:
+            click.echo(part.replace("\n", "\n  "), nl=False)
+        opening = ","
+    click.echo("\n}")
 
 
-def _scalar(value: Any) -> str:
-    # What json.dumps(indent=2, ensure_ascii=False) writes for an object's member value.
-    kind = type(value)
-    if kind is str:
-        return encode_basestring(value)
-    if kind is int:
-        return int.__repr__(value)
-    if kind is bool or value is None:
-        return _CONSTANTS[value]
-    return _nested(value, "\n      ")
+def _rows_json(rows: Rows, chunk_rows: int) -> Iterator[str]:
+    # ``json.dumps`` of the list of objects, in parts: "[" + items, "," + items, ..., "\n]".
+    items = iter(rows.rows())
+    opening = "["
+    while chunk := list(islice(items, chunk_rows)):
+        text = _dumps([dict(zip(rows.keys, row, strict=True)) for row in chunk])
+        yield opening + text[1:-2]  # without the chunk's "[" and "\n]"
+        opening = ","
+    yield "[]" if opening == "[" else "\n]"
 
 
-_CONSTANTS = {True: "true", False: "false", None: "null"}
-
-
-def _nested(value: Any, indent: str) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", indent)
+def _dumps(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
 
 
 def summary_line(result: Plan) -> str:
@@ -399,11 +324,6 @@ def summary_line(result: Plan) -> str:
         f"{result.lower_bound}; a per-row script needs {result.naive_requests}) · {windows} · "
         f"ETA {render.duration(result.eta_seconds)}"
     )
-
-
-def _journal_state(calendar: str) -> JournalState | None:
-    path = journal_path_for(calendar)
-    return read_state(path) if Path(path).exists() else None
 
 
 def _print_plan(result: Plan, *, demo: bool, compare: str = "") -> None:

@@ -9,9 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from calendar_sched.cli import render
-
-# plan.py imports target_backend from here.
-from calendar_sched.cli.common import target_backend as target_backend
+from calendar_sched.cli.common import target_backend
 from calendar_sched.cli.options import exit_codes, output_options
 from calendar_sched.load.channels import split_refs
 from calendar_sched.sheets.pull import listing_window, pull_calendar

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import shlex
 import sys
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from contextlib import ExitStack
 
 import click
 from rich.console import Console
 
-from calendar_sched.check.validation import validate
 from calendar_sched.cli import render
 from calendar_sched.cli.options import (
     EXIT_CONFIG,
@@ -27,28 +25,11 @@ from calendar_sched.cli.options import (
 )
 from calendar_sched.cli.plan import print_existing, summary_line
 from calendar_sched.cli.progress import RunProgress
-from calendar_sched.errors import ApiError, AuthError, JournalLocked
-from calendar_sched.models import Post
-from calendar_sched.plan.account import ExistingCheck
-from calendar_sched.plan.planner import plan
-from calendar_sched.run.executor import RunResult, execute
-from calendar_sched.run.journal import Journal, read_state
-from calendar_sched.run.survey import record, survey
-from calendar_sched.targets.base import Backend, CostModel, DonePost
-from calendar_sched.targets.config import (
-    POSTSYNCER_TOKEN_VAR,
-    TARGETS,
-    choose_target,
-    resolve_postsyncer_target,
-    resolve_target,
-)
-from calendar_sched.targets.connect import connect, sandbox_label
-from calendar_sched.targets.postiz.backend import PostizBackend
-from calendar_sched.targets.postsyncer import backend as postsyncer
-from calendar_sched.targets.postsyncer import client as postsyncer_client
-
-#: The embedded sandbox's window: short, so a month finishes in under a minute yet still paces.
-EMBEDDED_WINDOW = 10.0
+from calendar_sched.errors import AuthError, JournalLocked, ReserveTooLarge
+from calendar_sched.run.events import Event, RunResult
+from calendar_sched.run.options import EMBEDDED_WINDOW, RunOptions
+from calendar_sched.run.pipeline import Preview, run_calendar
+from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, TARGETS
 
 
 @click.command("run")
@@ -98,115 +79,117 @@ def run_command(
 ) -> None:
     """Schedule FILE... exactly once, paced to the quota. Run it again to resume."""
     out = render.console()
-    journal_path = resolve_journal(journal_file, source.files[0])
-    api = choose_target(target_name)
-    target = resolve_target() if api == "postiz" else None
-    syncer = resolve_postsyncer_target() if api == "postsyncer" else None
-    embedded = target.embedded if target else bool(syncer and syncer.embedded)
-    default_window = 3600.0 if target else postsyncer_client.WINDOW_SECONDS
-    window = window_seconds or (EMBEDDED_WINDOW if embedded else default_window)
-    seen = read_state(journal_path).rate if journal_path.exists() else None
-    default_limit = CostModel.limit if target else postsyncer_client.LIMIT
-    per_window = limit or (seen.limit if seen and seen.limit else None) or default_limit
-    if reserve >= per_window:
-        raise click.BadParameter(f"must be below the limit ({per_window})", param_hint="--reserve")
-    costs = CostModel(limit=per_window, window_seconds=window)
-    if api == "postsyncer":
-        costs = postsyncer.postsyncer_costs(per_window, window)
-    with connect(api, costs=costs, label=sandbox_label(api, costs)) as opened:
-        backend, where = opened.backend, opened.where
-        now = datetime.now(UTC)
-        checked = validate(
-            list(source.files), source.validate_options(backend.discover, now=now, target=api)
-        )
-        if not checked.report.valid:
-            render.print_report(checked.report, as_json=False)
-            sys.exit(EXIT_INVALID)
-        try:
-            journal = Journal(journal_path, fingerprint=backend.fingerprint)
-        except JournalLocked as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(EXIT_PENDING)
-        with journal:
-            state = journal.state
-            out.print(f"Target: {where}")
-            posts, done = checked.posts, state.done_hashes()
-            check = None
-            if not backend.costs.counts_everything:  # PostSyncer would count the listing
-                check = _existing(out, posts, backend, state.done, republish, skip_duplicates)
-            elif skip_duplicates or republish:
-                out.print("note: the existing-posts check is Postiz only; flags ignored")
-            if check is not None:
-                posts = check.posts
-                if dry_run:
-                    done = check.done(done)
-                else:
-                    record(check, journal)
-                    done = state.done_hashes()
-                if isinstance(backend, PostizBackend):
-                    backend.republish = frozenset(check.republish)
-            the_plan = plan(
-                posts,
-                backend,
-                limit=per_window,
-                reserve=reserve,
-                window_seconds=window,
-                done=done,
-                uploaded=set(state.uploaded),
-                in_doubt=sum(1 for item in state.in_doubt.values() if not item.update),
-                now=now,
-            )
-            out.print(summary_line(the_plan))
-            if the_plan.skipped:
-                out.print(f"{len(the_plan.skipped)} posts unchanged since the last run: skipped")
-            if dry_run:
-                out.print("Dry run: nothing was sent.")
-                return
-            if not embedded and not yes and the_plan.posts:
-                click.confirm(f"Send {len(the_plan.posts)} posts to {where}?", abort=True)
-            progress = RunProgress(out, per_window=per_window - reserve, window_seconds=window)
-            try:
-                with progress:
-                    result = execute(the_plan, backend, journal, on_event=progress, prune=prune)
-            except AuthError as exc:
-                where_key = (
-                    "POSTIZ_API_KEY (Postiz → Settings → Public API)"
-                    if target
-                    else f"{POSTSYNCER_TOKEN_VAR} and its abilities (PostSyncer → Settings → "
-                    "API Integrations)"
-                )
-                click.echo(
-                    f"Error: the server refused the API key ({exc}). Check {where_key} and run "
-                    "the same command again: nothing is lost, the run resumes where it stopped.",
-                    err=True,
-                )
-                sys.exit(EXIT_CONFIG)
-    sys.exit(_report(out, result, embedded=embedded, resume=_resume_command()))
-
-
-def _existing(
-    out: Console,
-    posts: list[Post],
-    backend: Backend,
-    done: Mapping[str, DonePost],
-    republish: bool,
-    skip_duplicates: bool,
-) -> ExistingCheck | None:
-    """Compare with the account's posts (one free listing) and say what it found."""
+    options = RunOptions(
+        read=source.validate_options(),
+        target=target_name,
+        limit=limit,
+        reserve=reserve,
+        window_seconds=window_seconds,
+        journal=resolve_journal(journal_file, source.files[0]),
+        prune=prune,
+        skip_duplicates=skip_duplicates,
+        republish=republish,
+        dry_run=dry_run,
+    )
+    display = _Display(out, options, yes=yes)
     try:
-        check = survey(
-            posts, backend, done=done, republish=republish, skip_duplicates=skip_duplicates
+        with display:
+            outcome = run_calendar(
+                source.files, options, confirm=display.confirm, on_event=display.on_event
+            )
+    except ReserveTooLarge as exc:
+        below = f"must be below the limit ({exc.limit})"
+        raise click.BadParameter(below, param_hint="--reserve") from None
+    except JournalLocked as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_PENDING)
+    except AuthError as exc:
+        if display.shown is None:  # refused before the run began: the usual message
+            raise
+        _refused(exc, display.shown.api)
+        sys.exit(EXIT_CONFIG)
+    if outcome.status == "invalid":
+        render.print_report(outcome.preview.validation.report, as_json=False)
+        sys.exit(EXIT_INVALID)
+    if outcome.status == "declined":
+        raise click.Abort
+    if outcome.result is None:  # a dry run
+        display.show(outcome.preview)
+        out.print("Dry run: nothing was sent.")
+        return
+    sys.exit(
+        _report(out, outcome.result, embedded=outcome.preview.embedded, resume=_resume_command())
+    )
+
+
+class _Display:
+    """The run on the terminal: where it goes, what it will do, the prompt, then progress."""
+
+    def __init__(self, out: Console, options: RunOptions, *, yes: bool) -> None:
+        self.out = out
+        self.options = options
+        self.yes = yes
+        self.shown: Preview | None = None  # set once the run is about to send
+        self._progress: RunProgress | None = None
+        self._stack = ExitStack()
+
+    def __enter__(self) -> _Display:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def on_event(self, event: Event) -> None:
+        """``run_calendar``'s ``on_event``: the target line, then the progress display."""
+        if event.kind == "target":
+            self.out.print(f"Target: {event.message}")
+        elif self._progress is not None:
+            self._progress(event)
+
+    def confirm(self, preview: Preview) -> bool:
+        """``run_calendar``'s ``confirm``: show the preview, ask before a real account."""
+        assert preview.plan is not None
+        self.show(preview)
+        self.shown = preview
+        posts = len(preview.plan.posts)
+        ask = not preview.embedded and not self.yes and posts
+        if ask and not click.confirm(f"Send {posts} posts to {preview.where}?"):
+            return False
+        per_window = preview.plan.limit - preview.plan.reserve
+        self._progress = self._stack.enter_context(
+            RunProgress(self.out, per_window=per_window, window_seconds=preview.plan.window_seconds)
         )
-    except AuthError:
-        raise
-    except ApiError as exc:
-        out.print(
-            f"[yellow]warning:[/] could not list the account's posts ({exc}); the duplicate "
-            "and pulled-post checks were skipped"
-        )
-        return None
-    print_existing(out, check)
-    return check
+        return True
+
+    def show(self, preview: Preview) -> None:
+        """What the run is about to do: the account check, the plan summary, what is skipped."""
+        assert preview.plan is not None
+        out, options = self.out, self.options
+        if preview.existing is not None:
+            print_existing(out, preview.existing)
+        elif preview.existing_error is not None:
+            out.print(
+                f"[yellow]warning:[/] could not list the account's posts "
+                f"({preview.existing_error}); the duplicate and pulled-post checks were skipped"
+            )
+        elif preview.listing_counted and (options.skip_duplicates or options.republish):
+            out.print("note: the existing-posts check is Postiz only; flags ignored")
+        out.print(summary_line(preview.plan))
+        if preview.plan.skipped:
+            out.print(f"{len(preview.plan.skipped)} posts unchanged since the last run: skipped")
+
+
+def _refused(exc: AuthError, api: str) -> None:
+    where_key = (
+        f"{POSTSYNCER_TOKEN_VAR} and its abilities (PostSyncer → Settings → API Integrations)"
+        if api == "postsyncer"
+        else "POSTIZ_API_KEY (Postiz → Settings → Public API)"
+    )
+    click.echo(
+        f"Error: the server refused the API key ({exc}). Check {where_key} and run "
+        "the same command again: nothing is lost, the run resumes where it stopped.",
+        err=True,
+    )
 
 
 def _report(out: Console, result: RunResult, *, embedded: bool, resume: str) -> int:

@@ -1,0 +1,320 @@
+"""A calendar from its files to the account: ``preview`` (what ``plan`` shows) and ``run``.
+
+Both open the target with ``targets.connect``, validate the files against its channels, read the
+journal, compare the calendar with the account's posts (one free listing) and plan. ``run`` then
+asks ``confirm`` and sends the plan exactly once (``executor.execute``), journaling every call.
+They print nothing and return values; the command line renders them and picks the exit code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from calendar_sched.check.validation import Validation, validate
+from calendar_sched.errors import ApiError, AuthError
+from calendar_sched.models import Post
+from calendar_sched.plan.account import ExistingCheck
+from calendar_sched.plan.planner import Plan, plan
+from calendar_sched.run.events import Event, RunResult
+from calendar_sched.run.executor import execute
+from calendar_sched.run.journal import Journal, JournalState, read_state
+from calendar_sched.run.options import POSTIZ_WINDOW, RunOptions, per_window, quota
+from calendar_sched.run.survey import record, survey
+from calendar_sched.targets.base import Backend, CostModel, DonePost
+from calendar_sched.targets.config import resolve_target
+from calendar_sched.targets.connect import Connection, connect, sandbox_label
+from calendar_sched.targets.postiz.backend import PostizBackend
+from calendar_sched.targets.postsyncer.backend import PostSyncerBackend
+
+Files = Sequence[str | Path]
+
+
+@dataclass(frozen=True)
+class PlanFigures:
+    """A plan summed up: its counts and ETA, without its requests and Posts."""
+
+    requests: int  # counted, fixed and label calls included
+    lower_bound: int
+    naive_requests: int
+    windows: int
+    eta_seconds: float
+    uploads: int
+    label_calls: int
+    fixed_calls: int
+    listing_calls: int
+    limit: int
+    window_seconds: float
+
+    @classmethod
+    def of(cls, result: Plan) -> PlanFigures:
+        """The figures of ``result``."""
+        return cls(
+            requests=result.requests_counted,
+            lower_bound=result.lower_bound,
+            naive_requests=result.naive_requests,
+            windows=result.windows,
+            eta_seconds=result.eta_seconds,
+            uploads=sum(1 for r in result.requests if r.kind == "upload"),
+            label_calls=result.label_calls,
+            fixed_calls=result.fixed_calls,
+            listing_calls=result.listing_calls,
+            limit=result.limit,
+            window_seconds=result.window_seconds,
+        )
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a run of a calendar would do: the validation, the account check and the plan."""
+
+    validation: Validation
+    plan: Plan | None = None  # None when the calendar is invalid
+    existing: ExistingCheck | None = None  # the account's posts compared, when they were listed
+    existing_error: str | None = None  # why the listing failed (the check was skipped)
+    listing_counted: bool = False  # the target counts listings, so they were not compared
+    where: str | None = None  # the target, when one was opened
+    api: str = "postiz"
+    embedded: bool = False  # the target is a built-in sandbox: nothing is published
+    postsyncer: PlanFigures | None = None  # preview: the same calendar through PostSyncer
+
+    @property
+    def valid(self) -> bool:
+        """True when the calendar has no errors (and so has a plan)."""
+        return self.validation.report.valid
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """What ``run`` did: its preview, and the executor's result when it sent anything."""
+
+    preview: Preview
+    result: RunResult | None = None  # None when invalid, a dry run, or declined
+    declined: bool = False  # ``confirm`` said no: nothing was sent
+
+    @property
+    def status(self) -> Literal["invalid", "declined", "dry-run", "pending", "failed", "done"]:
+        """``done``, ``failed`` (some Posts), ``pending`` (call again), or why nothing was sent."""
+        if not self.preview.valid:
+            return "invalid"
+        if self.declined:
+            return "declined"
+        if self.result is None:
+            return "dry-run"
+        if self.result.pending:
+            return "pending"
+        return "failed" if self.result.failed else "done"
+
+
+def preview_calendar(
+    files: Files, options: RunOptions | None = None, *, env: Mapping[str, str] | None = None
+) -> Preview:
+    """Validate calendar files and plan them for Postiz, with PostSyncer's figures beside.
+
+    The account's posts are listed (one free call) when ``options.check_existing`` says so, by
+    default when a Postiz account is configured; nothing is sent and the journal is only read.
+
+    Args:
+        files: calendar files (CSV/TSV, XLSX, YAML or JSON), read in order.
+        options: how to read, plan and compare (``target``, ``prune`` and ``dry_run`` unused).
+        env: the environment naming the account (default ``os.environ``).
+
+    Returns:
+        The Preview; its ``plan`` is None when the calendar is invalid.
+
+    Raises:
+        ConfigError: the environment names a target badly (``ReserveTooLarge``: the reserve
+            leaves no room in a window).
+        ApiError: the account refused its key (``AuthError``) or failed to list its channels.
+        JournalCorrupt: the journal beside the calendar cannot be read.
+    """
+    options = options or RunOptions()
+    now = options.now or datetime.now(UTC)
+    check_existing = options.check_existing
+    if check_existing is None:
+        check_existing = not resolve_target(env).embedded
+    opening = (
+        connect("postiz", state_dir=options.state_dir, label="the built-in sandbox", env=env)
+        if check_existing
+        else nullcontext(None)
+    )
+    check = existing_error = None
+    with opening as opened:
+        read = replace(options.read, now=now, target="postiz")
+        if opened is not None and read.channels is None:
+            read = replace(read, channels=opened.backend.discover())  # the account's, as run's
+        checked = validate(list(files), read)
+        if not checked.report.valid:
+            return Preview(checked)
+        path = options.journal_path(files)
+        state = read_state(path) if path.exists() else None
+        if opened is not None:
+            done = state.done if state else {}
+            check, existing_error = _compare(checked.posts, opened.backend, done, options)
+    costs = CostModel(
+        limit=per_window(options, state.rate if state else None, CostModel.limit),
+        window_seconds=options.window_seconds or POSTIZ_WINDOW,
+        counts_uploads=options.count_uploads,
+    )
+    # The same calendar through PostSyncer (every call counted, 60 per minute): only its figures
+    # are kept, so its plan is summed up and let go before the Postiz one is made.
+    syncer = PlanFigures.of(
+        plan(checked.posts, PostSyncerBackend(), snap_minutes=options.snap_minutes, now=now)
+    )
+    done_hashes = state.done_hashes() if state else {}
+    result = plan(
+        check.posts if check else checked.posts,
+        PostizBackend(costs=costs, republish=check.republish if check else ()),
+        reserve=options.reserve,
+        snap_minutes=options.snap_minutes,
+        done=check.done(done_hashes) if check else done_hashes,
+        uploaded=set(state.uploaded) if state else (),
+        now=now,
+    )
+    return Preview(
+        checked,
+        result,
+        existing=check,
+        existing_error=existing_error,
+        where=opened.where if opened is not None else None,
+        embedded=opened.embedded if opened is not None else False,
+        postsyncer=syncer,
+    )
+
+
+def run_calendar(
+    files: Files,
+    options: RunOptions | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    confirm: Callable[[Preview], bool] | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> RunOutcome:
+    """Schedule calendar files exactly once, paced to the quota; call it again to resume.
+
+    Opens the target (the configured account of ``options.target``, else its built-in sandbox),
+    validates the files against its channels, opens and locks the journal, compares the calendar
+    with the account's posts (Postiz: one free listing, journaled), plans what is not done yet,
+    asks ``confirm`` and sends the plan.
+
+    Args:
+        files: calendar files (CSV/TSV, XLSX, YAML or JSON), read in order.
+        options: how to read, plan and run; ``dry_run`` stops after the plan.
+        env: the environment naming the account (default ``os.environ``).
+        confirm: shown the preview once everything is planned, before anything is sent; False
+            sends nothing. Not called for a dry run or an invalid calendar; None sends.
+        on_event: progress: first a ``target`` event (message: where the run goes) once the
+            journal is open, then the executor's events.
+        stop: polled while sending and waiting; True ends the run cleanly with work pending.
+
+    Returns:
+        The RunOutcome; its ``status`` says whether everything was done.
+
+    Raises:
+        ConfigError: the environment names a target badly (``ReserveTooLarge``: the reserve
+            leaves no room in a window).
+        AuthError: the key was refused; nothing is lost and calling again resumes.
+        JournalLocked: another run holds the journal.
+        JournalCorrupt: the journal cannot be read or belongs to another target.
+    """
+    options = options or RunOptions()
+    path = options.journal_path(files)
+    target = quota(options, read_state(path).rate if path.exists() else None, env)
+    label = sandbox_label(target.api, target.costs, options.state_dir)
+    with connect(
+        target.api, costs=target.costs, state_dir=options.state_dir, label=label, env=env
+    ) as opened:
+        now = options.now or datetime.now(UTC)
+        read = replace(options.read, now=now, target=target.api)
+        if read.channels is None:
+            read = replace(read, channels=opened.backend.discover())
+        checked = validate(list(files), read)
+        if not checked.report.valid:
+            return RunOutcome(Preview(checked, where=opened.where, api=opened.api))
+        with Journal(path, fingerprint=opened.backend.fingerprint) as journal:
+            if on_event is not None:
+                on_event(Event("target", opened.where))
+            backend, preview = _prepare(checked, opened, journal, options, now)
+            if options.dry_run:
+                return RunOutcome(preview)
+            if confirm is not None and not confirm(preview):
+                return RunOutcome(preview, declined=True)
+            assert preview.plan is not None
+            result = execute(
+                preview.plan, backend, journal, on_event=on_event, stop=stop, prune=options.prune
+            )
+    return RunOutcome(preview, result)
+
+
+def _prepare(
+    checked: Validation,
+    opened: Connection,
+    journal: Journal,
+    options: RunOptions,
+    now: datetime,
+) -> tuple[Backend, Preview]:
+    """Compare with the account's posts, journal what that proved, and plan the rest."""
+    backend, state = opened.backend, journal.state
+    posts, done = checked.posts, state.done_hashes()
+    check = existing_error = None
+    counted = backend.costs.counts_everything  # PostSyncer would count the listing
+    if not counted:
+        check, existing_error = _compare(posts, backend, state.done, options)
+    if check is not None:
+        posts = check.posts
+        if options.dry_run:
+            done = check.done(done)
+        else:
+            record(check, journal)
+            done = state.done_hashes()  # the journal state is kept current
+        if isinstance(backend, PostizBackend):
+            backend = backend.with_republish(check.republish)
+    the_plan = plan(
+        posts,
+        backend,
+        reserve=options.reserve,
+        done=done,
+        uploaded=set(state.uploaded),
+        in_doubt=_in_doubt(state),
+        now=now,
+    )
+    preview = Preview(
+        checked,
+        the_plan,
+        existing=check,
+        existing_error=existing_error,
+        listing_counted=counted,
+        where=opened.where,
+        api=opened.api,
+        embedded=opened.embedded,
+    )
+    return backend, preview
+
+
+def _compare(
+    posts: list[Post], backend: Backend, done: Mapping[str, DonePost], options: RunOptions
+) -> tuple[ExistingCheck | None, str | None]:
+    """The account's posts compared with ``posts``, else why the listing failed."""
+    try:
+        check = survey(
+            posts,
+            backend,
+            done=done,
+            republish=options.republish,
+            skip_duplicates=options.skip_duplicates,
+        )
+    except AuthError:
+        raise
+    except ApiError as exc:
+        return None, str(exc)
+    return check, None
+
+
+def _in_doubt(state: JournalState) -> int:
+    """Creates sent without an answer, which a counted listing must settle first."""
+    return sum(1 for item in state.in_doubt.values() if not item.update)
