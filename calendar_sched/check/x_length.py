@@ -1,19 +1,28 @@
-"""X's weighted text length, as twitter-text's ``parse_tweet`` counts it, without its cost.
+"""X's text length: twitter-text's ``parse_tweet`` count, without its cost, and Postiz's rule.
 
-``parse_tweet`` costs about half a millisecond per text: most of it is a search with an emoji
-pattern of thousands of alternatives, the rest a Python loop over every character. The count
-itself is simple: after NFC normalisation and one ``\\n`` per line ending, a URL weighs 23, an
-emoji 2, and any other character 1 or 2 by its code point range. So:
+``x_length`` is what Postiz checks against X's 280 (reference/postiz-api.md §3): the larger of
+twitter-text's weighted length and the plain JS length (UTF-16 code units), untrimmed.
+
+``weighted_length`` equals ``parse_tweet(text).weightedLength``. ``parse_tweet`` costs about
+half a millisecond per text: most of it is a search with an emoji pattern of thousands of
+alternatives, the rest a Python loop over every character. The count itself is simple: after NFC
+normalisation and one ``\\n`` per line ending, a URL weighs 23, an emoji 2, and any other
+character 1 or 2 by its code point range (twitter-text's documented ``config``). So:
 
 - Text without any character the emoji pattern can match has no emoji (no match of the pattern
-  is all ASCII: checked below and in tests/test_rules.py) and is weighed per character; ASCII
-  characters all weigh 1.
+  is all ASCII) and is weighed per character; ASCII characters all weigh 1.
 - Only text with a ``.`` followed by something that may start a top-level domain (every one
-  starts with a letter) can hold a URL: only then are URLs searched for.
-- In text that may contain emoji, the emoji pattern is tried only where a match can start
-  (at an emoji character, ``#``, ``*`` or a digit), not at every position as ``finditer`` does.
+  starts with a letter) can hold a URL: only then are URLs searched for, with twitter-text's
+  ``extract_urls_with_indices``.
+- In text that may contain emoji, the emoji pattern is tried only where a match can start (at
+  an emoji character, or at ``#``, ``*`` or a digit before U+FE0F or U+20E3), not at every
+  position as ``finditer`` does.
 
-twitter-text is imported on first need: compiling its patterns takes about 0.3 s.
+Only public interfaces are used: ``parse_tweet``, ``extract_urls_with_indices``, the ``config``
+``parse_tweet`` documents, and the source text (``Pattern.pattern``) of twitter-text's public
+regexes, read by the small parser below. Every assumption is checked once, when twitter-text is
+first needed (compiling its patterns takes about 0.3 s); if one fails, every text goes to
+``parse_tweet``. tests/test_x_length.py checks the result against ``parse_tweet``.
 """
 
 from __future__ import annotations
@@ -21,28 +30,41 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 # A URL's domain ends in "." and a top-level domain, and every top-level domain starts with a
-# letter: a "." before a space, a digit or punctuation starts none.
+# letter: a "." before a space, a digit or punctuation starts none (checked in _url_shortcut).
 _MAYBE_URL = re.compile(r"\.[^\s\d.,;:!?'\"()\[\]{}<>]")
 _LINE_ENDS = re.compile(r"\r\n|\r")
 
 
+def x_length(text: str) -> int:
+    """X length as Postiz checks it: ``max(weightedLength, UTF-16 length)``, untrimmed."""
+    return max(weighted_length(text), utf16_length(text))
+
+
+def utf16_length(text: str) -> int:
+    """The JS ``string.length`` of ``text``: UTF-16 code units (a lone surrogate counts 1)."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def weighted_length(text: str) -> int:
     """``parse_tweet(text).weightedLength``, exactly."""
-    if text.isascii():
-        plain = _LINE_ENDS.sub("\n", text) if "\r" in text else text
-        if _MAYBE_URL.search(plain) is None:
-            return len(plain)
     tables = _tables()
     if tables is None:
         return _parsed_length(text)
+    if text.isascii():
+        plain = _LINE_ENDS.sub("\n", text) if "\r" in text else text
+        if tables.url_shortcut and _MAYBE_URL.search(plain) is None:
+            return len(plain)
+        return _length_with_entities(plain, tables, [])
     plain = _LINE_ENDS.sub("\n", unicodedata.normalize("NFC", text))
     if not tables.emoji_chars.isdisjoint(plain):
         return _length_with_entities(plain, tables, _emoji_spans(plain, tables))
-    if _MAYBE_URL.search(plain) is None:
+    if not _may_hold_url(plain, tables):
         return _weight(plain, tables)
     return _length_with_entities(plain, tables, [])
 
@@ -61,17 +83,29 @@ class _Tables:
     url_weight: int  # in characters
     heavy: re.Pattern[str]  # a character outside every range of weight 1 (it weighs 2)
     emoji_chars: frozenset[str]  # every non-ASCII character an emoji match may contain
-    emoji_starts: frozenset[str]  # every character an emoji match may start with
+    emoji_alone: frozenset[str]  # every character that is an emoji match on its own
+    emoji_next: dict[str, frozenset[str]]  # a longer match's first character: its second ones
     emoji: re.Pattern[str]
+    url_shortcut: bool  # whether a text _MAYBE_URL does not match holds no URL
+
+
+def _may_hold_url(text: str, tables: _Tables) -> bool:
+    if tables.url_shortcut:
+        return _MAYBE_URL.search(text) is not None
+    return "." in text  # extract_urls_with_indices finds nothing without one
 
 
 def _emoji_spans(text: str, tables: _Tables) -> list[tuple[int, int]]:
     """(start, length) of each emoji, as ``emoji.finditer`` finds them."""
+    # A match at index needs an alternative of one character that matches text[index], or a
+    # longer one whose first two match text[index] and text[index + 1]: else it is not tried.
     spans = []
     position = 0
-    starts, match = tables.emoji_starts, tables.emoji.match
+    alone, following, match = tables.emoji_alone, tables.emoji_next, tables.emoji.match
     for index, char in enumerate(text):
-        if index >= position and char in starts:
+        if index < position:
+            continue
+        if char in alone or (char in following and text[index + 1 : index + 2] in following[char]):
             found = match(text, index)
             if found:
                 spans.append((index, found.end() - index))
@@ -84,8 +118,8 @@ def _length_with_entities(text: str, tables: _Tables, emoji: list[tuple[int, int
     # emoji 2, and each skips its length (an entity starting inside a skipped span is never
     # reached); any other character weighs 1 or 2.
     entities = {start: (size, 2) for start, size in emoji}
-    if _MAYBE_URL.search(text):
-        from twitter_text.extract_urls import extract_urls_with_indices
+    if _may_hold_url(text, tables):
+        from twitter_text import extract_urls_with_indices
 
         for url in extract_urls_with_indices(text):
             entities[url["indices"][0]] = (len(url["url"]), tables.url_weight)
@@ -107,7 +141,7 @@ def _weight(text: str, tables: _Tables) -> int:
 
 @functools.cache
 def _tables() -> _Tables | None:
-    """The tables, or None when twitter-text's configuration is not the one this mirrors."""
+    """The tables, or None when twitter-text is not the one this mirrors."""
     from twitter_text.config import config
     from twitter_text.regexp.emoji import emoji
 
@@ -118,18 +152,79 @@ def _tables() -> _Tables | None:
         return None
     if not options.get("emoji_parsing_enabled") or options["transformed_url_length"] < 0:
         return None
+    if not all(any(r["start"] <= point <= r["end"] for r in ranges) for point in range(128)):
+        return None  # ASCII characters must all weigh 1
     emoji_chars = emoji_characters(emoji)
-    starts = emoji_starts(emoji)
-    if emoji_chars is None or starts is None:
+    alternatives = _alternatives(emoji)
+    if emoji_chars is None or alternatives is None:
         return None
+    following: dict[str, set[str]] = {}
+    for alternative in alternatives:
+        if len(alternative) > 1:
+            seconds = _characters([alternative[1]])
+            for char in _characters([alternative[0]]):
+                following.setdefault(char, set()).update(seconds)
     light = "".join(f"{_escape(r['start'])}-{_escape(r['end'])}" for r in ranges)
     return _Tables(
         url_weight=int(options["transformed_url_length"]),
         heavy=re.compile(f"[^{light}]"),
         emoji_chars=emoji_chars,
-        emoji_starts=starts,
+        emoji_alone=frozenset(_characters(a[0] for a in alternatives if len(a) == 1)),
+        emoji_next={char: frozenset(seconds) for char, seconds in following.items()},
         emoji=emoji,
+        url_shortcut=_url_shortcut(),
     )
+
+
+def _url_shortcut() -> bool:
+    """Whether every URL twitter-text extracts contains a match of ``_MAYBE_URL``.
+
+    A domain is ``valid_domain``: names that each end in ``\\.``, then a top-level domain from
+    ``valid_gtld``, ``valid_cctld`` or ``valid_punycode`` (``xn--…``); each must start with a
+    character ``_MAYBE_URL`` accepts after the ".".
+    """
+    try:
+        from twitter_text.regexp.valid_cctld import valid_cctld
+        from twitter_text.regexp.valid_domain import valid_domain
+        from twitter_text.regexp.valid_domain_name import valid_domain_name
+        from twitter_text.regexp.valid_gtld import valid_gtld
+        from twitter_text.regexp.valid_punycode import valid_punycode
+
+        tlds = f"(?:{valid_gtld.pattern}|{valid_cctld.pattern}|{valid_punycode.pattern})"
+        if not valid_domain.pattern.endswith(f"{valid_domain_name.pattern}{tlds})"):
+            return False
+        if not valid_domain_name.pattern.endswith(r"\.)"):
+            return False
+        if not valid_punycode.pattern.startswith("(?:xn--"):
+            return False
+        names = [*top_level_domains(valid_gtld), *top_level_domains(valid_cctld)]
+    except (ImportError, AttributeError, ValueError):
+        return False
+    return len(names) > 0 and all(_MAYBE_URL.fullmatch("." + name[0]) for name in names)
+
+
+def top_level_domains(pattern: re.Pattern[str]) -> list[str]:
+    """The names of a ``valid_gtld``-like pattern: ``(?:(?:a|b|…)(?=…))``.
+
+    Raises ValueError if the pattern is not of that shape.
+    """
+    source = pattern.pattern
+    prefix, end = "(?:(?:", ")(?="
+    if not source.startswith(prefix) or end not in source:
+        raise ValueError("not a list of top-level domains")
+    names = source[len(prefix) : source.index(end)].split("|")
+    if not all(names) or any(re.escape(name) != name for name in names):
+        raise ValueError("not a list of plain names")
+    return names
+
+
+# --- the emoji pattern's source, read as alternatives of literal characters and sets ---
+
+# One position of an alternative: the code point ranges (first, last) it may match.
+_Atom = tuple[tuple[int, int], ...]
+_HEX_ESCAPES = {"x": 2, "u": 4, "U": 8}
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+_SPECIAL = frozenset(".^$*+?{}()")
 
 
 def emoji_characters(pattern: re.Pattern[str]) -> frozenset[str] | None:
@@ -138,78 +233,114 @@ def emoji_characters(pattern: re.Pattern[str]) -> frozenset[str] | None:
     None when the pattern is not a plain alternation of literals and character sets, or when
     some match could be all ASCII: then this shortcut does not apply.
     """
-    try:
-        from re import _parser  # type: ignore[attr-defined]
-
-        tree = _parser.parse(pattern.pattern, pattern.flags)
-        if pattern.flags & re.IGNORECASE:
-            return None
-        points: set[int] = set()
-        if _ascii_only_match(tree, points, _parser):
-            return None
-    except Exception:  # an unexpected pattern or Python version: no shortcut, still exact
+    alternatives = _alternatives(pattern)
+    if alternatives is None:
         return None
-    return frozenset(chr(point) for point in points if point >= 128)
+    if any(all(_has_ascii(atom) for atom in alternative) for alternative in alternatives):
+        return None
+    every = _characters(atom for alternative in alternatives for atom in alternative)
+    return frozenset(char for char in every if not char.isascii())
 
 
 def emoji_starts(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """Every character a match of ``pattern`` can start with; None if that is not plain."""
-    try:
-        from re import _parser  # type: ignore[attr-defined]
-
-        tree = _parser.parse(pattern.pattern, pattern.flags)
-        branches = tree[0][1][1] if len(tree) == 1 and tree[0][0] is _parser.BRANCH else [tree]
-        points: set[int] = set()
-        for branch in branches:
-            op, arg = branch[0]
-            if op is _parser.LITERAL:
-                points.add(arg)
-            elif op is _parser.IN:
-                for member, value in arg:
-                    if member is _parser.LITERAL:
-                        points.add(value)
-                    elif member is _parser.RANGE:
-                        points.update(range(value[0], value[1] + 1))
-                    else:
-                        return None
-            else:
-                return None
-    except Exception:  # an unexpected pattern or Python version: no shortcut, still exact
+    alternatives = _alternatives(pattern)
+    if alternatives is None:
         return None
-    return frozenset(map(chr, points))
+    return frozenset(_characters(alternative[0] for alternative in alternatives))
 
 
-def _ascii_only_match(items: Any, points: set[int], parser: Any) -> bool:
-    """Whether some match of ``items`` is all ASCII; collects every matchable code point."""
-    constants = parser  # LITERAL, IN, RANGE, BRANCH, SUBPATTERN, MAX_REPEAT live here
-    possible = True
-    for op, arg in items:
-        if op is constants.LITERAL:
-            points.add(arg)
-            possible = possible and arg < 128
-        elif op is constants.IN:
-            ascii_member = False
-            for member, value in arg:
-                if member is constants.LITERAL:
-                    points.add(value)
-                    ascii_member = ascii_member or value < 128
-                elif member is constants.RANGE:
-                    points.update(range(value[0], value[1] + 1))
-                    ascii_member = ascii_member or value[0] < 128
-                else:
-                    raise ValueError(f"unexpected set member {member}")
-            possible = possible and ascii_member
-        elif op is constants.BRANCH:
-            branches = [_ascii_only_match(branch, points, parser) for branch in arg[1]]
-            possible = possible and any(branches)
-        elif op is constants.SUBPATTERN:
-            possible = _ascii_only_match(arg[3], points, parser) and possible
-        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT):
-            inner = _ascii_only_match(arg[2], points, parser)
-            possible = possible and (arg[0] == 0 or inner)
-        else:
-            raise ValueError(f"unexpected pattern element {op}")
-    return possible
+def _has_ascii(atom: _Atom) -> bool:
+    return any(first < 128 for first, _ in atom)
+
+
+def _characters(atoms: Iterable[_Atom]) -> set[str]:
+    points: set[int] = set()
+    for atom in atoms:
+        for first, last in atom:
+            points.update(range(first, last + 1))
+    return set(map(chr, points))
+
+
+@functools.lru_cache(maxsize=4)
+def _alternatives(pattern: re.Pattern[str]) -> tuple[tuple[_Atom, ...], ...] | None:
+    """The pattern as alternatives, each a sequence of atoms; None if it is anything else.
+
+    Understood: ``|`` at the top level, literal characters, ``\\xhh``, ``\\uhhhh``,
+    ``\\Uhhhhhhhh``, a backslash before punctuation, and sets ``[...]`` of those and ranges.
+    Flags other than UNICODE (the default for str patterns) are not: IGNORECASE would widen
+    every literal, VERBOSE would change what the source means.
+    """
+    if pattern.flags & ~re.UNICODE:
+        return None
+    source = pattern.pattern
+    alternatives: list[tuple[_Atom, ...]] = []
+    current: list[_Atom] = []
+    index = 0
+    try:
+        while index < len(source):
+            char = source[index]
+            if char == "|":
+                alternatives.append(tuple(current))
+                current = []
+                index += 1
+            elif char == "[":
+                atom, index = _set(source, index + 1)
+                current.append(atom)
+            elif char in _SPECIAL or char == "]":
+                return None
+            else:
+                point, index = _character(source, index)
+                current.append(((point, point),))
+        alternatives.append(tuple(current))
+    except ValueError:
+        return None
+    if not all(alternatives):  # an empty alternative matches the empty string
+        return None
+    return tuple(alternatives)
+
+
+def _set(source: str, index: int) -> tuple[_Atom, int]:
+    """The set starting after its ``[`` at ``index``, and the index after its ``]``."""
+    if source[index : index + 1] in ("^", "]", ""):
+        raise ValueError("negated, or starting with ']'")
+    ranges = []
+    while True:
+        if index >= len(source):
+            raise ValueError("unterminated set")
+        if source[index] == "]":
+            break
+        if source[index] in "[&~|-" and source[index : index + 2] != "-]":
+            raise ValueError("set syntax this reader does not know")
+        first, index = _character(source, index)
+        last = first
+        if source[index : index + 1] == "-" and source[index + 1 : index + 2] not in ("]", ""):
+            last, index = _character(source, index + 1)
+            if last < first:
+                raise ValueError("bad range")
+        ranges.append((first, last))
+    if not ranges:
+        raise ValueError("empty set")
+    return tuple(ranges), index + 1
+
+
+def _character(source: str, index: int) -> tuple[int, int]:
+    """The code point of the literal or escape at ``index``, and the index after it."""
+    char = source[index]
+    if char != "\\":
+        return ord(char), index + 1
+    escape = source[index + 1 : index + 2]
+    if escape in _HEX_ESCAPES:
+        digits = source[index + 2 : index + 2 + _HEX_ESCAPES[escape]]
+        if len(digits) != _HEX_ESCAPES[escape] or not all(d in _HEX_DIGITS for d in digits):
+            raise ValueError("bad hex escape")
+        point = int(digits, 16)
+        if point > 0x10FFFF:
+            raise ValueError("code point out of range")
+        return point, index + 2 + len(digits)
+    if escape and escape.isascii() and not escape.isalnum():
+        return ord(escape), index + 2
+    raise ValueError(f"escape this reader does not know: \\{escape}")
 
 
 def _escape(point: int) -> str:
