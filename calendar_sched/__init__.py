@@ -1,6 +1,8 @@
 """calendar-sched: schedule a content calendar through the Postiz Public API, exactly once.
 
 The public names load on first use, so commands that need little (``sandbox serve``) start fast.
+No public name is also the name of a stage package (``plan``, ``run``): the import system binds
+a loaded subpackage on its parent, which would hide a function of the same name.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from calendar_sched.version import __version__
 
 if TYPE_CHECKING:
     from calendar_sched.check.validation import ValidateOptions, Validation, validate
-    from calendar_sched.plan.planner import Plan, plan
+    from calendar_sched.plan.planner import Plan
+    from calendar_sched.plan.planner import plan as plan_requests
     from calendar_sched.run.executor import RunResult, execute
     from calendar_sched.run.journal import Journal
     from calendar_sched.run.options import RunOptions
@@ -31,7 +34,7 @@ _LAZY = {
     "Validation": "calendar_sched.check.validation",
     "execute": "calendar_sched.run.executor",
     "export_rows": "calendar_sched.sheets.results",
-    "plan": "calendar_sched.plan.planner",
+    "plan_requests": "calendar_sched.plan.planner:plan",
     "preview_calendar": "calendar_sched.run.pipeline",
     "pull_calendar": "calendar_sched.sheets.pull",
     "run_calendar": "calendar_sched.run.pipeline",
@@ -50,7 +53,7 @@ __all__ = [
     "__version__",
     "execute",
     "export_rows",
-    "plan",
+    "plan_requests",
     "preview_calendar",
     "pull_calendar",
     "run_calendar",
@@ -59,9 +62,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
+    where = _LAZY.get(name)
+    if where is None:
         raise AttributeError(f"module 'calendar_sched' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    module, _, attribute = where.partition(":")
+    value = getattr(importlib.import_module(module), attribute or name)
     globals()[name] = value
     return value

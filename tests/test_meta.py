@@ -45,13 +45,20 @@ def test_readme_opens_with_the_two_set_up_commands() -> None:
 
 
 def test_public_names_are_the_functions_whatever_loads_first() -> None:
+    """Every module loaded first, then every public name: none is hidden by a subpackage."""
     import subprocess
     import sys
 
     code = (
-        "import calendar_sched.check.validation\n"
-        "from calendar_sched import ValidateOptions, validate\n"
+        "import pkgutil, types, calendar_sched\n"
+        "for info in pkgutil.walk_packages(calendar_sched.__path__, 'calendar_sched.'):\n"
+        "    __import__(info.name)\n"
+        "for name in calendar_sched.__all__:\n"
+        "    value = getattr(calendar_sched, name)\n"
+        "    assert not isinstance(value, types.ModuleType), name\n"
+        "from calendar_sched import ValidateOptions, plan_requests, validate\n"
         "assert callable(validate) and validate.__name__ == 'validate', validate\n"
+        "assert plan_requests.__module__ == 'calendar_sched.plan.planner', plan_requests\n"
         "assert ValidateOptions.__name__ == 'ValidateOptions'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
