@@ -1,18 +1,20 @@
-"""The calendar model: Channel, MediaRef, ThreadItem, Entry and Post.
+"""The calendar model: Position, Channel, MediaRef, ThreadItem, Entry, PostValue and Post.
 
 An Entry is one row of a spreadsheet or one item of a YAML/JSON file, already normalised
 (timezone-aware instant, resolved media, thread items). A Post is one Entry on one channel:
 the unit the server stores and the journal tracks.
+
+These are plain slotted dataclasses: validation builds them by the hundred thousand from values
+it has already checked, so they check nothing themselves. What a user writes is validated where
+it is read (``load/``); channel lists from an API or a file by ``load.channels.parse_channels``.
+Keyword arguments only, as the pydantic models they replace took them.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar, cast
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any, Literal
 
 from calendar_sched import identity
 
@@ -20,10 +22,9 @@ PostType = Literal["schedule", "draft", "now"]
 MediaKind = Literal["image", "video"]
 
 
-class Position(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Position:
     """Where a record sits in its source, as the user sees it."""
-
-    model_config = ConfigDict(frozen=True)
 
     file: str
     sheet: str | None = None
@@ -40,10 +41,9 @@ class Position(BaseModel):
         return self.file
 
 
-class Channel(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Channel:
     """A connected account, in the shape of Postiz ``GET /public/v1/integrations``."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     name: str
@@ -54,16 +54,15 @@ class Channel(BaseModel):
     customer: dict[str, Any] | None = None
 
 
-class MediaRef(BaseModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MediaRef:
     """One media item: a local file (relative to the calendar) or an https URL."""
 
-    model_config = ConfigDict(frozen=True)
-
-    source: str = Field(description="The reference as written in the calendar.")
-    path: str | None = Field(default=None, description="Absolute local path, for files.")
-    url: str | None = Field(default=None, description="https URL, for remote media.")
+    source: str  # the reference as written in the calendar
+    path: str | None = None  # absolute local path, for files
+    url: str | None = None  # https URL, for remote media
     kind: MediaKind = "image"
-    sha256: str | None = Field(default=None, description="Content hash of a local file.")
+    sha256: str | None = None  # content hash of a local file
     size: int | None = None
 
     @property
@@ -72,33 +71,31 @@ class MediaRef(BaseModel):
         return f"sha256:{self.sha256}" if self.sha256 else f"url:{self.url or self.source}"
 
 
-class ThreadItem(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class ThreadItem:
     """A follow-up item (comment / thread reply) after the main post."""
 
     text: str = ""
-    media: list[MediaRef] = Field(default_factory=list)
-    delay: int = Field(default=0, ge=0, description="Minutes after the previous item.")
+    media: list[MediaRef] = field(default_factory=list)
+    delay: int = 0  # minutes after the previous item, 0 or more (checked by normalize)
 
 
-class Entry(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Entry:
     """One calendar row or item, normalised."""
 
-    key: str = Field(description="The `id` column, else derived from the content.")
+    key: str  # the `id` column, else derived from the content
     position: Position
-    publish_at: datetime = Field(description="Timezone-aware publish instant.")
-    timezone: str = Field(description="IANA zone the local time was read in.")
-    channels: list[str] = Field(description="Channel references as written.")
+    publish_at: datetime  # timezone-aware publish instant
+    timezone: str  # IANA zone the local time was read in
+    channels: list[str]  # channel references as written
     type: PostType = "schedule"
     text: str = ""
-    text_overrides: dict[str, str] = Field(
-        default_factory=dict, description="Per-provider text, by identifier (e.g. `x`)."
-    )
-    media: list[MediaRef] = Field(default_factory=list)
-    thread: list[ThreadItem] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
-    settings: dict[str, dict[str, Any]] = Field(
-        default_factory=dict, description="Per-provider settings, by identifier."
-    )
+    text_overrides: dict[str, str] = field(default_factory=dict)  # by identifier (e.g. `x`)
+    media: list[MediaRef] = field(default_factory=list)
+    thread: list[ThreadItem] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # by identifier
     short_link: bool = False
     repeat_every_days: int | None = None
 
@@ -107,26 +104,28 @@ class Entry(BaseModel):
         return self.text_overrides.get(identifier, self.text)
 
 
-class PostValue(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class PostValue:
     """One item of a Post's thread as sent: main post first, then follow-ups."""
 
     text: str
-    media: list[MediaRef] = Field(default_factory=list)
+    media: list[MediaRef] = field(default_factory=list)
     delay: int = 0
 
 
-class Post(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Post:
     """One Entry on one resolved channel: what the server stores and the journal tracks."""
 
     entry_key: str
     position: Position
     channel: Channel
-    publish_at: datetime = Field(description="UTC publish instant.")
-    timezone: str = Field(default="UTC", description="IANA zone of the row (PostSyncer's).")
+    publish_at: datetime  # UTC publish instant
+    timezone: str = "UTC"  # IANA zone of the row (PostSyncer's)
     type: PostType = "schedule"
     values: list[PostValue]
-    settings: dict[str, Any] = Field(default_factory=dict)
-    tags: list[str] = Field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
     short_link: bool = False
     repeat_every_days: int | None = None
 
@@ -141,48 +140,7 @@ class Post(BaseModel):
 
     def content_hash(self) -> str:
         """Hash of everything the server stores; a changed Post becomes an update."""
-        # The zone only names how the instant is written: journals stay valid without it.
-        payload = self.model_dump_json(exclude={"position", "timezone"})
-        return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
-_Model = TypeVar("_Model", bound=BaseModel)
-_ALL_FIELDS: dict[type[BaseModel], set[str]] = {}
-
-
-def _slot_setter(name: str) -> Callable[[Any, Any], None]:
-    # BaseModel keeps these four in slots: their descriptors set them faster than setattr.
-    descriptor = vars(BaseModel).get(name)
-    setter = getattr(descriptor, "__set__", None)
-    if setter is None:
-        return lambda model, value: object.__setattr__(model, name, value)
-    return cast(Callable[[Any, Any], None], setter)
-
-
-_set_dict = _slot_setter("__dict__")
-_set_fields = _slot_setter("__pydantic_fields_set__")
-_set_extra = _slot_setter("__pydantic_extra__")
-_set_private = _slot_setter("__pydantic_private__")
-
-
-def construct(cls: type[_Model], values: dict[str, Any]) -> _Model:
-    """``cls.model_construct(**values)`` for trusted values that name every field, much faster.
-
-    Validation builds hundreds of thousands of these; model_construct's per-field alias and
-    default handling costs more than pydantic's own validation. ``values`` becomes the
-    instance's ``__dict__`` (not copied). Every instance of a class shares one fields-set
-    holding all field names: pydantic only ever adds names to it, so it never changes.
-    The models here define no ``__new__``: ``object.__new__`` is theirs, looked up directly.
-    """
-    model = object.__new__(cls)
-    fields = _ALL_FIELDS.get(cls)
-    if fields is None:
-        fields = _ALL_FIELDS.setdefault(cls, set(cls.model_fields))
-    _set_dict(model, values)
-    _set_fields(model, fields)
-    _set_extra(model, None)
-    _set_private(model, None)
-    return model
+        return identity.content_hash(self)
 
 
 def utc_iso(moment: datetime) -> str:

@@ -1,6 +1,7 @@
 """Channel references: ids, identifier:profile, identifier alone, names; channel files."""
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 
 import httpx
@@ -99,7 +100,7 @@ def test_demo_channels_match_sample_file() -> None:
 
 
 def test_load_channels_file_shapes(tmp_path: Path) -> None:
-    items = [c.model_dump() for c in CHANNELS[:2]]
+    items = [asdict(c) for c in CHANNELS[:2]]
     listed = tmp_path / "a.json"
     listed.write_text(json.dumps(items))
     wrapped = tmp_path / "b.json"
@@ -135,7 +136,7 @@ def test_account_channels_from_the_api() -> None:
         seen.append(request)
         if request.headers["Authorization"] != "secret-key":
             return httpx.Response(401, json={"msg": "Invalid API key"})
-        return httpx.Response(200, json=[CHANNELS[0].model_dump()])
+        return httpx.Response(200, json=[asdict(CHANNELS[0])])
 
     env = {"POSTIZ_API_URL": "https://postiz.example/api", "POSTIZ_API_KEY": "secret-key"}
     found = account_channels(env, transport=httpx.MockTransport(handler))

@@ -257,7 +257,7 @@ def test_media_uploaded_once_before_first_use(journal_path: Path) -> None:
 def test_failed_upload_fails_only_the_posts_using_it(journal_path: Path) -> None:
     backend = FakeBackend(upload_reject={"bad.tiff"})
     bad = make_posts(1, media=[media_ref("bad.tiff")], channels=CHANNELS[:1])
-    good = [make_posts(1, channels=CHANNELS[2:3])[0].model_copy(update={"entry_key": "other"})]
+    good = [replace(make_posts(1, channels=CHANNELS[2:3])[0], entry_key="other")]
     result, _ = run(bad + good, backend, journal_path)
     assert list(result.failed) == [bad[0].key]
     assert "bad.tiff could not be uploaded" in next(iter(result.failed.values()))

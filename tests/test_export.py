@@ -416,7 +416,7 @@ def test_journal_outcomes_from_a_real_journal(tmp_path: Path) -> None:
         call = journal.started([b, c])
         journal.succeeded(call, [SentPost(b.key, "r2", "demo-x"), SentPost(c.key, "r3", "demo-x")])
         journal.started([d])  # no outcome: the answer was lost
-    edited_c = c.model_copy(update={"values": [PostValue(text="c, edited")]})
+    edited_c = replace(c, values=[PostValue(text="c, edited")])
     outcomes = journal_outcomes([a_x, a_li, b, edited_c, d, e], path)
     got = [(o.post_key, o.status, o.remote_id, o.request_index) for o in outcomes]
     assert got == [

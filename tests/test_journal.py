@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ def test_transient_failure_stays_in_doubt_terminal_does_not(tmp_path: Path) -> N
 
 def test_update_in_doubt_is_flagged(tmp_path: Path) -> None:
     post = make_posts(1)[0]
-    changed = post.model_copy(update={"values": [post.values[0].model_copy(update={"text": "v2"})]})
+    changed = replace(post, values=[replace(post.values[0], text="v2")])
     with Journal(tmp_path / "j.jsonl", fingerprint=FP) as journal:
         call = journal.started([post])
         journal.succeeded(call, [SentPost(post.key, "r", post.channel.id)])

@@ -6,7 +6,7 @@ import math
 import string
 from collections import Counter
 from collections.abc import Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -165,7 +165,7 @@ def test_windows_and_send_times() -> None:
 
 def test_late_posts_are_those_sent_after_their_publish_time() -> None:
     soon = [make_post(f"e{i}", NOW + timedelta(minutes=30)) for i in range(3)]
-    distinct = [p.model_copy(update={"tags": [str(i)]}) for i, p in enumerate(soon)]
+    distinct = [replace(p, tags=[str(i)]) for i, p in enumerate(soon)]
     past = make_post("past", NOW - timedelta(minutes=1))
     draft = make_post("draft", NOW + timedelta(minutes=30), type="draft", tags=["d"])
     result = plan([*distinct, past, draft], PostizBackend(), limit=2, now=NOW)
@@ -385,11 +385,10 @@ def test_postiz_post_bytes_is_the_serialised_size(
     thread: list[PostValue], channel_settings: dict[str, object], channel_id: str
 ) -> None:
     backend = PostizBackend()
-    post = make_post("e", DAY, thread=thread[1:], settings=channel_settings).model_copy(
-        update={
-            "values": thread,
-            "channel": Channel(id=channel_id, name="n", identifier="x"),
-        }
+    post = replace(
+        make_post("e", DAY, thread=thread[1:], settings=channel_settings),
+        values=thread,
+        channel=Channel(id=channel_id, name="n", identifier="x"),
     )
     exact = len(dumps(backend.post_element(post, {}, placeholders=True))) + 1
     assert backend.post_bytes(post) == exact

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -265,10 +266,7 @@ def seeded(
     source.write_text(CALENDAR.replace("draft,2030", "draft,2030"), encoding="utf-8")
     checked = validate([source])
     assert checked.report.valid, checked.report.to_json()
-    posts = [
-        p.model_copy(update={"type": "draft"}) if p.entry_key == "draft" else p
-        for p in checked.posts
-    ]
+    posts = [replace(p, type="draft") if p.entry_key == "draft" else p for p in checked.posts]
     with PostizClient(sandbox_server.url, sandbox_server.api_key) as client:
         backend = PostizBackend(client)
         for post in posts:

@@ -127,8 +127,8 @@ def write_json(rows: list[PeerRow], path: Path) -> Path:
 def from_calendar(path: Path, channels_file: Path) -> list[PeerRow]:
     """Per-channel rows of any calendar, through calendar-sched's own ``validate``."""
     from calendar_sched.check.validation import ValidateOptions, validate
-    from calendar_sched.models import Channel
+    from calendar_sched.load.channels import validate_channels
 
-    channels = [Channel.model_validate(c) for c in json.loads(channels_file.read_text())]
+    channels = validate_channels(json.loads(channels_file.read_text()))
     validation = validate([path], ValidateOptions(channels=channels))
     return from_posts(validation.posts)

@@ -13,14 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from calendar_sched.check import rules
-from calendar_sched.collector import collector_paused
 from calendar_sched.load import sources
 from calendar_sched.load.channels import Resolver, demo_channels, label
 from calendar_sched.load.dates import DateOrder
 from calendar_sched.load.media import MediaChecker
 from calendar_sched.load.normalize import Normalized, NormalizedFile, normalize_file, row_of
 from calendar_sched.load.publish_time import ZoneSource
-from calendar_sched.models import Channel, Entry, Post, PostValue, construct
+from calendar_sched.models import Channel, Entry, Post, PostValue
 from calendar_sched.report import Report, RowError
 
 _HOUR = timedelta(hours=1)
@@ -80,11 +79,7 @@ def validate(paths: Sequence[str | Path], options: ValidateOptions | None = None
     Returns:
         A Validation whose report lists every problem; bad input never raises.
     """
-    with collector_paused():
-        return _validate(paths, options or ValidateOptions())
-
-
-def _validate(paths: Sequence[str | Path], options: ValidateOptions) -> Validation:
+    options = options or ValidateOptions()
     now = options.now or datetime.now(UTC)
     demo = options.channels is None
     resolver = Resolver(demo_channels() if options.channels is None else options.channels)
@@ -310,34 +305,27 @@ def _build(
 ) -> tuple[Post, list[rules.Violation], list[str]]:
     identifier = channel.identifier
     text = entry.text_for(identifier)
-    # The parts come from validated models: construct without validating them again.
-    values = [construct(PostValue, {"text": text, "media": list(entry.media), "delay": 0})]
+    values = [PostValue(text=text, media=list(entry.media))]
     if entry.thread:
-        values += [
-            construct(PostValue, {"text": t.text, "media": list(t.media), "delay": t.delay})
-            for t in entry.thread
-        ]
+        values += [PostValue(text=t.text, media=list(t.media), delay=t.delay) for t in entry.thread]
     own = entry.settings.get(identifier, _NO_SETTINGS)  # copied below, never changed
     settings, filled = rules.fill_defaults(identifier, own) if postiz_settings else (dict(own), [])
     items = [rules.Item(text, shared.kinds), *shared.thread]
     violations = rules.check_post(identifier, items, settings, post_type=entry.type)
     if not postiz_settings:  # Postiz's settings rules do not apply; PostSyncer's 422s name its own
         violations = [v for v in violations if not (v.field or "").startswith("settings.")]
-    post = construct(
-        Post,
-        {
-            "entry_key": entry.key,
-            "position": entry.position,
-            "channel": channel,
-            "publish_at": shared.publish_at,
-            "timezone": entry.timezone,
-            "type": entry.type,
-            "values": values,
-            "settings": settings,
-            "tags": list(entry.tags),
-            "short_link": entry.short_link,
-            "repeat_every_days": entry.repeat_every_days,
-        },
+    post = Post(
+        entry_key=entry.key,
+        position=entry.position,
+        channel=channel,
+        publish_at=shared.publish_at,
+        timezone=entry.timezone,
+        type=entry.type,
+        values=values,
+        settings=settings,
+        tags=list(entry.tags),
+        short_link=entry.short_link,
+        repeat_every_days=entry.repeat_every_days,
     )
     return post, violations, filled
 

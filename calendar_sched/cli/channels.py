@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import click
@@ -57,7 +58,7 @@ def describe(
     """One row per channel: the ``GET /integrations`` fields plus reference and settings."""
     return [
         {
-            **channel.model_dump(),
+            **asdict(channel),
             "reference": label(channel),
             "required_settings": backend.required_settings(channel, live=live),
         }

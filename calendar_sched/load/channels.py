@@ -156,6 +156,14 @@ class Resolver:
         return found
 
 
+def validate_channels(items: Sequence[Any]) -> list[Channel]:
+    """``GET /integrations`` items as Channels, unknown keys ignored.
+
+    Raises pydantic's ``ValidationError`` (a ``ValueError``) when an item does not fit.
+    """
+    return _CHANNEL_LIST.validate_python(items)
+
+
 def parse_channels(data: Any, source: str = "channel list") -> list[Channel]:
     """Channels from decoded JSON/YAML in the ``GET /integrations`` shape."""
     if isinstance(data, dict):
@@ -166,7 +174,7 @@ def parse_channels(data: Any, source: str = "channel list") -> list[Channel]:
     if not isinstance(data, list):
         raise InputError(f"{source}: expected a list of channels like GET /public/v1/integrations")
     try:
-        return _CHANNEL_LIST.validate_python(data)
+        return validate_channels(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

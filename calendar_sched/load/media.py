@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -158,7 +158,7 @@ class MediaChecker:
             found = _inspect(source, path)
             self._files[cache_key] = found
         if isinstance(found, MediaRef) and found.source != source:
-            return found.model_copy(update={"source": source})
+            return replace(found, source=source)
         return found
 
 

@@ -23,14 +23,7 @@ from calendar_sched.load.dates import DateOrder, cell_text
 from calendar_sched.load.media import MediaChecker, MediaProblem
 from calendar_sched.load.publish_time import PublishTimes, ZoneChoice, choose_zone, date_values
 from calendar_sched.load.sources.base import LoadedFile, RawRecord
-from calendar_sched.models import (
-    Entry,
-    MediaRef,
-    Position,
-    PostType,
-    ThreadItem,
-    construct,
-)
+from calendar_sched.models import Entry, MediaRef, Position, PostType, ThreadItem
 from calendar_sched.report import RowError
 
 _POST_TYPES: tuple[PostType, ...] = ("schedule", "draft", "now")
@@ -219,26 +212,21 @@ def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
                 "publish_at",
                 publish_at.isoformat(),
             )
-        # Every value below is already of its field's type: construct, do not validate again.
-        entry = construct(
-            Entry,
-            {
-                "key": key
-                or derive_key(publish_at if post_type != "now" else None, text, channels),
-                "position": record.position,
-                "publish_at": publish_at,
-                "timezone": zone_name,
-                "channels": channels,
-                "type": post_type,
-                "text": text,
-                "text_overrides": overrides,
-                "media": media,
-                "thread": thread,
-                "tags": tags,
-                "settings": settings,
-                "short_link": short_link,
-                "repeat_every_days": repeat,
-            },
+        entry = Entry(
+            key=key or derive_key(publish_at if post_type != "now" else None, text, channels),
+            position=record.position,
+            publish_at=publish_at,
+            timezone=zone_name,
+            channels=channels,
+            type=post_type,
+            text=text,
+            text_overrides=overrides,
+            media=media,
+            thread=thread,
+            tags=tags,
+            settings=settings,
+            short_link=short_link,
+            repeat_every_days=repeat,
         )
     return Normalized(record.position, entry, row.problems, row.failed, key, row.read_in)
 
@@ -365,10 +353,9 @@ def _thread(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> list[Threa
             text = cell_text(value.get("text")) or ""
             media = _media(row, value.get("media"), f"{field_name}.media")
             delay = _delay(row, value.get("delay"), f"{field_name}.delay")
-            items.append(construct(ThreadItem, {"text": text, "media": media, "delay": delay}))
+            items.append(ThreadItem(text=text, media=media, delay=delay))
         else:
-            item = {"text": cell_text(value) or "", "media": [], "delay": 0}
-            items.append(construct(ThreadItem, item))
+            items.append(ThreadItem(text=cell_text(value) or ""))
     return items
 
 

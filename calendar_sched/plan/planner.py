@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, Field
-
-from calendar_sched.collector import collector_paused
 from calendar_sched.errors import ConfigError
-from calendar_sched.models import MediaRef, Post, construct, utc_iso
+from calendar_sched.models import MediaRef, Post, utc_iso
 from calendar_sched.targets.base import Backend, CountedListings, Labels
 
 #: Time one request takes on the wire, for the ETA of the last window. Postiz answers a create
@@ -31,24 +29,24 @@ Kind = Literal["post", "upload"]
 _Draft = tuple[Kind, Sequence[int], list[str], int, datetime | None]
 
 
-class PlannedRequest(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class PlannedRequest:
     """One API request of a plan: what it carries, its quota window and when it may go."""
 
     index: int
-    window: int = Field(description="0-based quota window.")
+    window: int  # 0-based quota window
     counted: bool
     kind: Kind
-    post_keys: list[str] = Field(default_factory=list)
+    post_keys: list[str] = field(default_factory=list)
     media_key: str | None = None
-    media_keys: list[str] = Field(
-        default_factory=list, description="Every media item of a batch upload (URL import)."
-    )
-    bytes: int = Field(description="Estimated body size (upper bound for posts).")
-    deadline: datetime | None = Field(description="Earliest publish instant carried (UTC).")
-    send_at: float = Field(description="Seconds after the plan's start when it may be sent.")
+    media_keys: list[str] = field(default_factory=list)  # all of a batch upload (URL import)
+    bytes: int  # estimated body size (upper bound for posts)
+    deadline: datetime | None  # earliest publish instant carried (UTC)
+    send_at: float  # seconds after the plan's start when it may be sent
 
 
-class Plan(BaseModel):
+@dataclass(slots=True, kw_only=True)
+class Plan:
     """Ordered requests in quota windows, with the figures a preview shows."""
 
     requests: list[PlannedRequest]
@@ -64,18 +62,10 @@ class Plan(BaseModel):
     reserve: int
     window_seconds: float
     snapped: list[dict[str, str]]
-    oversize: list[str] = Field(
-        default_factory=list, description="Posts bigger than the body cap on their own."
-    )
-    fixed_calls: int = Field(
-        default=0, description="Counted calls made before the plan runs (discovery)."
-    )
-    label_calls: int = Field(
-        default=0, description="Counted calls that find or create labels (PostSyncer tags)."
-    )
-    listing_calls: int = Field(
-        default=0, description="Counted listing pages that settle calls in doubt (estimate)."
-    )
+    oversize: list[str] = field(default_factory=list)  # posts over the body cap on their own
+    fixed_calls: int = 0  # counted calls made before the plan runs (discovery)
+    label_calls: int = 0  # counted calls that find or create labels (PostSyncer tags)
+    listing_calls: int = 0  # counted listing pages that settle calls in doubt (estimate)
 
     @property
     def requests_counted(self) -> int:
@@ -135,20 +125,19 @@ def plan(
     if cap <= 0:
         raise ConfigError(f"body cap {costs.body_cap} is smaller than an empty request")
 
-    with collector_paused():
-        return _plan(
-            posts,
-            backend,
-            limit=limit,
-            reserve=reserve,
-            window=window,
-            cap=cap,
-            snap_minutes=snap_minutes,
-            done=done or {},
-            uploaded=uploaded,
-            in_doubt=in_doubt,
-            now=now,
-        )
+    return _plan(
+        posts,
+        backend,
+        limit=limit,
+        reserve=reserve,
+        window=window,
+        cap=cap,
+        snap_minutes=snap_minutes,
+        done=done or {},
+        uploaded=uploaded,
+        in_doubt=in_doubt,
+        now=now,
+    )
 
 
 def _plan(
@@ -279,20 +268,17 @@ def _plan(
                 if todo[i].type == "schedule" and sent > when[i]
             )
         requests.append(
-            construct(
-                PlannedRequest,
-                {
-                    "index": index,
-                    "window": current,
-                    "counted": counted,
-                    "kind": kind,
-                    "post_keys": keys,
-                    "media_key": media_keys[0] if media_keys else None,
-                    "media_keys": media_keys if len(media_keys) > 1 else [],
-                    "bytes": size,
-                    "deadline": first_due,
-                    "send_at": send_at,
-                },
+            PlannedRequest(
+                index=index,
+                window=current,
+                counted=counted,
+                kind=kind,
+                post_keys=keys,
+                media_key=media_keys[0] if media_keys else None,
+                media_keys=media_keys if len(media_keys) > 1 else [],
+                bytes=size,
+                deadline=first_due,
+                send_at=send_at,
             )
         )
 
@@ -304,27 +290,24 @@ def _plan(
     if uploads_count:
         lower_bound += len(media) - len(url_keys) + len(url_batches)
     lower_bound += before
-    return construct(
-        Plan,
-        {
-            "requests": requests,
-            "posts": todo,
-            "media": media,
-            "skipped": skipped,
-            "lower_bound": lower_bound,
-            "naive_requests": before + len(todo) + (media_uses if uploads_count else 0),
-            "windows": windows,
-            "eta_seconds": eta,
-            "late": late,
-            "limit": limit,
-            "reserve": reserve,
-            "window_seconds": window,
-            "snapped": snapped,
-            "oversize": oversize,
-            "fixed_calls": fixed,
-            "label_calls": labels,
-            "listing_calls": listings,
-        },
+    return Plan(
+        requests=requests,
+        posts=todo,
+        media=media,
+        skipped=skipped,
+        lower_bound=lower_bound,
+        naive_requests=before + len(todo) + (media_uses if uploads_count else 0),
+        windows=windows,
+        eta_seconds=eta,
+        late=late,
+        limit=limit,
+        reserve=reserve,
+        window_seconds=window,
+        snapped=snapped,
+        oversize=oversize,
+        fixed_calls=fixed,
+        label_calls=labels,
+        listing_calls=listings,
     )
 
 
@@ -380,7 +363,7 @@ def _snap(posts: Sequence[Post], minutes: int, changes: list[dict[str, str]]) ->
         if moved == post.publish_at:
             out.append(post)
             continue
-        out.append(post.model_copy(update={"publish_at": moved}))
+        out.append(replace(post, publish_at=moved))
         if post.entry_key not in seen:
             seen.add(post.entry_key)
             changes.append(

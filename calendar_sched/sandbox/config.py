@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from calendar_sched.errors import InputError
-from calendar_sched.load.channels import demo_channels
+from calendar_sched.load.channels import demo_channels, validate_channels
 from calendar_sched.models import Channel
 
 #: Minutes after UTC midnight Postiz offers when a channel has no posting times (§7 find-slot).
@@ -76,7 +76,7 @@ def load_channels(path: Path) -> ChannelsFile:
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise InputError(f"channels file {path} must hold a JSON list of objects")
     try:
-        channels = tuple(Channel.model_validate(item) for item in items)
+        channels = tuple(validate_channels(items))
     except ValueError as exc:
         raise InputError(f"channels file {path}: {exc}") from exc
     verified = frozenset(str(item["id"]) for item in items if item.get("verified"))

@@ -12,7 +12,7 @@ from pathlib import Path
 from calendar_sched.errors import InputError
 from calendar_sched.load.sources.base import LoadedFile, RawRecord
 from calendar_sched.load.sources.layouts import HOOTSUITE_KEYS, detect_hootsuite, map_header
-from calendar_sched.models import Position, construct
+from calendar_sched.models import Position
 from calendar_sched.report import RowError
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -156,8 +156,5 @@ def _fill(loaded: LoadedFile, rows: Iterator[list[str]], file: str) -> None:
                     file=file,
                 )
             )
-        # construct: the fields are known-good, and validation would dominate the read time.
-        position = construct(
-            Position, {"file": file, "sheet": None, "row": number, "index": None, "line": None}
-        )
+        position = Position(file=file, row=number)
         loaded.records.append(RawRecord(position, cells))

@@ -17,7 +17,7 @@ from typing import Any
 from calendar_sched.errors import InputError
 from calendar_sched.load.sources.base import LoadedFile, RawRecord
 from calendar_sched.load.sources.layouts import map_header
-from calendar_sched.models import Position, construct
+from calendar_sched.models import Position
 
 _QUOTED_OR_BRACKETED = re.compile(r'"[^"]*"|\[[^\]]*\]')
 
@@ -121,7 +121,5 @@ def _fill(loaded: LoadedFile, rows: Iterable[tuple[Any, ...]], file: str, title:
             for key, value in zip(keys, values, strict=False)
             if key is not None and value is not None
         }
-        position = construct(
-            Position, {"file": file, "sheet": title, "row": number, "index": None, "line": None}
-        )
+        position = Position(file=file, sheet=title, row=number)
         loaded.records.append(RawRecord(position, cells))

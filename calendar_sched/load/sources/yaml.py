@@ -18,7 +18,7 @@ import yaml
 from calendar_sched.errors import InputError
 from calendar_sched.load.sources.base import LoadedFile, RawRecord
 from calendar_sched.load.sources.layouts import canonical_key, unknown_column
-from calendar_sched.models import Position, construct
+from calendar_sched.models import Position
 from calendar_sched.report import RowError
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -147,9 +147,7 @@ def document_records(
         return loaded
     for index, item in enumerate(posts):
         line = lines[index] if lines is not None and index < len(lines) else None
-        position = construct(
-            Position, {"file": file, "sheet": None, "row": None, "index": index, "line": line}
-        )
+        position = Position(file=file, index=index, line=line)
         if not isinstance(item, dict):
             loaded.problems.append(
                 RowError(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from calendar_sched.errors import InputError
-from calendar_sched.load.channels import demo_channels
+from calendar_sched.load.channels import demo_channels, validate_channels
 from calendar_sched.models import Channel
 from calendar_sched.sandbox.config import Faults
 
@@ -98,7 +98,7 @@ def load_accounts(path: Path) -> tuple[tuple[Workspace, ...], tuple[Account, ...
         raise InputError(f"channels file {path} must hold a JSON list of accounts or channels")
     if data and all("identifier" in item for item in data):
         try:
-            channels = [Channel.model_validate(item) for item in data]
+            channels = validate_channels(data)
         except ValueError as exc:
             raise InputError(f"channels file {path}: {exc}") from exc
         return workspaces, from_channels(channels, workspaces[0].id)

@@ -22,6 +22,7 @@ from typing import Any
 from calendar_sched.check.rules import rule_for
 from calendar_sched.errors import ConfigError, FatalApiError, InputError
 from calendar_sched.identity import first_value_id, url_media_id
+from calendar_sched.load.channels import validate_channels
 from calendar_sched.models import Channel, MediaRef, Post, utc_iso
 from calendar_sched.targets.base import (
     CostModel,
@@ -281,7 +282,7 @@ class PostizBackend:
         data = self._api().request("GET", "/integrations").data
         if not isinstance(data, list):
             raise FatalApiError("GET /integrations: expected a list", path="/integrations")
-        return [Channel.model_validate(item) for item in data]
+        return validate_channels(data)
 
     def integration_settings(self, channel_id: str) -> dict[str, Any]:
         """``GET /integration-settings/:id`` (free): rules, maxLength and settings schema."""
