@@ -12,11 +12,12 @@ import email.utils
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
 import httpx
 
 from calendar_sched import errors
+from calendar_sched.errors import ConfigError
 from calendar_sched.targets.base import RateState
 from calendar_sched.version import __version__
 
@@ -159,3 +160,34 @@ def header_float(raw: str | None) -> float | None:
         return float(raw.strip())
     except ValueError:
         return None
+
+
+def failure_parts(status: int, body: Any, *, method: str, path: str) -> tuple[str, dict[str, Any]]:
+    """``"METHOD path: status"`` and the context every ``ApiError`` of an answer carries."""
+    return f"{method} {path}: {status}", {
+        "status": status,
+        "method": method,
+        "path": path,
+        "body": body,
+    }
+
+
+_Client = TypeVar("_Client", bound=ApiClient)
+
+
+class ClientBackend(Generic[_Client]):
+    """What both HTTP backends share: an optional client (None = offline) and its rate state."""
+
+    client: _Client | None
+    #: What ``_api`` says when the backend was built without a client.
+    offline_message = "this backend is offline"
+
+    def _api(self) -> _Client:
+        if self.client is None:
+            raise ConfigError(self.offline_message)
+        return self.client
+
+    @property
+    def rate_state(self) -> RateState | None:
+        """The quota as the last counted answer reported it."""
+        return self.client.rate_state if self.client else None

@@ -26,12 +26,12 @@ from calendar_sched.load.channels import validate_channels
 from calendar_sched.models import Channel, MediaRef, Post, utc_iso
 from calendar_sched.targets.base import (
     CostModel,
-    RateState,
     RemotePost,
     SentPost,
     UploadedMedia,
 )
 from calendar_sched.targets.config import target_fingerprint
+from calendar_sched.targets.http import ClientBackend
 from calendar_sched.targets.postiz.client import ApiResponse, PostizClient
 
 #: Stand-ins for media not uploaded yet, as long as real Postiz answers, so sizes are honest.
@@ -76,8 +76,10 @@ _PLAIN = re.compile(r"[ !#-%'-;=?-\[\]-~]*")
 _ONE_PARAGRAPH = len('"<p></p>"')
 
 
-class PostizBackend:
+class PostizBackend(ClientBackend[PostizClient]):
     """Postiz Public API v1: pure request building for the planner, I/O for the executor."""
+
+    offline_message = "this Postiz backend is offline (no API URL and key)"
 
     name = "postiz"
 
@@ -266,16 +268,6 @@ class PostizBackend:
         return {key: value_id for key, value_id in ids.items() if value_id in listed}
 
     # I/O: what the executor uses
-
-    def _api(self) -> PostizClient:
-        if self.client is None:
-            raise ConfigError("this Postiz backend is offline (no API URL and key)")
-        return self.client
-
-    @property
-    def rate_state(self) -> RateState | None:
-        """The quota as the last counted answer reported it."""
-        return self.client.rate_state if self.client else None
 
     def discover(self) -> list[Channel]:
         """``GET /integrations`` (free): every channel, disabled ones included."""

@@ -20,6 +20,7 @@ from calendar_sched.targets.config import API_PREFIX
 from calendar_sched.targets.http import (
     ApiClient,
     Clock,
+    failure_parts,
     header_float,
     header_int,
     parse_retry_after,
@@ -118,8 +119,7 @@ def classify(
     if status < 400:
         return None
     reason = _reason(body)
-    where = f"{method} {path}: {status}"
-    context: dict[str, Any] = {"status": status, "method": method, "path": path, "body": body}
+    where, context = failure_parts(status, body, method=method, path=path)
     if status in (401, 403):
         hint = "check POSTIZ_API_KEY (sent as is, without 'Bearer')"
         return errors.AuthError(f"{where} {reason or 'unauthorized'}; {hint}", **context)

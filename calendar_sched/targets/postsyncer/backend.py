@@ -26,7 +26,8 @@ from calendar_sched.errors import (
     RetriableApiError,
 )
 from calendar_sched.models import Channel, MediaRef, Post
-from calendar_sched.targets.base import CostModel, RateState, RemotePost, SentPost, UploadedMedia
+from calendar_sched.targets.base import CostModel, RemotePost, SentPost, UploadedMedia
+from calendar_sched.targets.http import ClientBackend
 from calendar_sched.targets.postsyncer.client import (
     LIMIT,
     WINDOW_SECONDS,
@@ -79,8 +80,10 @@ def postsyncer_costs(limit: int = LIMIT, window_seconds: float = WINDOW_SECONDS)
     )
 
 
-class PostSyncerBackend:
+class PostSyncerBackend(ClientBackend[PostSyncerClient]):
     """PostSyncer REST API v1: pure request building for the planner, I/O for the executor."""
+
+    offline_message = "this PostSyncer backend is offline (no API token)"
 
     name = "postsyncer"
 
@@ -196,16 +199,6 @@ class PostSyncerBackend:
         )
 
     # I/O: what the executor uses
-
-    def _api(self) -> PostSyncerClient:
-        if self.client is None:
-            raise ConfigError("this PostSyncer backend is offline (no API token)")
-        return self.client
-
-    @property
-    def rate_state(self) -> RateState | None:
-        """The quota as the last answer reported it."""
-        return self.client.rate_state if self.client else None
 
     def discover(self) -> list[Channel]:
         """``GET /workspaces`` and ``GET /accounts`` (two counted calls)."""

@@ -28,6 +28,7 @@ from calendar_sched.targets.http import (
     ApiClient,
     ApiResponse,
     Clock,
+    failure_parts,
     header_float,
     header_int,
     parse_retry_after,
@@ -143,8 +144,7 @@ def classify(
     if status < 400:
         return None
     reason = _reason(body)
-    where = f"{method} {path}: {status}"
-    context: dict[str, Any] = {"status": status, "method": method, "path": path, "body": body}
+    where, context = failure_parts(status, body, method=method, path=path)
     if status == 401:
         hint = f"check {POSTSYNCER_TOKEN_VAR} (a personal access token, sent as 'Bearer <token>')"
         return errors.AuthError(f"{where} {reason or 'unauthenticated'}; {hint}", **context)
