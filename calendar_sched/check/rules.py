@@ -76,19 +76,15 @@ PROVIDERS: dict[str, ProviderRule] = {
         ProviderRule("linkedin", 3000, video_alone=True, comments_text_only=True),
         ProviderRule("linkedin-page", 3000, video_alone=True, comments_text_only=True),
         ProviderRule("facebook", 63206),
-        ProviderRule(
-            "instagram",
-            2200,
-            media_min=1,
-            media_max=10,
-            settings=(Setting("post_type", ("post", "story"), "post"),),
-        ),
-        ProviderRule(
-            "instagram-standalone",
-            2200,
-            media_min=1,
-            media_max=10,
-            settings=(Setting("post_type", ("post", "story"), "post"),),
+        *(
+            ProviderRule(
+                identifier,
+                2200,
+                media_min=1,
+                media_max=10,
+                settings=(Setting("post_type", ("post", "story"), "post"),),
+            )
+            for identifier in ("instagram", "instagram-standalone")
         ),
         ProviderRule("threads", 500),
         ProviderRule("bluesky", 300, media_max=4, video_alone=True),
