@@ -2,7 +2,7 @@
 
 from hypothesis import HealthCheck, settings
 
-pytest_plugins: list[str] = ["tests.fixtures_sandbox"]
+pytest_plugins: list[str] = ["tests.helpers.sandbox"]
 
 # Machines here are shared and noisy: no property test may fail for being slow.
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -14,7 +14,7 @@ from calendar_sched.targets.connect import (
 )
 from calendar_sched.targets.http import parse_retry_after
 from calendar_sched.targets.postiz.client import PostizClient, classify, parse_rate_state
-from tests.fakes import Canned, FakeApi
+from tests.helpers.fakes import Canned, FakeApi
 
 KEY = "k3y-SECRET-0123456789"
 NOW = 1_800_000_000.0

@@ -16,7 +16,8 @@ from calendar_sched.run.executor import Event, RunResult, execute
 from calendar_sched.run.journal import Journal, read_state
 from calendar_sched.run.pacing import SAFETY, Budget, drift_margin
 from calendar_sched.targets.base import RateState
-from tests.fakes_backend import CHANNELS, Crash, FakeBackend, FakeClock, make_posts, media_ref
+from tests.helpers.backend import CHANNELS, Crash, FakeBackend, make_posts, media_ref
+from tests.helpers.clock import FakeClock
 
 NOW = datetime(2030, 2, 1, tzinfo=UTC)
 

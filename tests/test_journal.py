@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from calendar_sched.errors import JournalCorrupt, JournalLocked
 from calendar_sched.run.journal import Journal, journal_path_for, read_lines, read_state
 from calendar_sched.targets.base import RateState, SentPost, UploadedMedia
-from tests.fakes_backend import CHANNELS, make_posts
+from tests.helpers.backend import CHANNELS, make_posts
 
 FP = "fp-test"
 

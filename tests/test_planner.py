@@ -20,7 +20,7 @@ from calendar_sched.models import Channel, MediaRef, Post, PostValue
 from calendar_sched.plan.planner import PER_REQUEST_SECONDS, first_fit_decreasing, plan, snap_time
 from calendar_sched.targets.base import CostModel
 from calendar_sched.targets.postiz.backend import PostizBackend, dumps
-from tests.fakes import make_post
+from tests.helpers.fakes import make_post
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 DAY = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)

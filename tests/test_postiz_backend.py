@@ -14,7 +14,7 @@ from calendar_sched.models import MediaRef, PostValue
 from calendar_sched.targets.base import Backend, CostModel, RemotePost, UploadedMedia
 from calendar_sched.targets.postiz.backend import PostizBackend, dumps, to_html
 from calendar_sched.targets.postiz.client import PostizClient
-from tests.fakes import Canned, FakeApi, make_post
+from tests.helpers.fakes import Canned, FakeApi, make_post
 
 WHEN = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 IMAGE = MediaRef(source="https://cdn.example/a.png", url="https://cdn.example/a.png")

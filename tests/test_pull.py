@@ -24,6 +24,7 @@ from calendar_sched.sheets import pull
 from calendar_sched.targets import remote as listed
 from calendar_sched.targets.base import RemotePost
 from calendar_sched.targets.postiz.backend import to_html
+from tests.helpers.clock import FakeClock
 
 CHANNELS = [
     Channel(id="demo-x", name="Acme on X", identifier="x", profile="acme"),
@@ -413,8 +414,6 @@ def test_pull_edit_one_time_then_run_sends_one_request(seeded_env: Any, tmp_path
 def test_published_posts_are_held_until_republish(
     sandbox_server_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.fakes_backend import FakeClock
-
     clock = FakeClock()
     server = sandbox_server_factory(clock=clock)
     monkeypatch.setenv("POSTIZ_API_URL", server.url)

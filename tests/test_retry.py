@@ -10,7 +10,7 @@ import pytest
 from calendar_sched import errors
 from calendar_sched.run.retry import retrying, should_retry
 from calendar_sched.targets.postiz.client import PostizClient
-from tests.fakes import Canned, FakeApi
+from tests.helpers.fakes import Canned, FakeApi
 
 
 class Flaky:

@@ -19,7 +19,7 @@ from calendar_sched.targets.postsyncer.shapes import (
     remote_posts,
     schedule_for,
 )
-from tests.postsyncer.conftest import START, channel, post
+from tests.helpers.postsyncer import START, channel, post
 
 X, LI, IG = channel("1", "x", "acme"), channel("2", "linkedin", "dana"), channel("3", "instagram")
 

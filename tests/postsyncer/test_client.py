@@ -12,7 +12,7 @@ from calendar_sched.targets.postsyncer.client import (
     field_errors,
     parse_rate_state,
 )
-from tests.postsyncer.conftest import FakeClock
+from tests.helpers.clock import FakeClock
 
 TOKEN = "secret-token-abc"
 

@@ -17,7 +17,8 @@ from calendar_sched.run.journal import Journal
 from calendar_sched.sandbox.postsyncer.config import Account
 from calendar_sched.sandbox.postsyncer.server import RunningPostSyncer
 from calendar_sched.targets.postsyncer.backend import PostSyncerBackend, postsyncer_costs
-from tests.postsyncer.conftest import FakeClock, make_client
+from tests.helpers.clock import FakeClock
+from tests.helpers.postsyncer import make_client
 
 SAMPLES = Path(__file__).parents[2] / "samples"
 EDITED = "dec01-shipping-dates"  # one text for all five accounts: one PostSyncer post

@@ -13,7 +13,8 @@ from calendar_sched.run.journal import Journal
 from calendar_sched.sandbox.config import Faults
 from calendar_sched.sandbox.postsyncer.server import RunningPostSyncer
 from calendar_sched.targets.postsyncer.backend import PostSyncerBackend, postsyncer_costs
-from tests.postsyncer.conftest import START, FakeClock, make_client, post
+from tests.helpers.clock import FakeClock
+from tests.helpers.postsyncer import START, make_client, post
 
 LIMIT = 5
 

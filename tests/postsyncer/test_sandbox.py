@@ -10,7 +10,8 @@ import httpx
 
 from calendar_sched.sandbox.postsyncer.config import load_accounts
 from calendar_sched.sandbox.postsyncer.server import RunningPostSyncer
-from tests.postsyncer.conftest import TOKEN, FakeClock
+from tests.helpers.clock import FakeClock
+from tests.helpers.postsyncer import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 

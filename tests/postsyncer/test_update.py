@@ -14,7 +14,8 @@ from calendar_sched.run.executor import execute
 from calendar_sched.run.journal import Journal
 from calendar_sched.sandbox.postsyncer.server import RunningPostSyncer
 from calendar_sched.targets.postsyncer.backend import PostSyncerBackend, postsyncer_costs
-from tests.postsyncer.conftest import START, FakeClock, make_client, post
+from tests.helpers.clock import FakeClock
+from tests.helpers.postsyncer import START, make_client, post
 
 AT = START + timedelta(days=1)
 

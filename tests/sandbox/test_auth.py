@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from calendar_sched.sandbox.server import RunningSandbox
-from tests.sandbox.bodies import create
+from tests.helpers.bodies import create
 
 
 def _get(server: RunningSandbox, headers: dict[str, str]) -> httpx.Response:

@@ -10,8 +10,8 @@ import pytest
 from calendar_sched.sandbox.config import Faults
 from calendar_sched.sandbox.faults import ConnectionDropped, FaultInjector
 from calendar_sched.sandbox.server import RunningSandbox
-from tests.fixtures_sandbox import InProcessSandbox
-from tests.sandbox.bodies import create, post, value
+from tests.helpers.bodies import create, post, value
+from tests.helpers.sandbox import InProcessSandbox
 
 WINDOW = {"startDate": "2020-01-01T00:00:00Z", "endDate": "2030-01-01T00:00:00Z"}
 

@@ -11,8 +11,8 @@ import pytest
 from calendar_sched.errors import InputError
 from calendar_sched.models import Channel
 from calendar_sched.sandbox.config import load_channels
-from tests.fixtures_sandbox import InProcessSandbox
-from tests.sandbox.bodies import create, post, value
+from tests.helpers.bodies import create, post, value
+from tests.helpers.sandbox import InProcessSandbox
 
 
 def test_is_connected(sandbox_app: InProcessSandbox) -> None:

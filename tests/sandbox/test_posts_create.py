@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.fixtures_sandbox import InProcessSandbox
-from tests.sandbox.bodies import create, post, value
+from tests.helpers.bodies import create, post, value
+from tests.helpers.sandbox import InProcessSandbox
 
 WINDOW = {"startDate": "2027-01-01T00:00:00Z", "endDate": "2027-12-31T00:00:00Z"}
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from calendar_sched.models import Channel
-from tests.fixtures_sandbox import InProcessSandbox
-from tests.sandbox.bodies import create, post, value
+from tests.helpers.bodies import create, post, value
+from tests.helpers.sandbox import InProcessSandbox
 
 JAN = {"startDate": "2027-01-01T00:00:00Z", "endDate": "2027-01-31T23:59:59Z"}
 

@@ -13,11 +13,11 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from calendar_sched.cli.sandbox import sandbox as sandbox_group
+from calendar_sched.cli import main
 from calendar_sched.sandbox.config import SandboxConfig
 from calendar_sched.sandbox.embedded import start_embedded
 from calendar_sched.sandbox.server import RunningSandbox
-from tests.sandbox.bodies import create, post, value
+from tests.helpers.bodies import create, post, value
 
 WINDOW = {"startDate": "2020-01-01T00:00:00Z", "endDate": "2030-01-01T00:00:00Z"}
 
@@ -57,7 +57,7 @@ def test_embedded_sandbox_keeps_state_and_key(tmp_path: Path) -> None:
 
 def test_serve_help_lists_every_option() -> None:
     """`calendar-sched sandbox serve --help` documents the issue's options."""
-    result = CliRunner().invoke(sandbox_group, ["serve", "--help"])
+    result = CliRunner().invoke(main, ["sandbox", "serve", "--help"])
     assert result.exit_code == 0
     for option in (
         "--host", "--port", "--api-key", "--limit", "--window", "--channels-file", "--db",
@@ -68,7 +68,7 @@ def test_serve_help_lists_every_option() -> None:
 
 def test_serve_rejects_bad_rates() -> None:
     """Fault rates are shares in [0, 1]: anything else is a usage error (exit 2)."""
-    result = CliRunner().invoke(sandbox_group, ["serve", "--fault-5xx", "2"])
+    result = CliRunner().invoke(main, ["sandbox", "serve", "--fault-5xx", "2"])
     assert result.exit_code == 2
     assert "--fault-5xx" in result.output
 
@@ -76,7 +76,7 @@ def test_serve_rejects_bad_rates() -> None:
 def test_serve_reports_a_busy_port(sandbox_server: RunningSandbox) -> None:
     """A port in use is a configuration error (exit 4) with a clear message."""
     port = sandbox_server.url.rsplit(":", 1)[1]
-    result = CliRunner().invoke(sandbox_group, ["serve", "--port", port])
+    result = CliRunner().invoke(main, ["sandbox", "serve", "--port", port])
     assert result.exit_code == 4
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
 

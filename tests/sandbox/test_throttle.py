@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from calendar_sched.sandbox.server import RunningSandbox
 from calendar_sched.sandbox.throttle import ThrottleState, hit
-from tests.fixtures_sandbox import FakeClock, InProcessSandbox
-from tests.sandbox.bodies import create
+from tests.helpers.bodies import create
+from tests.helpers.clock import FakeClock
+from tests.helpers.sandbox import InProcessSandbox
 
 TOO_MANY = {"statusCode": 429, "message": "ThrottlerException: Too Many Requests"}
 

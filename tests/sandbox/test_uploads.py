@@ -11,7 +11,7 @@ import pytest
 from calendar_sched.load.media import sniff_upload
 from calendar_sched.sandbox import media
 from calendar_sched.sandbox.server import RunningSandbox
-from tests.fixtures_sandbox import InProcessSandbox
+from tests.helpers.sandbox import InProcessSandbox
 
 PNG = media.placeholder("png")
 MP4 = media.placeholder("mp4")

@@ -1,4 +1,4 @@
-"""An in-memory Postiz-like Backend with fault knobs, and a fake clock, for executor tests.
+"""An in-memory Postiz-like Backend with fault knobs, for executor and journal tests.
 
 ``FakeBackend`` upserts by the deterministic ``value[0]`` id like Postiz, throttles counted calls
 in fixed windows (the first excess call blocks the org for a window, and calls during a block
@@ -34,6 +34,7 @@ from calendar_sched.errors import (
 )
 from calendar_sched.models import Channel, MediaRef, Position, Post, PostValue
 from calendar_sched.targets.base import CostModel, RateState, RemotePost, SentPost, UploadedMedia
+from tests.helpers.clock import FakeClock
 
 CHANNELS = [
     Channel(id="ch-x", name="Acme on X", identifier="x"),
@@ -46,22 +47,6 @@ START = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
 
 class Crash(BaseException):
     """The process died here (not an Exception: nothing may catch it on the way out)."""
-
-
-class FakeClock:
-    """Epoch seconds that move only when something sleeps."""
-
-    def __init__(self, start: float = 1_900_000_000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        """Advance time instead of waiting."""
-        self.sleeps.append(seconds)
-        self.now += max(0.0, seconds)
 
 
 @dataclass

@@ -1,4 +1,8 @@
-"""Sandbox fixtures: an in-process app with a fake clock, and a real uvicorn server."""
+"""Sandbox fixtures: an in-process app with a fake clock, and a real uvicorn server.
+
+A pytest plugin (the root conftest.py lists it in ``pytest_plugins``), so every test can ask
+for ``sandbox_app``, ``sandbox_app_factory``, ``sandbox_server`` or ``sandbox_server_factory``.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from calendar_sched.sandbox.app import Sandbox, create_app
 from calendar_sched.sandbox.config import SandboxConfig
 from calendar_sched.sandbox.server import RunningSandbox
+from tests.helpers.clock import FakeClock
 
 with warnings.catch_warnings():
     # Starlette asks for httpx2 at import time; plain httpx works and is what we ship with.
@@ -22,20 +28,6 @@ with warnings.catch_warnings():
 #: 2027-01-15T08:00:00Z, a fixed "now" for in-process sandboxes.
 SANDBOX_EPOCH = 1_800_000_000.0
 SANDBOX_KEY = "test-sandbox-key"
-
-
-class FakeClock:
-    """A clock tests move by hand: no sleeping, no timing."""
-
-    def __init__(self, start: float = SANDBOX_EPOCH) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move time forward."""
-        self.now += seconds
 
 
 @dataclass
@@ -68,6 +60,19 @@ class InProcessSandbox:
         self.http.post("/_sandbox/revoke", json={"revoked": revoked})
 
 
+def listing(sandbox: RunningSandbox) -> list[dict[str, Any]]:
+    """Every live root post on a running sandbox, publishing in 2030."""
+    answer = httpx.get(
+        f"{sandbox.url}/public/v1/posts",
+        params={"startDate": "2030-01-01T00:00:00Z", "endDate": "2031-01-01T00:00:00Z"},
+        headers={"Authorization": sandbox.api_key},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    posts: list[dict[str, Any]] = answer.json()["posts"]
+    return posts
+
+
 def sandbox_test_config(tmp_path: Path, **overrides: Any) -> SandboxConfig:
     """A config for tests: fixed key, state in ``tmp_path``, two org tags."""
     config = SandboxConfig(
@@ -82,7 +87,7 @@ def sandbox_app_factory(tmp_path: Path) -> Iterator[Callable[..., InProcessSandb
     made: list[InProcessSandbox] = []
 
     def make(**overrides: Any) -> InProcessSandbox:
-        clock = FakeClock()
+        clock = FakeClock(SANDBOX_EPOCH)
         config = sandbox_test_config(tmp_path / f"app{len(made)}", **overrides)
         app = create_app(config, clock=clock)
         api = TestClient(
