@@ -14,8 +14,8 @@ from calendar_sched.models import Post
 from calendar_sched.plan.planner import Plan, plan
 from calendar_sched.run.executor import Event, RunResult, execute
 from calendar_sched.run.journal import Journal, read_state
-from calendar_sched.run.pacing import SAFETY, Budget, drift_margin
 from calendar_sched.targets.base import RateState
+from calendar_sched.targets.pacing import SAFETY, Budget, drift_margin
 from tests.helpers.backend import CHANNELS, Crash, FakeBackend, make_posts, media_ref
 from tests.helpers.clock import FakeClock
 
