@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Sequence
 from contextlib import ExitStack
+from datetime import UTC, datetime
+from typing import Literal
 
 import click
 from rich.console import Console
@@ -26,6 +29,7 @@ from calendar_sched.cli.options import (
 from calendar_sched.cli.plan import print_existing, summary_line
 from calendar_sched.cli.progress import RunProgress
 from calendar_sched.errors import AuthError, JournalLocked, ReserveTooLarge
+from calendar_sched.models import Post
 from calendar_sched.run.events import Event, RunResult
 from calendar_sched.run.options import EMBEDDED_WINDOW, RunOptions
 from calendar_sched.run.pipeline import Preview, run_calendar
@@ -63,6 +67,18 @@ from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, TARGETS
     is_flag=True,
     help="Publish again the already published posts you edited (Postiz republish: true).",
 )
+@click.option(
+    "--late",
+    type=click.Choice(["publish", "skip"]),
+    help="Posts sent after their publish time (passed, or late for the quota): publish them "
+    "at once, or skip them. Without it a run that has some asks, or sends nothing.",
+)
+@click.option(
+    "--snap",
+    "snap_minutes",
+    type=click.IntRange(min=1),
+    help="Move publish times to the nearest point of an M-minute grid to merge requests.",
+)
 @exit_codes
 def run_command(
     source: SourceArgs,
@@ -76,6 +92,8 @@ def run_command(
     target_name: str | None,
     skip_duplicates: bool,
     republish: bool,
+    late: Literal["publish", "skip"] | None,
+    snap_minutes: int | None,
 ) -> None:
     """Schedule FILE... exactly once, paced to the quota. Run it again to resume."""
     out = render.console()
@@ -90,12 +108,18 @@ def run_command(
         skip_duplicates=skip_duplicates,
         republish=republish,
         dry_run=dry_run,
+        late=late,
+        snap_minutes=snap_minutes,
     )
     display = _Display(out, options, yes=yes)
     try:
         with display:
             outcome = run_calendar(
-                source.files, options, confirm=display.confirm, on_event=display.on_event
+                source.files,
+                options,
+                confirm=display.confirm,
+                on_event=display.on_event,
+                choose_late=display.choose_late,
             )
     except ReserveTooLarge as exc:
         below = f"must be below the limit ({exc.limit})"
@@ -110,6 +134,14 @@ def run_command(
         sys.exit(EXIT_CONFIG)
     if outcome.status == "invalid":
         render.print_report(outcome.preview.validation.report, as_json=False)
+        sys.exit(EXIT_INVALID)
+    if outcome.status == "late":
+        click.echo(
+            f"Error: {len(outcome.preview.late)} posts would be sent after their publish time, "
+            "and Postiz publishes those at once. Nothing was sent. Run again with --late "
+            "publish to send them anyway, or --late skip to leave them out.",
+            err=True,
+        )
         sys.exit(EXIT_INVALID)
     if outcome.status == "declined":
         raise click.Abort
@@ -161,6 +193,20 @@ class _Display:
         )
         return True
 
+    def choose_late(self, preview: Preview) -> Literal["publish", "skip"] | None:
+        """``run_calendar``'s ``choose_late``: name the late posts; ask only at a terminal."""
+        print_late(self.out, preview.late, now=datetime.now(UTC))
+        if self.yes or not sys.stdin.isatty():
+            return None
+        answer = click.prompt(
+            "Publish them at once, skip them, or stop?",
+            type=click.Choice(["publish", "skip", "stop"]),
+            default="stop",
+        )
+        if answer == "publish":
+            return "publish"
+        return "skip" if answer == "skip" else None
+
     def show(self, preview: Preview) -> None:
         """What the run is about to do: the account check, the plan summary, what is skipped."""
         assert preview.plan is not None
@@ -175,6 +221,16 @@ class _Display:
         elif preview.listing_counted and (options.skip_duplicates or options.republish):
             out.print("note: the existing-posts check is Postiz only; flags ignored")
         out.print(summary_line(preview.plan))
+        if preview.late_skipped:
+            out.print(f"{len(preview.late_skipped)} late posts left out (--late skip):")
+            print_late(out, preview.late_skipped, now=datetime.now(UTC), intro=False)
+        elif preview.late and (preview.embedded or options.late == "publish"):
+            note = (
+                "the built-in sandbox publishes nothing; on your account the run would ask first"
+                if preview.embedded and options.late is None
+                else "--late publish"
+            )
+            print_late(out, preview.late, now=datetime.now(UTC), note=note)
         if preview.plan.skipped:
             out.print(f"{len(preview.plan.skipped)} posts unchanged since the last run: skipped")
 
@@ -237,3 +293,28 @@ def _resume_command() -> str:
         flag = option.opts[0]
         args += [flag] if value is True else [flag, str(value)]
     return shlex.join(args)
+
+
+def print_late(
+    out: Console,
+    late: Sequence[Post],
+    *,
+    now: datetime,
+    note: str = "",
+    intro: bool = True,
+) -> None:
+    """The posts a run sends after their publish time, passed ones first named as such."""
+    if intro:
+        passed = sum(1 for post in late if post.publish_at <= now)
+        why = f" ({note})" if note else ""
+        out.print(
+            f"[yellow]warning:[/] {len(late)} posts would be sent after their publish time, "
+            f"{passed} of them already passed; Postiz publishes them at once{why}:"
+        )
+    for post in late[:20]:
+        due = post.publish_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        state = "passed" if post.publish_at <= now else "late for the quota"
+        where = f"{post.position.file} {post.position.label()}"
+        out.print(f"  {where} on {post.channel.name}: due {due} ({state})", markup=False)
+    if len(late) > 20:
+        out.print(f"  … and {len(late) - 20} more")

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from calendar_sched.check.validation import ValidateOptions
 from calendar_sched.errors import ReserveTooLarge
@@ -54,6 +55,9 @@ class RunOptions:
     dry_run: bool = False  # run: plan (journal read, nothing recorded) and send nothing
     now: datetime | None = None  # the plan's start; None → the current time
     state_dir: Path = STATE_DIR  # where an embedded sandbox keeps its state
+    #: run: what to do with posts sent after their publish time (passed, or late for the quota):
+    #: ``publish`` (Postiz publishes them at once), ``skip``, or None: ask ``choose_late``.
+    late: Literal["publish", "skip"] | None = None
 
     def journal_path(self, files: Sequence[str | Path]) -> Path:
         """The journal of this calendar: ``journal``, else the one beside the first file."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -81,11 +81,23 @@ class Preview:
     api: str = "postiz"
     embedded: bool = False  # the target is a built-in sandbox: nothing is published
     postsyncer: PlanFigures | None = None  # preview: the same calendar through PostSyncer
+    late_skipped: list[Post] = field(default_factory=list)  # run --late skip: left out
 
     @property
     def valid(self) -> bool:
         """True when the calendar has no errors (and so has a plan)."""
         return self.validation.report.valid
+
+    @property
+    def late(self) -> list[Post]:
+        """Posts the plan sends after their publish time: passed already, or late for the quota.
+
+        Postiz publishes a post whose time has passed at once.
+        """
+        if self.plan is None or not self.plan.late:
+            return []
+        by_key = {post.key: post for post in self.plan.posts}
+        return [by_key[key] for key in self.plan.late if key in by_key]
 
 
 @dataclass(frozen=True)
@@ -95,12 +107,17 @@ class RunOutcome:
     preview: Preview
     result: RunResult | None = None  # None when invalid, a dry run, or declined
     declined: bool = False  # ``confirm`` said no: nothing was sent
+    late_undecided: bool = False  # posts would go out late and nobody chose: nothing was sent
 
     @property
-    def status(self) -> Literal["invalid", "declined", "dry-run", "pending", "failed", "done"]:
+    def status(
+        self,
+    ) -> Literal["invalid", "late", "declined", "dry-run", "pending", "failed", "done"]:
         """``done``, ``failed`` (some Posts), ``pending`` (call again), or why nothing was sent."""
         if not self.preview.valid:
             return "invalid"
+        if self.late_undecided:
+            return "late"
         if self.declined:
             return "declined"
         if self.result is None:
@@ -194,6 +211,7 @@ def run_calendar(
     confirm: Callable[[Preview], bool] | None = None,
     on_event: Callable[[Event], None] | None = None,
     stop: Callable[[], bool] | None = None,
+    choose_late: Callable[[Preview], Literal["publish", "skip"] | None] | None = None,
 ) -> RunOutcome:
     """Schedule calendar files exactly once, paced to the quota; call it again to resume.
 
@@ -211,6 +229,10 @@ def run_calendar(
         on_event: progress: first a ``target`` event (message: where the run goes) once the
             journal is open, then the executor's events.
         stop: polled while sending and waiting; True ends the run cleanly with work pending.
+        choose_late: asked when the plan sends posts after their publish time (``Preview.late``)
+            and ``options.late`` is None: ``publish``, ``skip`` (re-planned without them), or
+            None: nothing is sent (status ``late``). A built-in sandbox publishes nothing, so
+            there they go as planned without asking.
 
     Returns:
         The RunOutcome; its ``status`` says whether everything was done.
@@ -239,7 +261,13 @@ def run_calendar(
         with Journal(path, fingerprint=opened.backend.fingerprint) as journal:
             if on_event is not None:
                 on_event(Event("target", opened.where))
-            backend, preview = _prepare(checked, opened, journal, options, now)
+            backend, preview, replan = _prepare(checked, opened, journal, options, now)
+            if preview.late and options.late is None and not opened.embedded:
+                choice = choose_late(preview) if choose_late is not None else None
+                if choice is None:
+                    return RunOutcome(preview, late_undecided=True)
+                if choice == "skip":
+                    preview = replan(preview)
             if options.dry_run:
                 return RunOutcome(preview)
             if confirm is not None and not confirm(preview):
@@ -257,8 +285,11 @@ def _prepare(
     journal: Journal,
     options: RunOptions,
     now: datetime,
-) -> tuple[Backend, Preview]:
-    """Compare with the account's posts, journal what that proved, and plan the rest."""
+) -> tuple[Backend, Preview, Callable[[Preview], Preview]]:
+    """Compare with the account's posts, journal what that proved, and plan the rest.
+
+    Also returns how to plan again without the late posts (``--late skip``).
+    """
     backend, state = opened.backend, journal.state
     posts, done = checked.posts, state.done_hashes()
     check = existing_error = None
@@ -274,15 +305,32 @@ def _prepare(
             done = state.done_hashes()  # the journal state is kept current
         if isinstance(backend, PostizBackend):
             backend = backend.with_republish(check.republish)
-    the_plan = plan(
-        posts,
-        backend,
-        reserve=options.reserve,
-        done=done,
-        uploaded=set(state.uploaded),
-        in_doubt=_in_doubt(state),
-        now=now,
-    )
+
+    def plan_posts(kept: list[Post]) -> Plan:
+        return plan(
+            kept,
+            backend,
+            reserve=options.reserve,
+            snap_minutes=options.snap_minutes,
+            done=done,
+            uploaded=set(state.uploaded),
+            in_doubt=_in_doubt(state),
+            now=now,
+        )
+
+    def without_late(preview: Preview) -> Preview:
+        # Leaving posts out only moves the others earlier; repeat until none is late.
+        skipped: dict[str, Post] = {}
+        the_plan = preview.plan
+        while the_plan is not None and the_plan.late:
+            before = len(skipped)
+            skipped.update((post.key, post) for post in replace(preview, plan=the_plan).late)
+            if len(skipped) == before:
+                break
+            the_plan = plan_posts([post for post in posts if post.key not in skipped])
+        return replace(preview, plan=the_plan, late_skipped=list(skipped.values()))
+
+    the_plan = plan_posts(posts)
     preview = Preview(
         checked,
         the_plan,
@@ -293,7 +341,9 @@ def _prepare(
         api=opened.api,
         embedded=opened.embedded,
     )
-    return backend, preview
+    if options.late == "skip":
+        preview = without_late(preview)
+    return backend, preview, without_late
 
 
 def _compare(
