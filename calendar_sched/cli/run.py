@@ -185,7 +185,7 @@ class _Display:
         self.shown = preview
         posts = len(preview.plan.posts)
         ask = not preview.embedded and not self.yes and posts
-        if ask and not click.confirm(f"Send {posts} posts to {preview.where}?"):
+        if ask and not _ask(f"Send {posts} posts to {preview.where}?", posts, preview):
             return False
         per_window = preview.plan.limit - preview.plan.reserve
         self._progress = self._stack.enter_context(
@@ -196,13 +196,16 @@ class _Display:
     def choose_late(self, preview: Preview) -> Literal["publish", "skip"] | None:
         """``run_calendar``'s ``choose_late``: name the late posts; ask only at a terminal."""
         print_late(self.out, preview.late, now=datetime.now(UTC))
-        if self.yes or not sys.stdin.isatty():
+        if self.yes:
             return None
-        answer = click.prompt(
-            "Publish them at once, skip them, or stop?",
-            type=click.Choice(["publish", "skip", "stop"]),
-            default="stop",
-        )
+        try:
+            answer = click.prompt(
+                "Publish them at once, skip them, or stop?",
+                type=click.Choice(["publish", "skip", "stop"]),
+                default="stop",
+            )
+        except click.Abort:  # no one to answer (a script, end of input)
+            return None
         if answer == "publish":
             return "publish"
         return "skip" if answer == "skip" else None
@@ -233,6 +236,19 @@ class _Display:
             print_late(out, preview.late, now=datetime.now(UTC), note=note)
         if preview.plan.skipped:
             out.print(f"{len(preview.plan.skipped)} posts unchanged since the last run: skipped")
+
+
+def _ask(question: str, posts: int, preview: Preview) -> bool:
+    """The confirmation before a real account; without anyone to answer, say to add --yes."""
+    try:
+        return click.confirm(question)
+    except click.Abort:  # end of input: a script, or stdin closed
+        click.echo(
+            f"\nError: this run would send {posts} posts to {preview.where}, and nobody "
+            "answered the question; run it again with --yes. Nothing was sent.",
+            err=True,
+        )
+        return False
 
 
 def _refused(exc: AuthError, api: str) -> None:

@@ -121,8 +121,9 @@ def serve(
 
     def ready(url: str) -> None:
         click.echo(f"Postiz sandbox listening on {url} (Ctrl-C to stop)")
-        click.echo(f"POSTIZ_API_URL={url}")
-        click.echo(f"POSTIZ_API_KEY={key}")
+        click.echo("In another shell, to point calendar-sched at it:")
+        click.echo(f"export POSTIZ_API_URL={url}")
+        click.echo(f"export POSTIZ_API_KEY={key}")
         click.echo(f"quota: {limit} POST /posts per {window:g} s; {len(channels)} channels")
 
     with tempfile.TemporaryDirectory(prefix="calendar-sched-sandbox-") as scratch:
@@ -180,8 +181,9 @@ def _serve_postsyncer(
 
         def ready(url: str) -> None:
             click.echo(f"PostSyncer sandbox listening on {url} (Ctrl-C to stop)")
-            click.echo(f"POSTSYNCER_API_URL={url}")
-            click.echo(f"POSTSYNCER_API_TOKEN={token}")
+            click.echo("In another shell, to point calendar-sched at it:")
+            click.echo(f"export POSTSYNCER_API_URL={url}")
+            click.echo(f"export POSTSYNCER_API_TOKEN={token}")
             click.echo(
                 f"quota: {limit} calls per {window:g} s (every call counts); "
                 f"{len(config.accounts)} accounts"

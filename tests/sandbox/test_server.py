@@ -94,9 +94,10 @@ def test_serve_command_prints_url_and_key_and_serves(tmp_path: Path) -> None:
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as process:
         try:
             assert process.stdout is not None
-            lines = [process.stdout.readline() for _ in range(3)]
-            url = lines[1].strip().removeprefix("POSTIZ_API_URL=")
-            assert lines[2].strip() == "POSTIZ_API_KEY=cli-key"
+            lines = [process.stdout.readline() for _ in range(4)]
+            assert lines[1].strip() == "In another shell, to point calendar-sched at it:"
+            url = lines[2].strip().removeprefix("export POSTIZ_API_URL=")
+            assert lines[3].strip() == "export POSTIZ_API_KEY=cli-key"
             headers = {"Authorization": "cli-key"}
             listed = httpx.get(f"{url}/public/v1/integrations", headers=headers)
             assert [c["id"] for c in listed.json()] == ["only"]
