@@ -7,7 +7,7 @@ import io
 import json
 import os
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -272,7 +272,7 @@ def test_validation_errors_fill_their_rows() -> None:
     ]
     table = results.results_table(source, [], problems)
     status, error = table.header.index("status"), table.header.index("error")
-    assert table.rows[3][status] == "failed"
+    assert table.rows[3][status] == "invalid"
     assert table.rows[3][error] == "bad-datetime: cannot read 'soon'"
     assert table.rows[2][status] is None  # warnings are not failures
 
@@ -474,7 +474,7 @@ def test_export_cli_from_journal_and_refresh(
     assert result.output == "Wrote 3 rows to after.xlsx (2 scheduled, 1 pending)\n"
     sheet = openpyxl.load_workbook("after.xlsx")["Results"]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert [r[5] for r in rows] == ["scheduled", "failed", "pending"]
+    assert [r[5] for r in rows] == ["scheduled", "invalid", "pending"]
     assert rows[0][6].count("=") == 2  # demo-x=<id>; demo-linkedin=<id>
     assert rows[1][8].startswith("bad-datetime: ")
     assert sheet.cell(2, 5).value == "=1+2"
@@ -575,3 +575,31 @@ def test_sample_month_golden_exports_agree_across_formats(tmp_path: Path) -> Non
         for i in items
     ]
     assert as_rows == expected
+
+
+def test_xlsx_from_csv_has_real_dates_a_filter_wrapped_text_and_invalid_rows(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "month.csv"
+    long_text = "A long post text that certainly runs past sixty characters in one cell."
+    source.write_text(
+        "id,date,time,channels,text\n"
+        f"a,2030-03-02,09:30,x,{long_text}\n"
+        "b,2030-03-40,25:00,x,Bad date and time\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "results.xlsx"
+    problems = [RowError("bad-datetime", "cannot read '2030-03-40'", row=3, field="date")]
+    export_rows(source, [], out, row_errors=problems)
+    sheet = openpyxl.load_workbook(out)["Results"]
+    header = [c.value for c in sheet[1]]
+    day, clock = sheet.cell(2, header.index("date") + 1), sheet.cell(2, header.index("time") + 1)
+    assert day.value == datetime(2030, 3, 2, 0, 0)  # openpyxl reads dates back as datetimes
+    assert day.is_date
+    assert clock.value == time(9, 30)
+    assert sheet.cell(3, header.index("date") + 1).value == "2030-03-40"  # not a date: text
+    assert sheet.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(len(header))}3"
+    assert sheet.cell(2, header.index("text") + 1).alignment.wrap_text
+    assert not sheet.cell(2, header.index("id") + 1).alignment.wrap_text
+    assert sheet.cell(3, header.index("status") + 1).value == "invalid"
+    assert (tmp_path / "month.csv").read_text(encoding="utf-8").count("\n") == 3

@@ -19,7 +19,10 @@ from calendar_sched.run import journal
 from calendar_sched.run.journal import JournalState
 from calendar_sched.targets.base import RemotePost
 
-Status = Literal["scheduled", "draft", "published", "failed", "pending", "skipped", "partial"]
+#: ``invalid``: a row validation refused (export only: such rows have no Posts).
+Status = Literal[
+    "scheduled", "draft", "published", "failed", "pending", "skipped", "partial", "invalid"
+]
 
 #: Post statuses that mean the server holds the post.
 DONE_STATUSES = frozenset({"scheduled", "draft", "published"})

@@ -78,7 +78,7 @@ def results_table(
         messages = [f"{o.channel_name}: {o.error}" for o in mine if o.error]
         messages += errors_by_row.get(number, [])
         if status is None and errors_by_row.get(number):
-            status = "failed"
+            status = "invalid"
         ids = "; ".join(f"{o.channel_id}={o.remote_id}" for o in mine if o.remote_id)
         times = [o.publish_at_utc for o in mine if o.publish_at_utc is not None]
         row[slots["status"]] = status
@@ -95,6 +95,9 @@ def results_table(
         row_label="item" if is_items else "row",
         offset=source.offset,
         delimiter=source.delimiter,
+        text_dates=tuple(h for h in header if h.lower() in ("date", "time"))
+        if source.format == "csv"
+        else (),
     )
 
 

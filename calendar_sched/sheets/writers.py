@@ -39,6 +39,9 @@ class Table:
     row_label: str = "row"  # "row" for spreadsheets, "item" for YAML/JSON sources
     offset: int = 0  # blank rows before the header, so row numbers match the source
     delimiter: str = ","
+    #: Columns whose cells are dates or times written as text (a CSV source's ``date`` and
+    #: ``time``): XLSX gets real date and time cells for the ones that read as ISO values.
+    text_dates: tuple[str, ...] = ()
 
 
 def output_format(path: Path) -> str:
@@ -133,6 +136,7 @@ _STATUS_FILLS = {
     "draft": "EDEDED",
     "published": "C6EFCE",
     "failed": "FFC7CE",
+    "invalid": "FFC7CE",
     "pending": "FFEB9C",
     "skipped": "F2F2F2",
     "partial": "F8CBAD",
@@ -150,12 +154,14 @@ def xlsx_bytes(
 ) -> bytes:
     """The table as an XLSX workbook, plus an "About" sheet with ``summary``.
 
-    Styled: bold frozen header, column widths, coloured status cells, dates as Excel dates.
+    Styled: bold frozen header with a filter, column widths, long text wrapped, coloured status
+    cells, dates as Excel dates (also ISO dates and times a CSV source held as text).
     Text that would run as a formula is stored as text with Excel's quote prefix (what typing a
     leading apostrophe does), so it shows and reads back exactly as written.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     sheet = workbook.active
@@ -164,13 +170,19 @@ def xlsx_bytes(
     for col, name in enumerate(table.header, start=1):
         _xlsx_cell(sheet.cell(row=first, column=col), name)
     status_col = table.header.index("status") + 1 if "status" in table.header else None
+    dated = {i + 1 for i, name in enumerate(table.header) if name in table.text_dates}
+    wrap = Alignment(wrap_text=True, vertical="top")
     for r, cells in enumerate(table.rows, start=first + 1):
         for col, value in enumerate(cells, start=1):
             cell = sheet.cell(row=r, column=col)
-            _xlsx_cell(cell, value)
+            _xlsx_cell(cell, _as_date(value) if col in dated else value)
             if styled and col == status_col and value in _STATUS_FILLS:
                 cell.fill = PatternFill("solid", fgColor=_STATUS_FILLS[value])
+            if styled and isinstance(value, str) and (len(value) > 60 or "\n" in value):
+                cell.alignment = wrap
     if styled:
+        last = get_column_letter(max(len(table.header), 1))
+        sheet.auto_filter.ref = f"A{first}:{last}{first + len(table.rows)}"
         for col in range(1, len(table.header) + 1):
             head = sheet.cell(row=first, column=col)
             head.font = Font(bold=True, color="FFFFFF")
@@ -187,6 +199,19 @@ def xlsx_bytes(
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _as_date(value: Any) -> Any:
+    """An ISO date (``2026-12-01``) or time (``09:00``) held as text, as a date or time."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    for parse in (date.fromisoformat, time.fromisoformat):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return value
 
 
 def _xlsx_cell(cell: Any, value: Any) -> None:
