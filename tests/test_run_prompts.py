@@ -1,4 +1,4 @@
-"""What ``run`` says when nobody can answer its confirmation question (#13)."""
+"""What `run`, `export` and `pull` say when a run or a path cannot go ahead (#13)."""
 
 from __future__ import annotations
 
@@ -30,3 +30,23 @@ def test_a_script_without_yes_is_told_to_add_it(
     assert result.exit_code != 0
     assert "nobody answered the question; run it again with --yes" in result.output
     assert account.stats()["counted_requests"] == 0
+
+
+def test_export_refuses_to_overwrite_the_calendar_or_invent_a_folder(tmp_path: Path) -> None:
+    calendar = tmp_path / "cafe.csv"
+    calendar.write_text("id,date,time,timezone,channels,text\n", encoding="utf-8")
+    before = calendar.read_bytes()
+    itself = CliRunner().invoke(main, ["export", str(calendar), "--to", str(calendar)])
+    assert itself.exit_code == 2
+    assert "is the calendar itself" in itself.output
+    assert calendar.read_bytes() == before
+    elsewhere = tmp_path / "missing" / "dir" / "x.csv"
+    missing = CliRunner().invoke(main, ["export", str(calendar), "--to", str(elsewhere)])
+    assert missing.exit_code == 2
+    assert "does not exist; create it first" in missing.output
+    assert not (tmp_path / "missing").exists()
+    pulled = CliRunner().invoke(
+        main, ["pull", "--from", "2030-01-01", "--to", "2030-01-31", "--out", str(elsewhere)]
+    )
+    assert pulled.exit_code == 2
+    assert not (tmp_path / "missing").exists()

@@ -15,6 +15,7 @@ from calendar_sched.cli.options import (
     exit_codes,
     journal_option,
     output_options,
+    output_path,
     resolve_journal,
     source_args,
 )
@@ -53,6 +54,7 @@ def export_command(
 ) -> None:
     """Write FILE's rows with each row's status, post ids, UTC time and error (CSV/XLSX/JSON)."""
     files = source.files
+    out_path = output_path(out, hint="--to", sources=files)
     if len(files) > 1 and not per_post:
         raise click.UsageError("write-back takes one FILE; use --per-post for several")
     checked = validate(list(files), source.validate_options())
@@ -72,7 +74,7 @@ def export_command(
     result = export_rows(
         Path(files[0]),
         outcomes,
-        Path(out),
+        out_path,
         per_post=per_post,
         summary=summary,
         sheet=source.sheet,

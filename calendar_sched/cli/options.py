@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -138,6 +138,23 @@ reserve_option = click.option(
     show_default=True,
     help="Requests per window left for other tools of the same account.",
 )
+
+
+def output_path(out: str, *, hint: str, sources: Sequence[str] = ()) -> Path:
+    """``out`` when it can be written: not one of ``sources``, in a folder that exists."""
+    path = Path(out)
+    if any(path.resolve() == Path(source).resolve() for source in sources):
+        raise click.BadParameter(
+            f"{out} is the calendar itself; write to another file (results.xlsx, say) so the "
+            "calendar is not overwritten",
+            param_hint=hint,
+        )
+    if not path.parent.is_dir():
+        raise click.BadParameter(
+            f"the folder {path.parent} does not exist; create it first or pick another path",
+            param_hint=hint,
+        )
+    return path
 
 
 def output_options(func: F) -> F:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from calendar_sched.cli import render
 from calendar_sched.cli.common import target_backend
-from calendar_sched.cli.options import exit_codes, output_options
+from calendar_sched.cli.options import exit_codes, output_options, output_path
 from calendar_sched.load.channels import split_refs
 from calendar_sched.sheets.pull import listing_window, pull_calendar
 
@@ -63,12 +62,13 @@ def pull_command(
     first, last = listing_window(start.replace(tzinfo=zone), end.replace(tzinfo=zone))
     if last < first:
         raise click.BadParameter("must not be before --from", param_hint="--to")
+    out_path = output_path(out, hint="--out")
     with target_backend() as (backend, source):
         result = pull_calendar(
             backend,
             first,
             last,
-            Path(out),
+            out_path,
             channel_refs=split_refs(channel_refs or ""),
             timezone=timezone,
         )
