@@ -49,6 +49,20 @@ def test_plan_human_output(runner: CliRunner, tmp_path: Path) -> None:
     assert "late" not in result.output
 
 
+def test_plan_compares_with_postsyncer_only_when_asked(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("POSTSYNCER_API_TOKEN", raising=False)
+    calendar = write(tmp_path, CALENDAR)
+    plain = runner.invoke(main, ["plan", calendar])
+    assert "PostSyncer" not in plain.output
+    asked = runner.invoke(main, ["plan", calendar, "--compare"])
+    assert "PostSyncer for the same calendar: " in asked.output
+    monkeypatch.setenv("POSTSYNCER_API_TOKEN", "token-of-a-postsyncer-user")
+    configured = runner.invoke(main, ["plan", calendar])
+    assert "PostSyncer for the same calendar: " in configured.output
+
+
 def test_plan_json_shape(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["plan", write(tmp_path, CALENDAR), "--json"])
     assert result.exit_code == 0, result.output

@@ -7,6 +7,7 @@ Offline unless a Postiz account is configured (or ``--check-existing``): then on
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -36,7 +37,7 @@ from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.plan.planner import Plan
 from calendar_sched.run.options import POSTIZ_WINDOW, RunOptions
 from calendar_sched.run.pipeline import PlanFigures, preview_calendar
-from calendar_sched.targets.config import resolve_target
+from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, resolve_target
 
 
 @click.command("plan")
@@ -79,6 +80,12 @@ from calendar_sched.targets.config import resolve_target
     is_flag=True,
     help="Plan to publish again the already published posts you edited.",
 )
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="Also show what the same calendar costs through PostSyncer (shown anyway when "
+    "POSTSYNCER_API_TOKEN is set; always in --json).",
+)
 @output_options
 @exit_codes
 def plan_command(
@@ -91,9 +98,11 @@ def plan_command(
     check_existing: bool | None,
     skip_duplicates: bool,
     republish: bool,
+    compare: bool,
     as_json: bool,
 ) -> None:
     """Preview the fewest API requests for FILE..., their quota windows and ETA."""
+    compare = compare or as_json or bool(os.environ.get(POSTSYNCER_TOKEN_VAR, "").strip())
     options = RunOptions(
         read=source.validate_options(),
         limit=limit,
@@ -104,6 +113,7 @@ def plan_command(
         check_existing=check_existing,
         skip_duplicates=skip_duplicates,
         republish=republish,
+        compare_postsyncer=compare,
     )
     try:
         preview = preview_calendar(source.files, options)
@@ -132,8 +142,8 @@ def plan_command(
     if check:
         print_existing(render.console(), check)
     demo = preview.validation.demo_channels and not resolve_target().embedded
-    compare = postsyncer_line(preview.postsyncer) if preview.postsyncer else ""
-    _print_plan(result, demo=demo, compare=compare)
+    line = postsyncer_line(preview.postsyncer) if preview.postsyncer else ""
+    _print_plan(result, demo=demo, compare=line)
 
 
 def existing_json(check: ExistingCheck) -> dict[str, Any]:

@@ -55,6 +55,7 @@ class RunOptions:
     dry_run: bool = False  # run: plan (journal read, nothing recorded) and send nothing
     now: datetime | None = None  # the plan's start; None → the current time
     state_dir: Path = STATE_DIR  # where an embedded sandbox keeps its state
+    compare_postsyncer: bool = True  # preview: also plan the calendar through PostSyncer
     #: run: what to do with posts sent after their publish time (passed, or late for the quota):
     #: ``publish`` (Postiz publishes them at once), ``skip``, or None: ask ``choose_late``.
     late: Literal["publish", "skip"] | None = None

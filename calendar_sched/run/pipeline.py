@@ -179,8 +179,12 @@ def preview_calendar(
     )
     # The same calendar through PostSyncer (every call counted, 60 per minute): only its figures
     # are kept, so its plan is summed up and let go before the Postiz one is made.
-    syncer = PlanFigures.of(
-        plan(checked.posts, PostSyncerBackend(), snap_minutes=options.snap_minutes, now=now)
+    syncer = (
+        PlanFigures.of(
+            plan(checked.posts, PostSyncerBackend(), snap_minutes=options.snap_minutes, now=now)
+        )
+        if options.compare_postsyncer
+        else None
     )
     done_hashes = state.done_hashes() if state else {}
     result = plan(
