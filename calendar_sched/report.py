@@ -154,3 +154,8 @@ class Report:
     def to_json(self) -> str:
         """``to_dict`` as indented JSON."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+
+def count(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 post``, ``2 posts``: a number and its noun, in the number's form."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"

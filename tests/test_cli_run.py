@@ -69,7 +69,7 @@ def test_rerun_is_free_and_dry_run_sends_nothing(
     assert sandbox_server.stats()["counted_requests"] == 0
     first = CliRunner().invoke(main, ["run", str(calendar), "--yes"], env=env)
     assert first.exit_code == 0, first.output
-    assert "6/6 posts scheduled, 1 counted requests sent" in first.output
+    assert "6/6 posts scheduled, 1 counted request sent" in first.output
     again = CliRunner().invoke(main, ["run", str(calendar), "--yes"], env=env)
     assert again.exit_code == 0
     assert "6 posts unchanged since the last run: skipped" in again.output
@@ -210,14 +210,14 @@ def test_duplicate_existing_warned_then_skipped(
         "warning: duplicate-existing: repeat: the same text is already scheduled on "
         f"Acme on X at 2030-03-02T09:00:00Z (post {r0['id']})"
     ) in skipped.output
-    assert "1 posts repeat existing posts: skipped (--skip-duplicates)" in skipped.output
-    assert "1/1 posts scheduled, 1 counted requests sent" in skipped.output
+    assert "1 post already on the account, skipped (--skip-duplicates)" in skipped.output
+    assert "1/1 post scheduled, 1 counted request sent" in skipped.output
     assert len(listing(sandbox_server)) == 2
     # Without the flag the warning stays a warning: the post is sent.
     sent = CliRunner().invoke(main, ["run", str(again), "--yes"], env=env)
     assert sent.exit_code == 0, sent.output
     assert "warning: duplicate-existing: repeat:" in sent.output
-    assert "1 posts unchanged since the last run: skipped" in sent.output
+    assert "1 post unchanged since the last run: skipped" in sent.output
     assert len(listing(sandbox_server)) == 3
     # Its own post is no duplicate of itself on the next run.
     quiet = CliRunner().invoke(main, ["run", str(again), "--yes"], env=env)

@@ -30,5 +30,5 @@ def test_run_snap_merges_nearby_times_into_one_request(
     env = {"POSTIZ_API_URL": account.url, "POSTIZ_API_KEY": account.api_key}
     result = CliRunner().invoke(main, ["run", str(calendar), "--yes", "--snap", "30"], env=env)
     assert result.exit_code == 0, result.output
-    assert "2/2 posts scheduled, 1 counted requests" in result.output
+    assert "2/2 posts scheduled, 1 counted request" in result.output
     assert account.stats()["counted_requests"] == 1

@@ -13,6 +13,7 @@ from calendar_sched.cli.common import target_backend
 from calendar_sched.cli.options import exit_codes, output_options
 from calendar_sched.load.channels import label, load_channels_file
 from calendar_sched.models import Channel
+from calendar_sched.report import count
 from calendar_sched.targets.postiz.backend import PostizBackend
 
 
@@ -49,7 +50,7 @@ def channels_command(channels_file: str | None, as_json: bool) -> None:
             ", ".join(row["required_settings"]),
         )
     out.print(table)
-    out.print(f"{len(rows)} channels; use a reference or an id in the `channels` column")
+    out.print(f"{count(len(rows), 'channel')}; use a reference or an id in the `channels` column")
 
 
 def describe(

@@ -21,6 +21,7 @@ from calendar_sched.cli.options import (
 )
 from calendar_sched.models import utc_iso
 from calendar_sched.plan.duplicates import listing_range
+from calendar_sched.report import count
 from calendar_sched.run.journal import read_state
 from calendar_sched.sheets.outcomes import journal_outcomes, refresh_outcomes
 from calendar_sched.sheets.results import export_rows
@@ -91,4 +92,4 @@ def export_command(
         )
         return
     counts = ", ".join(f"{n} {status}" for status, n in result.statuses.items()) or "no posts"
-    click.echo(f"Wrote {result.rows} rows to {result.path} ({counts})")
+    click.echo(f"Wrote {count(result.rows, 'row')} to {result.path} ({counts})")

@@ -35,6 +35,7 @@ from calendar_sched.errors import ReserveTooLarge
 from calendar_sched.models import utc_iso
 from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.plan.planner import Plan
+from calendar_sched.report import count
 from calendar_sched.run.options import POSTIZ_WINDOW, RunOptions
 from calendar_sched.run.pipeline import PlanFigures, preview_calendar
 from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, resolve_target
@@ -202,7 +203,10 @@ def print_existing(out: Console, check: ExistingCheck) -> None:
     for warning in check.warnings:
         out.print(f"[yellow]warning:[/] {warning.code}: {escape(warning.message)}")
     if check.skipped:
-        out.print(f"{len(check.skipped)} posts repeat existing posts: skipped (--skip-duplicates)")
+        out.print(
+            f"{count(len(check.skipped), 'post')} already on the account, skipped "
+            "(--skip-duplicates)"
+        )
 
 
 def _keys(out: Console, keys: list[str]) -> None:

@@ -11,6 +11,7 @@ from calendar_sched.cli import render
 from calendar_sched.cli.common import target_backend
 from calendar_sched.cli.options import exit_codes, output_options, output_path
 from calendar_sched.load.channels import split_refs
+from calendar_sched.report import count
 from calendar_sched.sheets.pull import listing_window, pull_calendar
 
 _DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -79,7 +80,7 @@ def pull_command(
         return
     states = ", ".join(f"{n} {state.lower()}" for state, n in sorted(result.states.items()))
     click.echo(
-        f"Pulled {result.entries} posts from {source} into {result.path}"
+        f"Pulled {count(result.entries, 'post')} from {source} into {result.path}"
         + (f" ({states})" if states else "")
     )
     click.echo("Comments (thread replies) are not listed by the API, so they are not included.")

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from calendar_sched.report import Report
+from calendar_sched.report import Report, count
 
 
 def console() -> Console:
@@ -54,6 +54,6 @@ def print_report(report: Report, *, as_json: bool) -> None:
         )
     out.print(table)
     out.print(
-        f"{len(report.errors)} errors, {len(report.warnings)} warnings in {report.entries} "
-        f"entries: fix the errors and run again"
+        f"{count(len(report.errors), 'error')}, {count(len(report.warnings), 'warning')} in "
+        f"{count(report.entries, 'entry', 'entries')}: fix the errors and run again"
     )

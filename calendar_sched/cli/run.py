@@ -30,6 +30,7 @@ from calendar_sched.cli.plan import print_existing, summary_line
 from calendar_sched.cli.progress import RunProgress
 from calendar_sched.errors import AuthError, JournalLocked, ReserveTooLarge
 from calendar_sched.models import Post
+from calendar_sched.report import count
 from calendar_sched.run.events import Event, RunResult
 from calendar_sched.run.options import EMBEDDED_WINDOW, RunOptions
 from calendar_sched.run.pipeline import Preview, run_calendar
@@ -235,7 +236,9 @@ class _Display:
             )
             print_late(out, preview.late, now=datetime.now(UTC), note=note)
         if preview.plan.skipped:
-            out.print(f"{len(preview.plan.skipped)} posts unchanged since the last run: skipped")
+            out.print(
+                f"{count(len(preview.plan.skipped), 'post')} unchanged since the last run: skipped"
+            )
 
 
 def _ask(question: str, posts: int, preview: Preview) -> bool:
@@ -278,20 +281,20 @@ def _report(out: Console, result: RunResult, *, embedded: bool, resume: str) -> 
         out.print(f"Deleted {len(result.pruned)} posts removed from the calendar.")
     scheduled = len(result.done) + len(result.already_published)
     out.print(
-        f"{scheduled}/{result.total} posts scheduled, {result.requests_sent} counted requests "
-        f"sent, {result.uploads} uploads."
+        f"{scheduled}/{count(result.total, 'post')} scheduled, "
+        f"{count(result.requests_sent, 'counted request')} sent, {count(result.uploads, 'upload')}."
     )
     if result.already_published:
         out.print(f"{len(result.already_published)} were already published and left as they are.")
     if embedded:
         out.print("This was the built-in sandbox: nothing was published.")
     if result.failed:
-        out.print(f"[red]{len(result.failed)} posts failed:[/]")
+        out.print(f"[red]{count(len(result.failed), 'post')} failed:[/]")
         for key, message in sorted(result.failed.items()):
             out.print(f"  {key}: {message}", markup=False)
     if result.pending:
         reason = f" ({result.stop_reason})" if result.stop_reason else ""
-        out.print(f"Stopped with {len(result.pending)} posts pending{reason}.")
+        out.print(f"Stopped with {count(len(result.pending), 'post')} pending{reason}.")
         out.print(f"Resume with: {resume}", markup=False, soft_wrap=True)
         return EXIT_PENDING
     return EXIT_FAILED if result.failed else 0

@@ -29,6 +29,7 @@ from calendar_sched.errors import (
 )
 from calendar_sched.identity import first_value_id
 from calendar_sched.models import MediaRef, Post, utc_iso
+from calendar_sched.report import count
 from calendar_sched.run import retry
 from calendar_sched.run.events import Event, RunResult
 from calendar_sched.run.journal import Journal
@@ -181,12 +182,12 @@ class _Runner:
 
     def _summary(self) -> str:
         r = self.result
-        parts = [f"{len(r.done) + len(r.already_published)}/{r.total} posts scheduled"]
+        parts = [f"{len(r.done) + len(r.already_published)}/{count(r.total, 'post')} scheduled"]
         if r.failed:
             parts.append(f"{len(r.failed)} failed")
         if r.pending:
             parts.append(f"{len(r.pending)} pending")
-        parts.append(f"{r.requests_sent} counted requests")
+        parts.append(count(r.requests_sent, "counted request"))
         return ", ".join(parts)
 
     def _emit(
@@ -383,7 +384,7 @@ class _Runner:
             self._fail([by_key[refused.post_key]], refused.error or "", "refused-account")
         keys = [s.post_key for s in sent if not s.error]
         verb = "updated" if remote_id else "scheduled"
-        self._emit("sent", f"{verb} {len(keys)} posts in one request", posts=keys)
+        self._emit("sent", f"{verb} {count(len(keys), 'post')} in one request", posts=keys)
         return []
 
     def _counted_create(
@@ -480,7 +481,11 @@ class _Runner:
         for post in posts:
             self.journal.post_failed(post.key, message, code=code, status=status)
             self.failed_now.add(post.key)
-        self._emit("failed", f"{len(posts)} posts refused: {message}", posts=[p.key for p in posts])
+        self._emit(
+            "failed",
+            f"{count(len(posts), 'post')} refused: {message}",
+            posts=[p.key for p in posts],
+        )
 
     # Pacing
 

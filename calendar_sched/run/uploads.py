@@ -164,7 +164,7 @@ class Uploader:
         self.journal.uploaded(stored)
         with self._lock:
             self.uploads += 1
-        self.pacer.emit("uploaded", f"uploaded {media.source}")
+        self.pacer.emit("uploaded", media.source)
 
 
 def message_of(exc: ApiError) -> str:
