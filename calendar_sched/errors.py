@@ -6,6 +6,7 @@
      │    └── ReserveTooLarge          the reserve leaves no request of a quota window
      ├── ApiError                      the API answered with an error (status, path, body)
      │    ├── RetriableApiError        5xx, timeouts, dropped connections: try again later
+     │    │    ├── Unreachable         no connection at all: refused, unknown host
      │    │    └── RateLimited         429: wait ``retry_after`` seconds
      │    ├── FatalApiError            other 4xx: retrying the same request cannot help
      │    │    ├── ValidationRejected  400 naming a provider and channel
@@ -71,6 +72,10 @@ class RetriableApiError(ApiError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.retry_after = retry_after
+
+
+class Unreachable(RetriableApiError):
+    """No connection to the server at all (refused, unknown host): check the URL."""
 
 
 class RateLimited(RetriableApiError):

@@ -95,7 +95,9 @@ def test_revoked_key_exits_4_with_the_fix(tmp_path: Path, sandbox_server: Runnin
 
 
 def test_status_without_a_journal(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["status", str(tmp_path / "none.csv")])
+    calendar = tmp_path / "fresh.csv"
+    calendar.write_text("id,date,time,timezone,channels,text\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["status", str(calendar)])
     assert result.exit_code == 0
     assert "nothing has run for this calendar yet" in result.output
 

@@ -178,7 +178,7 @@ def exit_codes(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(EXIT_PENDING)
-        except (errors.AuthError, errors.ConfigError) as exc:
+        except (errors.AuthError, errors.ConfigError, errors.Unreachable) as exc:
             _fail(exc, EXIT_CONFIG, debug)
         except errors.InputError as exc:
             _fail(exc, EXIT_INVALID, debug)

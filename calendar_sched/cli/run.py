@@ -145,7 +145,8 @@ def run_command(
         )
         sys.exit(EXIT_INVALID)
     if outcome.status == "declined":
-        raise click.Abort
+        click.echo("Nothing was sent.", err=True)
+        sys.exit(EXIT_INVALID)
     if outcome.result is None:  # a dry run
         display.show(outcome.preview)
         out.print("Dry run: nothing was sent.")

@@ -16,7 +16,7 @@ from calendar_sched.run.journal import JournalState, read_state
 
 
 @click.command("status")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @journal_option("Journal file (default: <FILE>.journal.jsonl beside the calendar).")
 @output_options
 @exit_codes

@@ -92,6 +92,15 @@ class ApiClient:
                 method=method,
                 path=path,
             ) from None
+        except httpx.ConnectError as exc:
+            raise errors.Unreachable(
+                self._redact(
+                    f"cannot reach {self.base_url} ({self._failure_detail(exc)}): check the "
+                    "API URL and that the server is up, then run the same command again"
+                ),
+                method=method,
+                path=path,
+            ) from None
         except httpx.TransportError as exc:
             raise errors.RetriableApiError(
                 self._redact(f"{method} {path}: connection failed ({self._failure_detail(exc)})"),
