@@ -134,6 +134,12 @@ class Post:
         """Stable identity inside a calendar: ``<entry key>@<channel id>``."""
         return f"{self.entry_key}@{self.channel.id}"
 
+    def describe(self, *, channel: bool = True) -> str:
+        """How messages name a Post: ``month.csv row 12 on Acme X`` (file, row or item, channel)."""
+        name = self.position.file.replace("\\", "/").rsplit("/", 1)[-1]
+        where = f"{name} {self.position.label()}"
+        return f"{where} on {self.channel.name}" if channel else where
+
     def value_id(self, fingerprint: str, position: int) -> str:
         """Deterministic id of thread item ``position``, sent as Postiz ``value[].id``."""
         return identity.value_id(self.key, fingerprint, position)

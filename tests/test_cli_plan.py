@@ -138,14 +138,14 @@ def test_plan_late_posts_are_listed(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["plan", write(tmp_path, HEADER + rows), "--limit", "1"])
     assert result.exit_code == 0, result.output
     assert "2 posts would be sent after their publish time" in result.output
-    assert "e1@demo-x: due" in result.output
+    assert "cal.csv row 3 on Acme on X: due" in result.output
     assert "e0@demo-x" not in result.output.split("publish time")[1]
 
 
 def test_plan_snap_lists_changes(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(main, ["plan", write(tmp_path, CALENDAR), "--snap", "60"])
     assert result.exit_code == 0, result.output
-    assert "snapped a3: 2030-12-02T10:20:00Z → 2030-12-02T10:00:00Z" in result.output
+    assert "snapped cal.csv row 4: 2030-12-02T10:20:00Z → 2030-12-02T10:00:00Z" in result.output
 
 
 def test_plan_invalid_input_prints_the_report_and_exits_1(
@@ -267,9 +267,10 @@ def test_plan_checks_a_configured_account_for_duplicates(
     human = runner.invoke(main, ["plan", other])
     assert human.exit_code == 0, human.output
     assert "Existing posts on the account: 5 listed" in human.output
-    assert "warning: duplicate-existing: b1: the same text is already scheduled on Acme on X" in (
-        human.output
-    )
+    assert (
+        "warning: duplicate-existing: other.csv row 2 on Acme on X: the same text is already "
+        "scheduled on Acme on X"
+    ) in human.output
     assert "channels were checked against the demo list" not in human.output
     data = json.loads(runner.invoke(main, ["plan", other, "--json", "--skip-duplicates"]).output)
     existing = data["existing"]

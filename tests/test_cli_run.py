@@ -209,7 +209,8 @@ def test_duplicate_existing_warned_then_skipped(
         p for p in listing(sandbox_server) if p["content"] == "<p>Post number 0 of the test</p>"
     ]
     assert (
-        "warning: duplicate-existing: repeat: the same text is already scheduled on "
+        "warning: duplicate-existing: again.csv row 2 on Acme on X: the same text is already "
+        "scheduled on "
         f"Acme on X at 2030-03-02T09:00:00Z (post {r0['id']})"
     ) in skipped.output
     assert "1 post already on the account, skipped (--skip-duplicates)" in skipped.output
@@ -218,7 +219,7 @@ def test_duplicate_existing_warned_then_skipped(
     # Without the flag the warning stays a warning: the post is sent.
     sent = CliRunner().invoke(main, ["run", str(again), "--yes"], env=env)
     assert sent.exit_code == 0, sent.output
-    assert "warning: duplicate-existing: repeat:" in sent.output
+    assert "warning: duplicate-existing: again.csv row 2 on Acme on X:" in sent.output
     assert "1 post unchanged since the last run: skipped" in sent.output
     assert len(listing(sandbox_server)) == 3
     # Its own post is no duplicate of itself on the next run.

@@ -86,7 +86,8 @@ def test_warnings_list_the_existing_post() -> None:
         "text",
     )
     assert warning.message == (
-        "launch: the same text is already scheduled on demo-x name at 2026-12-01T12:30:00Z "
+        "month.csv row 7 on Acme on X: the same text is already scheduled on demo-x name at "
+        "2026-12-01T12:30:00Z "
         "(post r1); remove the row, change its text, or use --skip-duplicates"
     )
     assert warning.note == "r1"

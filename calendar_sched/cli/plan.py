@@ -32,7 +32,7 @@ from calendar_sched.cli.options import (
     source_args,
 )
 from calendar_sched.errors import ReserveTooLarge
-from calendar_sched.models import utc_iso
+from calendar_sched.models import Post, utc_iso
 from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.plan.planner import Plan
 from calendar_sched.report import count
@@ -187,14 +187,14 @@ def print_existing(out: Console, check: ExistingCheck) -> None:
             f"[yellow]warning:[/] {len(check.held)} edited posts are already published and "
             "are left as they are (--republish publishes them again):"
         )
-        _keys(out, check.held)
+        _keys(out, check.held, check.posts)
     if check.missing:
         out.print(
             f"[yellow]warning:[/] {len(check.missing)} pulled posts were not found near their "
             "times; they are sent under their ids (a post deleted in Postiz stays deleted: "
             "give the row a new id to post it again):"
         )
-        _keys(out, check.missing)
+        _keys(out, check.missing, check.posts)
     if check.updates:
         out.print(
             "note: Postiz does not list media, so an edited pulled post is sent with exactly the "
@@ -209,9 +209,10 @@ def print_existing(out: Console, check: ExistingCheck) -> None:
         )
 
 
-def _keys(out: Console, keys: list[str]) -> None:
+def _keys(out: Console, keys: list[str], posts: list[Post]) -> None:
+    names = render.post_names(keys[:20], posts)
     for key in keys[:20]:
-        out.print(f"  {key}", markup=False)
+        out.print(f"  {names[key]}", markup=False)
     if len(keys) > 20:
         out.print(f"  … and {len(keys) - 20} more")
 
@@ -377,11 +378,14 @@ def _print_plan(result: Plan, *, demo: bool, compare: str = "") -> None:
     if result.requests:
         out.print(table)
     for change in result.snapped:
-        out.print(f"snapped {change['entry']}: {change['from']} → {change['to']}")
+        first = next((p for p in result.posts if p.entry_key == change["entry"]), None)
+        where = first.describe(channel=False) if first else change["entry"]
+        out.print(f"snapped {where}: {change['from']} → {change['to']}", markup=False)
     if result.skipped:
         out.print(f"{len(result.skipped)} posts already done: skipped")
     for key in result.oversize:
-        out.print(f"[red]warning:[/] {key} is bigger than one request may be; shorten it")
+        name = by_key[key].describe() if key in by_key else key
+        out.print(f"[red]warning:[/] {escape(name)} is bigger than one request may be; shorten it")
     if result.late:
         out.print(
             f"[yellow]warning:[/] {len(result.late)} posts would be sent after their publish "
@@ -390,7 +394,10 @@ def _print_plan(result: Plan, *, demo: bool, compare: str = "") -> None:
         sent = {k: r.send_at for r in result.requests for k in r.post_keys}
         for key in result.late[:20]:
             due = by_key[key].publish_at.strftime("%Y-%m-%d %H:%M UTC")
-            out.print(f"  {key}: due {due}, sent {render.offset(sent[key])}")
+            out.print(
+                f"  {by_key[key].describe()}: due {due}, sent {render.offset(sent[key])}",
+                markup=False,
+            )
         if len(result.late) > 20:
             out.print(f"  … and {len(result.late) - 20} more (see --json)")
     if compare:

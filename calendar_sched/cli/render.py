@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from calendar_sched.models import Post
 from calendar_sched.report import Report, count
 
 
@@ -57,3 +59,9 @@ def print_report(report: Report, *, as_json: bool) -> None:
         f"{count(len(report.errors), 'error')}, {count(len(report.warnings), 'warning')} in "
         f"{count(report.entries, 'entry', 'entries')}: fix the errors and run again"
     )
+
+
+def post_names(keys: Iterable[str], posts: Iterable[Post]) -> dict[str, str]:
+    """Post key → how messages name it (file, row, channel); keys of unknown Posts stay keys."""
+    by_key = {post.key: post.describe() for post in posts}
+    return {key: by_key.get(key, key) for key in keys}

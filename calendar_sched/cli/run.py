@@ -152,7 +152,13 @@ def run_command(
         out.print("Dry run: nothing was sent.")
         return
     sys.exit(
-        _report(out, outcome.result, embedded=outcome.preview.embedded, resume=_resume_command())
+        _report(
+            out,
+            outcome.result,
+            embedded=outcome.preview.embedded,
+            resume=_resume_command(),
+            posts=outcome.preview.plan.posts if outcome.preview.plan else [],
+        )
     )
 
 
@@ -268,7 +274,9 @@ def _refused(exc: AuthError, api: str) -> None:
     )
 
 
-def _report(out: Console, result: RunResult, *, embedded: bool, resume: str) -> int:
+def _report(
+    out: Console, result: RunResult, *, embedded: bool, resume: str, posts: Sequence[Post]
+) -> int:
     if result.recovered:
         out.print(f"Recovered {len(result.recovered)} posts from an interrupted run.")
     if result.removed and not result.pruned:
@@ -291,8 +299,9 @@ def _report(out: Console, result: RunResult, *, embedded: bool, resume: str) -> 
         out.print("This was the built-in sandbox: nothing was published.")
     if result.failed:
         out.print(f"[red]{count(len(result.failed), 'post')} failed:[/]")
-        for key, message in sorted(result.failed.items()):
-            out.print(f"  {key}: {message}", markup=False)
+        names = render.post_names(result.failed, posts)
+        for key, message in sorted(result.failed.items(), key=lambda item: names[item[0]]):
+            out.print(f"  {names[key]}: {message}", markup=False)
     if result.pending:
         reason = f" ({result.stop_reason})" if result.stop_reason else ""
         out.print(f"Stopped with {count(len(result.pending), 'post')} pending{reason}.")
@@ -334,7 +343,6 @@ def print_late(
     for post in late[:20]:
         due = post.publish_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         state = "passed" if post.publish_at <= now else "late for the quota"
-        where = f"{post.position.file} {post.position.label()}"
-        out.print(f"  {where} on {post.channel.name}: due {due} ({state})", markup=False)
+        out.print(f"  {post.describe()}: due {due} ({state})", markup=False)
     if len(late) > 20:
         out.print(f"  … and {len(late) - 20} more")

@@ -97,7 +97,7 @@ def duplicate_warnings(duplicates: Iterable[Duplicate]) -> list[RowError]:
         warnings.append(
             RowError(
                 "duplicate-existing",
-                f"{post.entry_key}: the same text is already {_state_words(remote.state)} on "
+                f"{post.describe()}: the same text is already {_state_words(remote.state)} on "
                 f"{remote_channel_name(remote)} at {utc_iso(remote.publish_at)} (post "
                 f"{remote.id}); remove the row, change its text, or use --skip-duplicates",
                 row=post.position.row if post.position.row is not None else post.position.index,
