@@ -40,6 +40,7 @@ CATALOGUE: dict[str, ErrorType] = {
         ErrorType("text-too-long", "Text is longer than the platform allows"),
         ErrorType("empty-post", "Post has neither text nor media"),
         ErrorType("media-required", "Platform requires media"),
+        ErrorType("pulled-media-unknown", "Edited pulled post: its media cannot be listed"),
         ErrorType("too-many-media", "More media than the platform allows"),
         ErrorType("bad-media-type", "Media type not allowed"),
         ErrorType("media-not-found", "Media file not found"),
@@ -49,6 +50,9 @@ CATALOGUE: dict[str, ErrorType] = {
         ErrorType("default-applied", "A default was filled in", "warning"),
         ErrorType("duplicate-content", "Same text on the same channel within an hour", "warning"),
         ErrorType("duplicate-existing", "Same text already scheduled on the channel", "warning"),
+        ErrorType(
+            "pulled-media-unchecked", "Pulled post's media cannot be checked offline", "warning"
+        ),
         ErrorType("encoding-fallback", "File is not UTF-8; read as cp1252", "warning"),
         ErrorType("unknown-column", "Column is not part of the calendar format", "warning"),
         ErrorType("error-limit", "Too many errors; the list is cut", "warning"),

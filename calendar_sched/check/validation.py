@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from calendar_sched.check import rules
+from calendar_sched.identity import remote_value_id
 from calendar_sched.load import sources
 from calendar_sched.load.channels import Resolver, demo_channels, label
 from calendar_sched.load.dates import DateOrder
@@ -67,6 +68,11 @@ class Validation:
     posts: list[Post]
     files: list[FileSummary] = field(default_factory=list)
     demo_channels: bool = False  # channels were checked against the built-in demo list
+    # Pulled Posts (``postiz:<id>``) whose platform requires media, with no media in their row:
+    # the listing cannot show a post's media, so ``media-required`` waits for the comparison
+    # with the account (``run/pipeline.py``): unchanged they cost nothing, edited they are
+    # refused (``pulled-media-unknown``). Post keys.
+    media_unknown: set[str] = field(default_factory=set)
 
 
 def validate(paths: Sequence[str | Path], options: ValidateOptions | None = None) -> Validation:
@@ -103,7 +109,10 @@ def validate(paths: Sequence[str | Path], options: ValidateOptions | None = None
     posts_by_item = [built.posts(item) for item in items]
     posts = [post for group in posts_by_item for post in group]
     _duplicate_content(items, posts_by_item)
-    return _finish(options, files, items, posts_by_item, posts, built.defaults_applied(), demo)
+    checked = _finish(options, files, items, posts_by_item, posts, built.defaults_applied(), demo)
+    kept = {post.key for post in posts}  # Posts of rows without errors
+    checked.media_unknown = built.media_unknown & kept
+    return checked
 
 
 def _finish(
@@ -196,6 +205,7 @@ class _Builder:
         self._applied: dict[tuple[str, str, str], tuple[RowError, int]] = {}
         # Rows repeat a few channel combinations: the channels of each one that resolves cleanly.
         self._resolved: dict[tuple[str, ...], list[Channel]] = {}
+        self.media_unknown: set[str] = set()  # see ``Validation.media_unknown``
 
     def posts(self, item: Normalized) -> list[Post]:
         """The Posts of one entry; empty when the entry has any error."""
@@ -213,6 +223,11 @@ class _Builder:
         )
         for channel in channels:
             post, violations, defaults = _build(entry, channel, shared, self.postiz_settings)
+            if remote_value_id(entry.key) is not None and not entry.media and not item.media_none:
+                deferred = [v for v in violations if v.code == "media-required" and v.item == 0]
+                if deferred:
+                    self.media_unknown.add(post.key)
+                    violations = [v for v in violations if v not in deferred]
             if violations:
                 _add_violations(item, own, channel, violations)
             built.append(post)

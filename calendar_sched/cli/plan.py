@@ -130,6 +130,16 @@ def plan_command(
             "planned offline",
             err=True,
         )
+    unchecked = [
+        w for w in preview.validation.report.warnings if w.code == "pulled-media-unchecked"
+    ]
+    if unchecked and not as_json:
+        click.echo(
+            f"warning: pulled-media-unchecked: {count(len(unchecked), 'pulled post')} with no "
+            "media in their rows cannot be checked offline; if edited, name their media or write "
+            "media: none (run checks them against the account)",
+            err=True,
+        )
     check, result = preview.existing, preview.plan
     if as_json:
         write_json(

@@ -58,6 +58,7 @@ class Normalized:
     failed: bool = False  # an error applies to this record (possibly reported file-wide)
     explicit_id: str | None = None  # the `id` cell, when given
     read_in: tuple[str, bool] | None = None  # zone a local time was read in, from its own row?
+    media_none: bool = False  # the media cell says ``none``: no media, on purpose
 
     @property
     def has_errors(self) -> bool:
@@ -228,7 +229,15 @@ def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
             short_link=short_link,
             repeat_every_days=repeat,
         )
-    return Normalized(record.position, entry, row.problems, row.failed, key, row.read_in)
+    return Normalized(
+        record.position,
+        entry,
+        row.problems,
+        row.failed,
+        key,
+        row.read_in,
+        media_none=is_media_none(cells.get("media")),
+    )
 
 
 def _merge(defaults: dict[str, Any], cells: dict[str, Any]) -> dict[str, Any]:
@@ -315,9 +324,18 @@ def _sources(value: Any) -> list[str]:
     return [part.strip() for part in _MEDIA_SPLIT.split(text) if part.strip()]
 
 
+def is_media_none(value: Any) -> bool:
+    """True for a media cell (or YAML value) that says ``none``: no media, on purpose.
+
+    A pulled post whose media the listing cannot show is refused when edited
+    (``pulled-media-unknown``) unless its media are named, or dropped with ``none``.
+    """
+    return isinstance(value, str) and value.strip().lower() == "none"
+
+
 def _media(row: _Row, value: Any, field_name: str) -> list[MediaRef]:
     found: list[MediaRef] = []
-    if value is None:
+    if value is None or is_media_none(value):
         return found
     if isinstance(value, dict):
         row.add("bad-value", "media must be a path, a URL or a list of them", field_name, value)

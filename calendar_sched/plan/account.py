@@ -5,6 +5,9 @@ one free ``GET /posts`` (``duplicates.listing_range``) and compare them with the
 
 - a Post tied to a server post (a pulled ``postiz:<id>`` entry) that still matches it costs
   nothing: it is journaled as done (``how: pulled``);
+- a Post this journal never sent whose deterministic id (``first_value_id``) is already listed
+  with the same content — the same calendar sent from another file (december.xlsx after
+  december.csv: another journal) — costs nothing either (``how: listed``, see ``listed_same``);
 - an edited pulled Post is an in-place update of its server post (``value[0].id`` upsert);
 - an edited Post whose server post is already PUBLISHED is held back and reported, unless
   ``republish`` is asked (Postiz then gets ``republish: true`` for it);
@@ -54,6 +57,7 @@ class ExistingCheck:
     posts: list[Post]  # what to plan: the calendar less the duplicates skipped
     listed: int = 0
     unchanged: list[str] = field(default_factory=list)  # pulled, still as on the server: free
+    known: list[str] = field(default_factory=list)  # listed under their own id, the same: free
     updates: list[str] = field(default_factory=list)  # pulled and edited: updated in place
     held: list[str] = field(default_factory=list)  # edited but PUBLISHED: left as they are
     republish: list[str] = field(default_factory=list)  # PUBLISHED, to publish again
@@ -102,6 +106,9 @@ def compare(
         remote_id = remote_value_id(post.entry_key)
         prior = done.get(post.key)
         remote = by_id.get(remote_id or (prior.remote_id if prior else ""))
+        if remote is None and remote_id is None and prior is None:
+            # Never sent by this journal: maybe sent from another file (ids ignore the path).
+            remote = by_id.get(first_value_id(post, fingerprint))
         if remote is None:
             if remote_id is not None:
                 check.missing.append(post.key)
@@ -153,6 +160,9 @@ def _tie(
     if remote_value_id(post.entry_key) is not None and pulled_unchanged(post, remote):
         check.unchanged.append(post.key)
         resolve(current, "pulled")
+    elif prior is None and remote_value_id(post.entry_key) is None and listed_same(post, remote):
+        check.known.append(post.key)
+        resolve(current, "listed")
     elif prior is not None and prior.content_hash == current:
         # The journal holds this version; only a post held back as published is sent again.
         if published and republish and prior.already_published:
@@ -188,3 +198,34 @@ def pulled_unchanged(post: Post, remote: RemotePost) -> bool:
     if paths != remote_media(remote) or sorted(post.tags) != sorted(remote_tags(remote)):
         return False
     return post.settings == remote_settings(remote)
+
+
+def listed_same(post: Post, remote: RemotePost) -> bool:
+    """True when the listed post under a Post's own id shows exactly what the Post would send.
+
+    The id (``first_value_id``) already ties them: it is derived from the target, the entry key
+    (the ``id`` cell, else a hash of instant, text and channels, never the file's path or
+    format) and the channel. On top of it everything the listing shows must match: channel,
+    instant, draft or not, main text (``html_to_text``), tags and settings. What the listing
+    cannot show is judged conservatively where it can be: media it lists must be as many as
+    the Post's, and its URL media must be those very URLs; uploaded files come back under
+    server paths, and ``GET /posts`` often lists no media at all, so a listing without media
+    cannot disprove them. Comments (thread items) are not listed: a Post with a thread is
+    never taken as the same, and is sent again as an upsert of its own ids.
+    """
+    if len(post.values) != 1 or post.channel.id != remote.channel_id:
+        return False
+    if post.publish_at != remote.publish_at:
+        return False
+    if (post.type == "draft") != (remote.state.upper() == "DRAFT"):
+        return False
+    if post.values[0].text != html_to_text(remote.content):
+        return False
+    if sorted(post.tags) != sorted(remote_tags(remote)) or post.settings != remote_settings(remote):
+        return False
+    listed = remote_media(remote)
+    if not listed:
+        return True
+    media = post.values[0].media
+    urls = [m.url for m in media if m.url]
+    return len(listed) == len(media) and all(url in listed for url in urls)
