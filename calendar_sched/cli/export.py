@@ -58,13 +58,18 @@ def export_command(
     out_path = output_path(out, hint="--to", sources=files)
     if len(files) > 1 and not per_post:
         raise click.UsageError("write-back takes one FILE; use --per-post for several")
-    checked = validate(list(files), source.validate_options())
     journal = resolve_journal(journal_file, files[0])
+    state = read_state(journal)
+    # Without --channels-file: the channels the run resolved against (its account's, or its
+    # --channels-file), as the journal records them, so export names the same Posts, offline.
+    recorded = state.channels
+    read = source.validate_options(channels=lambda: list(recorded) if recorded else None)
+    checked = validate(list(files), read)
     outcomes = journal_outcomes(checked.posts, journal)
     summary: dict[str, object] = {
         "exported_at": utc_iso(datetime.now(UTC)),
         "journal": str(journal) if journal.exists() else "none (nothing sent yet)",
-        "requests_sent": read_state(journal).requests_sent,
+        "requests_sent": state.requests_sent,
         "invalid_rows": len({e.row for e in checked.report.errors if e.row is not None}),
     }
     if refresh and checked.posts:

@@ -41,10 +41,11 @@ def status_command(file: str, journal_file: str | None, as_json: bool) -> None:
     shown = [p for p in data["posts"] if p["state"] != "done"]
     if shown:
         table = Table(title="Not done", title_justify="left")
-        for column in ("Post", "State", "Message"):
+        for column in ("Post", "Channel", "State", "Message"):
             table.add_column(column, overflow="fold")
         for item in shown:
-            table.add_row(item["key"], item["state"], item.get("message") or "")
+            channel = item.get("channel") or item.get("channel_id") or ""
+            table.add_row(item["key"], channel, item["state"], item.get("message") or "")
         out.print(table)
     if data["in_doubt"]:
         out.print("Posts in doubt are checked against the server on the next run (no resend).")
@@ -70,6 +71,7 @@ def status_json(state: JournalState, *, now: float) -> dict[str, Any]:
             continue
         if done is not None:
             item["remote_id"] = done.remote_id
+        item.update(_channel_of(state, key))
         posts.append(item)
     next_window = state.next_window_at(now)
     counts = {name: sum(1 for p in posts if p["state"] == name) for name in ("failed", "in_doubt")}
@@ -84,3 +86,16 @@ def status_json(state: JournalState, *, now: float) -> dict[str, Any]:
         ),
         "posts": posts,
     }
+
+
+def _channel_of(state: JournalState, key: str) -> dict[str, str]:
+    """The channel a Post went to, as the run resolved it (id, and name when recorded)."""
+    planned, done = state.planned.get(key), state.done.get(key)
+    channel_id = (planned.channel_id if planned else "") or (done.channel_id if done else "")
+    entry, _, last = key.rpartition("@")  # a key is <entry key>@<channel id>
+    if not channel_id and last in state.entry_channels.get(entry, ()):
+        channel_id = last  # failed before it was planned (a channel the target lacks)
+    if not channel_id:
+        return {}
+    channel = state.channel(channel_id)
+    return {"channel_id": channel_id, **({"channel": channel.name} if channel else {})}

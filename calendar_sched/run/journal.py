@@ -5,6 +5,13 @@ Every later line is one event. A call is journaled ``started`` *before* it is se
 ``succeeded``/``failed`` *after*; a call with no outcome is "in doubt" and is reconciled by
 listing before anything is resent. Replaying the events gives a ``JournalState``.
 
+A ``channels`` event records the channel list a run resolved the calendar against and, per
+entry, the channel ids its references resolved to, so ``export`` and ``status`` name the same
+channels offline. It was added without a ``format_version`` change: a journal without it reads as
+before (those commands then fall back to their own channel list), and the header is written once,
+so a journal begun by an earlier version gains the event on its next run. (An earlier version
+refuses a journal holding it, as an unknown event, just as it would refuse a new version.)
+
 A torn last line (power loss mid-write) is ignored and cut off before the next append; damage
 anywhere else, or an unknown ``format_version``, raises ``JournalCorrupt``.
 """
@@ -25,7 +32,8 @@ from typing import IO, Any
 from calendar_sched.errors import JournalCorrupt
 from calendar_sched.files import HeldLock
 from calendar_sched.identity import first_value_id
-from calendar_sched.models import Post, utc_iso
+from calendar_sched.load.channels import validate_channels
+from calendar_sched.models import Channel, Post, utc_iso
 from calendar_sched.targets.base import DonePost, RateState, SentPost, UploadedMedia
 from calendar_sched.version import __version__
 
@@ -84,6 +92,14 @@ class JournalState:
     requests_sent: int = 0
     deleted: dict[str, str] = field(default_factory=dict)  # key → remote id
     events: int = 0
+    #: The channels the latest run resolved the calendar against (None: never recorded).
+    channels: list[Channel] | None = None
+    #: Entry key → the channel ids its references resolved to, in that run.
+    entry_channels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def channel(self, channel_id: str) -> Channel | None:
+        """A recorded channel by id."""
+        return next((c for c in self.channels or () if c.id == channel_id), None)
 
     def done_hashes(self) -> dict[str, str]:
         """Post key → content hash applied, the planner's ``done`` argument."""
@@ -198,6 +214,11 @@ class _Folder:
                     before.publish_at if before else None,
                     done.channel_id if done else "",
                 )
+        elif kind == "channels":
+            state.channels = validate_channels(event["channels"])
+            state.entry_channels = {
+                str(key): tuple(str(i) for i in ids) for key, ids in event["entries"].items()
+            }
         elif kind == "deleted":
             state.done.pop(event["key"], None)
             state.deleted[event["key"]] = event["remote_id"]
@@ -209,6 +230,11 @@ def _rate(data: dict[str, Any]) -> RateState:
     return RateState(
         data.get("limit"), data.get("remaining"), data.get("reset_at"), data.get("blocked_until")
     )
+
+
+def _channel_json(channel: Channel) -> dict[str, Any]:
+    """A Channel in the ``GET /integrations`` shape, empty fields left out."""
+    return {k: v for k, v in asdict(channel).items() if v is not None and v is not False}
 
 
 def replay(lines: Iterable[dict[str, Any]]) -> JournalState:
@@ -376,6 +402,21 @@ class Journal:
                 ],
             }
         )
+
+    def channels(self, channels: Sequence[Channel], posts: Sequence[Post]) -> None:
+        """How this run resolved the calendar's channels: the list and each entry's ids.
+
+        Written only when it differs from the last record, so a resume adds nothing.
+        """
+        entries: dict[str, list[str]] = {}
+        for post in posts:
+            entries.setdefault(post.entry_key, []).append(post.channel.id)
+        listed = [_channel_json(channel) for channel in channels]
+        state = self.state
+        same = state.channels is not None and [_channel_json(c) for c in state.channels] == listed
+        if same and {k: list(v) for k, v in state.entry_channels.items()} == entries:
+            return
+        self._append({"event": "channels", "channels": listed, "entries": entries})
 
     def started(
         self,

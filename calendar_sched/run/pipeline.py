@@ -17,14 +17,13 @@ from typing import Literal
 
 from calendar_sched.check.validation import Validation, validate
 from calendar_sched.errors import ApiError, AuthError
-from calendar_sched.models import Post
+from calendar_sched.models import Channel, Post
 from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.plan.planner import Plan, plan
 from calendar_sched.run.events import Event, RunResult
 from calendar_sched.run.executor import execute
 from calendar_sched.run.journal import Journal, JournalState, read_state
 from calendar_sched.run.options import POSTIZ_WINDOW, RunOptions, per_window, quota
-from calendar_sched.run.pulled_media import add_problems, pulled_media_problems
 from calendar_sched.run.survey import record, survey
 from calendar_sched.targets.base import Backend, CostModel, DonePost
 from calendar_sched.targets.config import resolve_target
@@ -156,7 +155,13 @@ def preview_calendar(
     if check_existing is None:
         check_existing = not resolve_target(env).embedded
     opening = (
-        connect("postiz", state_dir=options.state_dir, label="the built-in sandbox", env=env)
+        connect(
+            "postiz",
+            state_dir=options.state_dir,
+            label="the built-in sandbox",
+            env=env,
+            channels=options.read.channels,
+        )
         if check_existing
         else nullcontext(None)
     )
@@ -173,11 +178,6 @@ def preview_calendar(
         if opened is not None:
             done = state.done if state else {}
             check, existing_error = _compare(checked.posts, opened.backend, done, options)
-        # Pulled posts without their media: free unchanged, refused edited, unknown offline.
-        hashes = state.done_hashes() if state else {}
-        add_problems(checked, pulled_media_problems(checked, check, hashes, strict=False))
-        if not checked.report.valid:
-            return Preview(checked, existing=check, existing_error=existing_error)
     costs = CostModel(
         limit=per_window(options, state.rate if state else None, CostModel.limit),
         window_seconds=options.window_seconds or POSTIZ_WINDOW,
@@ -259,21 +259,28 @@ def run_calendar(
     target = quota(options, read_state(path).rate if path.exists() else None, env)
     label = sandbox_label(target.api, target.costs, options.state_dir)
     with connect(
-        target.api, costs=target.costs, state_dir=options.state_dir, label=label, env=env
+        target.api,
+        costs=target.costs,
+        state_dir=options.state_dir,
+        label=label,
+        env=env,
+        channels=options.read.channels,  # a built-in sandbox lists the --channels-file's
     ) as opened:
         now = options.now or datetime.now(UTC)
         read = replace(options.read, now=now, target=target.api)
+        listed = opened.backend.discover()
         if read.channels is None:
-            read = replace(read, channels=opened.backend.discover())
+            read = replace(read, channels=listed)
         checked = validate(list(files), read)
         if not checked.report.valid:
             return RunOutcome(Preview(checked, where=opened.where, api=opened.api))
         with Journal(path, fingerprint=opened.backend.fingerprint) as journal:
             if on_event is not None:
                 on_event(Event("target", opened.where))
+            if not options.dry_run:
+                journal.channels(read.channels or [], checked.posts)  # for export and status
+            checked, unlisted = _on_listed_channels(checked, listed, journal, options, opened)
             backend, preview, replan = _prepare(checked, opened, journal, options, now)
-            if not preview.valid:  # edited pulled posts whose media are unknown
-                return RunOutcome(preview)
             if preview.late and options.late is None and not opened.embedded:
                 choice = choose_late(preview) if choose_late is not None else None
                 if choice is None:
@@ -288,6 +295,8 @@ def run_calendar(
             result = execute(
                 preview.plan, backend, journal, on_event=on_event, stop=stop, prune=options.prune
             )
+            result.failed.update(unlisted)
+            result.total += len(unlisted)
     return RunOutcome(preview, result)
 
 
@@ -308,10 +317,6 @@ def _prepare(
     counted = backend.costs.counts_everything  # PostSyncer would count the listing
     if not counted:
         check, existing_error = _compare(posts, backend, state.done, options)
-    add_problems(checked, pulled_media_problems(checked, check, done, strict=True))
-    if not checked.report.valid:  # nothing is journaled or sent
-        preview = Preview(checked, existing=check, where=opened.where, api=opened.api)
-        return backend, preview, lambda kept: kept
     if check is not None:
         posts = check.posts
         if options.dry_run:
@@ -384,3 +389,40 @@ def _compare(
 def _in_doubt(state: JournalState) -> int:
     """Creates sent without an answer, which a counted listing must settle first."""
     return sum(1 for item in state.in_doubt.values() if not item.update)
+
+
+def _on_listed_channels(
+    checked: Validation,
+    listed: Sequence[Channel],
+    journal: Journal,
+    options: RunOptions,
+    opened: Connection,
+) -> tuple[Validation, dict[str, str]]:
+    """Leave out the Posts on channels the target does not list, each failed with why.
+
+    A ``--channels-file`` may name channels the account (or its sandbox) lacks; the server
+    would refuse those Posts only after a counted request. They fail here, journaled (except
+    in a dry run), and nothing is sent for them. Returns the rest and key → message.
+    """
+    ids = {channel.id for channel in listed}
+    done = journal.state.done
+    unlisted: dict[str, str] = {}
+    for post in checked.posts:
+        if post.channel.id in ids:
+            continue
+        sent = done.get(post.key)
+        if sent is not None and sent.content_hash == post.content_hash():
+            continue  # done already and unchanged: nothing would be sent for it
+        name = post.position.file.replace("\\", "/").rsplit("/", 1)[-1]
+        unlisted[post.key] = (
+            f"{name} {post.position.label()}: channel {post.channel.name!r} "
+            f"({post.channel.id}) is not listed by {opened.where.split(' (')[0]}; not sent "
+            "(is the channels file out of date? `calendar-sched channels` lists the target's)"
+        )
+    if not unlisted:
+        return checked, {}
+    if not options.dry_run:
+        for key, message in unlisted.items():
+            journal.post_failed(key, message, code="channel-not-listed")
+    kept = [post for post in checked.posts if post.key not in unlisted]
+    return replace(checked, posts=kept), unlisted

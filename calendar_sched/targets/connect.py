@@ -7,7 +7,7 @@ the library pipeline. With no account configured it starts the built-in emulator
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +68,7 @@ def connect(
     state_dir: Path = STATE_DIR,
     label: str | None = None,
     env: Mapping[str, str] | None = None,
+    channels: Sequence[Channel] | None = None,
 ) -> Iterator[Connection]:
     """The configured account of ``api`` (default: the one configured), else its sandbox.
 
@@ -77,6 +78,8 @@ def connect(
         state_dir: where an embedded sandbox keeps its state.
         label: ``where`` for an embedded sandbox (default: "the built-in sandbox").
         env: the environment to read (default ``os.environ``).
+        channels: the channels an embedded Postiz sandbox lists (a ``--channels-file``), so a
+            rehearsal uses the user's own; None: its demo channels. An account ignores them.
 
     Raises:
         ConfigError: the environment names a target badly.
@@ -97,7 +100,9 @@ def connect(
 
     quota = costs or CostModel()
     with (
-        start_embedded(state_dir, limit=quota.limit, window=quota.window_seconds) as sandbox,
+        start_embedded(
+            state_dir, limit=quota.limit, window=quota.window_seconds, channels=channels
+        ) as sandbox,
         PostizClient(sandbox.url, sandbox.api_key) as client,
     ):
         backend = PostizBackend(client, costs=costs, fingerprint=target.fingerprint)
