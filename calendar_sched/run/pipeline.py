@@ -24,6 +24,7 @@ from calendar_sched.run.events import Event, RunResult
 from calendar_sched.run.executor import execute
 from calendar_sched.run.journal import Journal, JournalState, read_state
 from calendar_sched.run.options import POSTIZ_WINDOW, RunOptions, per_window, quota
+from calendar_sched.run.pulled_media import add_problems, pulled_media_problems
 from calendar_sched.run.survey import record, survey
 from calendar_sched.targets.base import Backend, CostModel, DonePost
 from calendar_sched.targets.config import resolve_target
@@ -178,6 +179,11 @@ def preview_calendar(
         if opened is not None:
             done = state.done if state else {}
             check, existing_error = _compare(checked.posts, opened.backend, done, options)
+        # Pulled posts without their media: free unchanged, refused edited, unknown offline.
+        hashes = state.done_hashes() if state else {}
+        add_problems(checked, pulled_media_problems(checked, check, hashes, strict=False))
+        if not checked.report.valid:
+            return Preview(checked, existing=check, existing_error=existing_error)
     costs = CostModel(
         limit=per_window(options, state.rate if state else None, CostModel.limit),
         window_seconds=options.window_seconds or POSTIZ_WINDOW,
@@ -281,6 +287,8 @@ def run_calendar(
                 journal.channels(read.channels or [], checked.posts)  # for export and status
             checked, unlisted = _on_listed_channels(checked, listed, journal, options, opened)
             backend, preview, replan = _prepare(checked, opened, journal, options, now)
+            if not preview.valid:  # edited pulled posts whose media are unknown
+                return RunOutcome(preview)
             if preview.late and options.late is None and not opened.embedded:
                 choice = choose_late(preview) if choose_late is not None else None
                 if choice is None:
@@ -317,6 +325,10 @@ def _prepare(
     counted = backend.costs.counts_everything  # PostSyncer would count the listing
     if not counted:
         check, existing_error = _compare(posts, backend, state.done, options)
+    add_problems(checked, pulled_media_problems(checked, check, done, strict=True))
+    if not checked.report.valid:  # nothing is journaled or sent
+        preview = Preview(checked, existing=check, where=opened.where, api=opened.api)
+        return backend, preview, lambda kept: kept
     if check is not None:
         posts = check.posts
         if options.dry_run:
