@@ -396,6 +396,7 @@ def test_pull_edit_one_time_then_run_sends_one_request(seeded_env: Any, tmp_path
     data = yaml.safe_load(Path("pulled.yaml").read_text())
     edited = data["posts"][0]
     edited["publish_at"] = "2030-03-01T11:15:00+00:00"
+    edited["media"] = "none"  # the listing shows no media: say the post has none (#13)
     Path("pulled.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     again = runner.invoke(main, ["run", "pulled.yaml", "--yes"])
     assert again.exit_code == 0, again.output
@@ -427,13 +428,14 @@ def test_published_posts_are_held_until_republish(
     remote_id = identity.remote_value_id(edited["id"]) or ""
     assert states[remote_id] == "PUBLISHED"
     edited["text"] = "Launch day, take two"
+    edited["media"] = "none"  # the listing shows no media: say the post has none (#13)
     Path("pulled.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     counted = server.stats()["counted_requests"]
 
     held = runner.invoke(main, ["run", "pulled.yaml", "--yes"])
     assert held.exit_code == 0, held.output
     assert "1 edited posts are already published and are left as they are" in held.output
-    assert f"  {edited['id']}@{edited['channels'][0]}" in held.output
+    assert "  pulled.yaml item 0 " in held.output  # the held post, by file and item
     assert server.stats()["counted_requests"] == counted  # not even a refused request
     assert listed.html_to_text({r.id: r for r in _listing()}[remote_id].content) != edited["text"]
 
