@@ -285,7 +285,7 @@ def _report(
             "(run with --prune to delete them):"
         )
         for key in result.removed[:20]:
-            out.print(f"  {key}")
+            out.print(f"  {result.names.get(key, key)}", markup=False)
     if result.pruned:
         out.print(f"Deleted {len(result.pruned)} posts removed from the calendar.")
     scheduled = len(result.done) + len(result.already_published)
@@ -300,6 +300,7 @@ def _report(
     if result.failed:
         out.print(f"[red]{count(len(result.failed), 'post')} failed:[/]")
         names = render.post_names(result.failed, posts)
+        names.update({k: v for k, v in result.names.items() if names.get(k) == k})
         for key, message in sorted(result.failed.items(), key=lambda item: names[item[0]]):
             out.print(f"  {names[key]}: {message}", markup=False)
     if result.pending:

@@ -44,8 +44,9 @@ def status_command(file: str, journal_file: str | None, as_json: bool) -> None:
         for column in ("Post", "Channel", "State", "Message"):
             table.add_column(column, overflow="fold")
         for item in shown:
+            where = state.names.get(item["key"], item["key"])
             channel = item.get("channel") or item.get("channel_id") or ""
-            table.add_row(item["key"], channel, item["state"], item.get("message") or "")
+            table.add_row(where, channel, item["state"], item.get("message") or "")
         out.print(table)
     if data["in_doubt"]:
         out.print("Posts in doubt are checked against the server on the next run (no resend).")

@@ -34,6 +34,8 @@ class RunResult:
     recovered: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+    #: Key → file, row and channel of Posts the plan does not hold (removed, refused early).
+    names: dict[str, str] = field(default_factory=dict)
     requests_sent: int = 0
     uploads: int = 0
     rate_limited: int = 0

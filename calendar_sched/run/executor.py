@@ -233,6 +233,7 @@ class _Runner:
         keep = set(self.posts) | set(self.plan.skipped)
         removed = [key for key in state.done if key not in keep]
         self.result.removed = removed
+        self.result.names.update({key: state.names.get(key, key) for key in removed})
         if not removed:
             return
         if not self.prune:
@@ -253,11 +254,13 @@ class _Runner:
         except AuthError:
             raise
         except ApiError as exc:
-            self._emit("failed", f"could not delete {key}: {message_of(exc)}", posts=[key])
+            name = self.journal.state.names.get(key, key)
+            self._emit("failed", f"could not delete {name}: {message_of(exc)}", posts=[key])
             return
         self.journal.deleted(key, remote_id)
         self.result.pruned.append(key)
-        self._emit("pruned", f"deleted {key} (removed from the calendar)", posts=[key])
+        name = self.journal.state.names.get(key, key)
+        self._emit("pruned", f"deleted {name} (removed from the calendar)", posts=[key])
 
     # Work
 

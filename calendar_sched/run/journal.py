@@ -88,6 +88,9 @@ class JournalState:
     in_doubt: dict[str, InDoubtPost] = field(default_factory=dict)
     uploaded: dict[str, UploadedMedia] = field(default_factory=dict)
     planned: dict[str, PlannedPost] = field(default_factory=dict)
+    #: Post key → how messages name it (file, row, channel), from the latest plan
+    #: that held it, so removed Posts and ``status`` are named without the calendar.
+    names: dict[str, str] = field(default_factory=dict)
     rate: RateState | None = None
     requests_sent: int = 0
     deleted: dict[str, str] = field(default_factory=dict)  # key → remote id
@@ -205,6 +208,7 @@ class _Folder:
                 )
                 for item in event["posts"]
             }
+            state.names.update({i["key"]: i["where"] for i in event["posts"] if "where" in i})
             for key in event.get("skipped", []):
                 done = state.done.get(key)
                 before = before_plan.get(key)
@@ -397,6 +401,7 @@ class Journal:
                         "hash": post.content_hash(),
                         "publish_at": post.publish_at.isoformat(),
                         "channel": post.channel.id,
+                        "where": post.describe(),  # absent in older journals
                     }
                     for post in posts
                 ],
