@@ -32,6 +32,7 @@ def create_posts(store: Store, request: ValidRequest, now: float) -> list[dict[s
         if request.type in ("schedule", "now") and not request.republish:
             _republish_guard(store.post(first_id))
         with store.transaction():
+            new_post = store.post(first_id) is None
             created, updated = store.upsert_values(
                 integration_id=post.channel.channel.id,
                 values=post.values,
@@ -47,7 +48,9 @@ def create_posts(store: Store, request: ValidRequest, now: float) -> list[dict[s
             if post.group:
                 # "Replace server-side group X": the rows just written carry the new group.
                 store.delete_group(post.group, now_ms)
-            store.bump("posts_created", created)
+            # A thread's first value is the post; the values after it are its comments.
+            store.bump("posts_created", int(new_post and created > 0))
+            store.bump("comments_created", created - int(new_post and created > 0))
             store.bump("posts_updated", updated)
         answer.append({"postId": first_id, "integration": post.channel.channel.id})
     return answer

@@ -24,6 +24,7 @@ STAT_KEYS = (
     "rejected_429",
     "lockouts",
     "posts_created",
+    "comments_created",
     "posts_updated",
     "uploads",
     "faults_5xx",
