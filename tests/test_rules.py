@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from twitter_text import parse_tweet
 from twitter_text.config import config
 
-from calendar_sched.check import rules
+from calendar_sched.check import provider_checks, rules
 from calendar_sched.check import x_length as weighing
 from calendar_sched.check.x_length import emoji_characters, weighted_length
 
@@ -142,11 +142,26 @@ def test_text_is_weighed_without_parse_tweet(monkeypatch: pytest.MonkeyPatch) ->
     assert expected[0] == len("Grüße aus Köln, ") + 2 * 3 + 1 + 23
 
 
-def test_x_counts_urls_as_23() -> None:
+def test_x_length_is_the_larger_of_weighted_and_plain_length() -> None:
+    """posts.service.ts validatePosts (totalCharacters): max(weightedLength, JS length).
+
+    A URL longer than 23 characters counts in full: twitter-text weighs it 23, Postiz does not.
+    """
     first, second = "https://example.com/a/very/long/path/indeed?x=1", "www.example.org"
     text = f"Read {first} and {second}"
-    assert rules.text_length("x", text) == parse_tweet(text).weightedLength
-    assert rules.text_length("x", text) == len("Read  and ") + 2 * 23
+    assert parse_tweet(text).weightedLength == len("Read  and ") + 2 * 23  # 56
+    assert rules.text_length("x", text) == len(text) == 72
+    wide = "日本語" * 50  # CJK weighs 2: the weighted length is the larger one
+    assert rules.text_length("x", wide) == parse_tweet(wide).weightedLength == 300
+
+
+def test_x_length_is_not_trimmed() -> None:
+    """posts.service.ts validatePosts: the text is measured untrimmed; 280 + newline is 281."""
+    assert rules.text_length("x", "x" * 280 + "\n") == 281
+    found = rules.check_post(
+        "x", [rules.Item("x" * 280 + "\n")], {"who_can_reply_post": "everyone"}
+    )
+    assert [v.code for v in found] == ["text-too-long"]
 
 
 def test_other_providers_count_utf16_units() -> None:
@@ -168,12 +183,13 @@ def _every_check(
     found = [
         rules.Violation("empty-post", "", "", index, "text")
         for index, item in enumerate(items)
-        if not item.text.strip() and not item.media
+        if not rules.js_trim(item.text) and not item.media
     ]
     for index, item in enumerate(items):
-        if rules.text_length(identifier, item.text) > rule.max_length:
+        if rules.text_length(identifier, item.text) > rules.max_length(identifier, settings=values):
             found.append(rules.Violation("text-too-long", "", "", index, "text"))
     found += rules._check_media(rule, items)
+    found += provider_checks.check(identifier, items, values)
     found += rules._check_settings(rule, values)
     return [(v.code, v.item, v.field) for v in found]
 

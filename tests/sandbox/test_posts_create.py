@@ -124,11 +124,11 @@ def test_provider_error_names_provider_and_channel(sandbox_app: InProcessSandbox
 
 
 def test_media_rules_apply(sandbox_app: InProcessSandbox) -> None:
-    """§8: instagram needs at least one media item."""
+    """§8, instagram.provider.ts checkValidity: at least one media, in Postiz's words."""
     body = create(post("demo-instagram", value("caption"), settings={"post_type": "post"}))
     answer = sandbox_app.api.post("/posts", json=body).json()
     assert (answer["provider"], answer["name"]) == ("instagram", "Acme Instagram")
-    assert answer["message"] == "instagram requires media"
+    assert answer["message"] == "Should have at least one media"
 
 
 def test_missing_required_setting_fails_in_the_dto_stage(sandbox_app: InProcessSandbox) -> None:
