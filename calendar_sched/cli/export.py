@@ -24,6 +24,7 @@ from calendar_sched.plan.duplicates import listing_range
 from calendar_sched.report import count
 from calendar_sched.run.journal import read_state
 from calendar_sched.sheets.outcomes import journal_outcomes, refresh_outcomes
+from calendar_sched.sheets.page import write_export_page
 from calendar_sched.sheets.results import export_rows
 
 
@@ -34,7 +35,7 @@ from calendar_sched.sheets.results import export_rows
     "out",
     required=True,
     type=click.Path(dir_okay=False),
-    help="File to write: .csv, .xlsx or .json.",
+    help="File to write: .csv, .xlsx, .json, or .html (a calendar page of the posts).",
 )
 @click.option("--per-post", is_flag=True, help="One row per post instead of the source rows.")
 @click.option(
@@ -53,10 +54,14 @@ def export_command(
     journal_file: str | None,
     as_json: bool,
 ) -> None:
-    """Write FILE's rows with each row's status, post ids, UTC time and error (CSV/XLSX/JSON)."""
+    """Write FILE's rows with each row's status, post ids, UTC time and error (CSV/XLSX/JSON).
+
+    A .html file is a calendar page instead: the month grid with each post's status and id.
+    """
     files = source.files
     out_path = output_path(out, hint="--to", sources=files)
-    if len(files) > 1 and not per_post:
+    html = out_path.suffix.lower() in (".html", ".htm")
+    if len(files) > 1 and not per_post and not html:
         raise click.UsageError("write-back takes one FILE; use --per-post for several")
     journal = resolve_journal(journal_file, files[0])
     state = read_state(journal)
@@ -77,15 +82,18 @@ def export_command(
         with target_backend() as (backend, where):
             outcomes = refresh_outcomes(outcomes, backend.list_posts(start, end))
         summary["refreshed_from"] = where
-    result = export_rows(
-        Path(files[0]),
-        outcomes,
-        out_path,
-        per_post=per_post,
-        summary=summary,
-        sheet=source.sheet,
-        row_errors=checked.report.errors,
-    )
+    if html:
+        result = write_export_page(out_path, checked, outcomes, summary=summary)
+    else:
+        result = export_rows(
+            Path(files[0]),
+            outcomes,
+            out_path,
+            per_post=per_post,
+            summary=summary,
+            sheet=source.sheet,
+            row_errors=checked.report.errors,
+        )
     if as_json:
         render.print_json(
             {
