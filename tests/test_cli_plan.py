@@ -43,7 +43,7 @@ def test_plan_human_output(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[-1] == (
-        "6 posts in 2 requests (lower bound 2; a per-row script needs 6) · 1 window · ETA 0h01"
+        "6 posts in 2 requests (lower bound 2; a per-row script needs 6) · 1 window · ETA 1s"
     )
     assert any("2030-12-01 09:00" in line for line in lines)
     assert "late" not in result.output
@@ -79,11 +79,12 @@ def test_plan_json_shape(runner: CliRunner, tmp_path: Path) -> None:
         "entry": "a1",
         "channel": "demo-x",
         "publish_at": "2030-12-01T09:00:00Z",
-        "request": 0,
+        "request": 1,
     }
-    assert [p["request"] for p in data["posts"]] == [0, 0, 0, 0, 0, 1]
+    # Requests are numbered from 1, as the run's log and export --per-post number them.
+    assert [p["request"] for p in data["posts"]] == [1, 1, 1, 1, 1, 2]
     assert [set(r) for r in data["requests_detail"]] == [
-        {"index", "window", "counted", "kind", "posts", "bytes"}
+        {"number", "window", "counted", "kind", "posts", "bytes"}
     ] * 2
     assert [(r["kind"], r["posts"], r["counted"]) for r in data["requests_detail"]] == [
         ("post", 5, True),
@@ -116,15 +117,16 @@ def test_write_json_streams_rows_exactly_as_json_dumps_prints(
 def test_plan_windows_reserve_and_late_warnings(runner: CliRunner, tmp_path: Path) -> None:
     rows = "".join(f"e{i},2030-12-01T0{i}:00:00Z,x,Post {i}\n" for i in range(5))
     path = write(tmp_path, HEADER + rows)
-    result = runner.invoke(main, ["plan", path, "--limit", "3", "--reserve", "1", "--json"])
+    hour = ["--window", "3600"]
+    result = runner.invoke(main, ["plan", path, "--limit", "3", "--reserve", "1", "--json", *hour])
     data = json.loads(result.output)
     assert [r["window"] for r in data["requests_detail"]] == [0, 0, 1, 1, 2]
     assert data["windows"] == 3
     assert data["eta_seconds"] == 2 * 3600 + 0.5
-    human = runner.invoke(main, ["plan", path, "--limit", "3", "--reserve", "1"])
+    human = runner.invoke(main, ["plan", path, "--limit", "3", "--reserve", "1", *hour])
     assert "5 posts in 5 requests" in human.output
-    assert "3 windows · ETA 2h01" in human.output
-    assert "+2h00" in human.output
+    assert "3 windows · ETA 2h01m" in human.output
+    assert "+2h00m" in human.output
 
 
 def test_plan_late_posts_are_listed(runner: CliRunner, tmp_path: Path) -> None:
@@ -135,7 +137,8 @@ def test_plan_late_posts_are_listed(runner: CliRunner, tmp_path: Path) -> None:
         f"e{i},{(soon + timedelta(minutes=i)).strftime('%Y-%m-%dT%H:%M:%SZ')},x,Post {i}\n"
         for i in range(3)
     )
-    result = runner.invoke(main, ["plan", write(tmp_path, HEADER + rows), "--limit", "1"])
+    calendar = write(tmp_path, HEADER + rows)
+    result = runner.invoke(main, ["plan", calendar, "--limit", "1", "--window", "3600"])
     assert result.exit_code == 0, result.output
     assert "2 posts would be sent after their publish time" in result.output
     assert "cal.csv row 3 on Acme on X: due" in result.output

@@ -64,7 +64,7 @@ def _csv_outcomes() -> list[PostOutcome]:
             2,
             error="post is too long, please fix it",
             publish_at_utc=_at(1, 8),
-            request_index=0,
+            request=1,
         ),
         _outcome("webinar", "demo-x", "published", 4, remote_id="p2", publish_at_utc=_at(2, 14)),
         _outcome("tips", "demo-linkedin", "pending", 5, publish_at_utc=_at(3, 9)),
@@ -292,13 +292,13 @@ def test_per_post_export(tmp_path: Path) -> None:
         "post_id": "",
         "status": "failed",
         "publish_at_utc": "2026-12-01T08:00:00Z",
-        "request": "0",
+        "request": "1",
         "error": "post is too long, please fix it",
     }
     xlsx = tmp_path / "posts.xlsx"
     export_rows(GOLDEN / "calendar.csv", _csv_outcomes(), xlsx, per_post=True)
     sheet = openpyxl.load_workbook(xlsx)["Posts"]
-    assert sheet.cell(3, 7).value == 0
+    assert sheet.cell(3, 7).value == 1
     assert sheet.cell(2, 6).is_date
 
 
@@ -418,13 +418,14 @@ def test_journal_outcomes_from_a_real_journal(tmp_path: Path) -> None:
         journal.started([d])  # no outcome: the answer was lost
     edited_c = replace(c, values=[PostValue(text="c, edited")])
     outcomes = journal_outcomes([a_x, a_li, b, edited_c, d, e], path)
-    got = [(o.post_key, o.status, o.remote_id, o.request_index) for o in outcomes]
+    # Requests are numbered from 1, as the run's log and ``plan --json`` number them.
+    got = [(o.post_key, o.status, o.remote_id, o.request) for o in outcomes]
     assert got == [
-        ("a@demo-x", "scheduled", "r1", 0),
-        ("a@demo-linkedin", "failed", None, 0),
-        ("b@demo-x", "draft", "r2", 1),
-        ("c@demo-x", "pending", "r3", 1),
-        ("d@demo-x", "pending", None, 2),
+        ("a@demo-x", "scheduled", "r1", 1),
+        ("a@demo-linkedin", "failed", None, 1),
+        ("b@demo-x", "draft", "r2", 2),
+        ("c@demo-x", "pending", "r3", 2),
+        ("d@demo-x", "pending", None, 3),
         ("e@demo-x", "skipped", None, None),
     ]
     assert outcomes[1].error == "post is too long, please fix it"
@@ -488,8 +489,8 @@ def test_export_cli_from_journal_and_refresh(
     assert fresh.exit_code == 0, fresh.output
     per_post = list(csv.DictReader(io.StringIO(Path("p.csv").read_text("utf-8-sig"))))
     assert [(r["entry"], r["status"], r["request"]) for r in per_post] == [
-        ("launch", "scheduled", "0"),
-        ("launch", "scheduled", "0"),
+        ("launch", "scheduled", "1"),  # request 1, as the run's log and plan --json say
+        ("launch", "scheduled", "1"),
         ("tips", "pending", ""),
     ]
     assert sandbox_server.stats()["counted_requests"] == 1  # export and refresh are free

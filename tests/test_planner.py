@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from calendar_sched import errors
 from calendar_sched.check.validation import ValidateOptions, validate
 from calendar_sched.models import Channel, MediaRef, Post, PostValue
-from calendar_sched.plan.planner import PER_REQUEST_SECONDS, first_fit_decreasing, plan, snap_time
+from calendar_sched.plan.eta import PER_REQUEST_SECONDS
+from calendar_sched.plan.planner import first_fit_decreasing, plan, snap_time
 from calendar_sched.targets.base import CostModel
 from calendar_sched.targets.postiz.backend import PostizBackend, dumps
 from tests.helpers.fakes import make_post

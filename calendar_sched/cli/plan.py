@@ -36,7 +36,7 @@ from calendar_sched.models import Post, utc_iso
 from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.plan.planner import Plan
 from calendar_sched.report import count
-from calendar_sched.run.options import POSTIZ_WINDOW, RunOptions
+from calendar_sched.run.options import EMBEDDED_WINDOW, POSTIZ_WINDOW, RunOptions
 from calendar_sched.run.pipeline import PlanFigures, preview_calendar
 from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, resolve_target
 
@@ -48,9 +48,8 @@ from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, resolve_target
     "--window",
     "window_seconds",
     type=click.FloatRange(min=1),
-    default=POSTIZ_WINDOW,
-    show_default=True,
-    help="Length of a quota window in seconds.",
+    help=f"Length of a quota window in seconds (default: the one a run would pace to: "
+    f"{POSTIZ_WINDOW:g} on a Postiz account, {EMBEDDED_WINDOW:g} on the built-in sandbox).",
 )
 @reserve_option
 @click.option(
@@ -92,7 +91,7 @@ from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, resolve_target
 def plan_command(
     source: SourceArgs,
     limit: int | None,
-    window_seconds: float,
+    window_seconds: float | None,
     reserve: int,
     snap_minutes: int | None,
     count_uploads: bool,
@@ -154,7 +153,7 @@ def plan_command(
         print_existing(render.console(), check)
     demo = preview.validation.demo_channels and not resolve_target().embedded
     line = postsyncer_line(preview.postsyncer) if preview.postsyncer else ""
-    _print_plan(result, demo=demo, compare=line)
+    _print_plan(result, demo=demo, compare=line, embedded=preview.embedded)
 
 
 def existing_json(check: ExistingCheck) -> dict[str, Any]:
@@ -187,6 +186,11 @@ def print_existing(out: Console, check: ExistingCheck) -> None:
     found = [f"{check.listed} listed"]
     if check.unchanged:
         found.append(f"{len(check.unchanged)} pulled posts unchanged (nothing to send)")
+    if check.known:
+        found.append(
+            f"{count(len(check.known), 'post')} already there under their ids, the same "
+            "(nothing to send)"
+        )
     if check.updates:
         found.append(f"{len(check.updates)} pulled posts edited (updated in place)")
     if check.republish:
@@ -251,7 +255,7 @@ def postsyncer_line(figures: PlanFigures) -> str:
         f"counts: {figures.fixed_calls} discovery, {labels}{uploads} media, {posts} posts; "
         f"lower bound {figures.lower_bound}, naive {figures.naive_requests}), {figures.windows} "
         f"windows of {figures.limit} per {figures.window_seconds:g} s, "
-        f"ETA {render.offset(figures.eta_seconds)}"
+        f"ETA {render.duration(figures.eta_seconds)}"
     )
 
 
@@ -270,9 +274,9 @@ def plan_json(result: Plan) -> dict[str, Any]:
         "late": result.late,
         "posts": Rows(("entry", "channel", "publish_at", "request"), lambda: _post_rows(result)),
         "requests_detail": Rows(
-            ("index", "window", "counted", "kind", "posts", "bytes"),
+            ("number", "window", "counted", "kind", "posts", "bytes"),
             lambda: (
-                (r.index, r.window, r.counted, r.kind, len(r.post_keys), r.bytes)
+                (r.number, r.window, r.counted, r.kind, len(r.post_keys), r.bytes)
                 for r in result.requests
             ),
         ),
@@ -351,7 +355,7 @@ def summary_line(result: Plan) -> str:
     )
 
 
-def _print_plan(result: Plan, *, demo: bool, compare: str = "") -> None:
+def _print_plan(result: Plan, *, demo: bool, compare: str = "", embedded: bool = False) -> None:
     out = render.console()
     if demo:
         out.print(
@@ -359,7 +363,11 @@ def _print_plan(result: Plan, *, demo: bool, compare: str = "") -> None:
             "(from `calendar-sched channels --json`) to plan against your account"
         )
     by_key = {p.key: p for p in result.posts}
-    table = Table(title=f"Plan: {result.limit - result.reserve} requests per window")
+    span = render.duration(result.window_seconds)
+    title = f"Plan: {count(result.limit - result.reserve, 'request')} per {span} window"
+    if embedded:
+        title += " (the built-in sandbox's; --window 3600 for a Postiz account's hour)"
+    table = Table(title=title)
     for column in ("Window", "Starts", "Requests", "Uploads", "Posts", "Channels"):
         table.add_column(column, justify="left" if column == "Starts" else "right")
     table.add_column("Earliest (UTC)", no_wrap=True)

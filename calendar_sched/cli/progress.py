@@ -5,7 +5,6 @@ CLI-side (it imports rich); the executor only calls ``on_event`` with ``executor
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -17,21 +16,32 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.text import Text
 
+from calendar_sched.cli.render import duration
+from calendar_sched.plan import eta
 from calendar_sched.run.executor import Event
 
 #: Events worth a line on a terminal too (the live display shows the rest).
 NOTABLE = {"recovered", "removed", "pruned", "failed", "rate-limited", "already-published", "split"}
 
 
-def eta_seconds(event: Event, *, per_window: int, window_seconds: float, now: float) -> float:
-    """Rough time left: windows still needed for the remaining counted requests."""
-    left = max(0, event.requests_planned - event.requests_sent)
-    if left == 0:
-        return 0.0
-    in_this = max(0, event.remaining or 0) if event.until is None else 0
-    later = max(0, left - in_this)
-    wait = max(0.0, (event.until or now) - now)
-    return wait + math.ceil(later / max(1, per_window)) * window_seconds if later else wait
+def planned_sent(event: Event) -> int:
+    """Counted requests of the plan sent so far (retries and split parts are apart)."""
+    return event.requests_sent - event.extra_requests
+
+
+def eta_seconds(
+    event: Event, *, per_window: int, window_seconds: float, now: float, reserve: int = 0
+) -> float:
+    """Time left for the plan's unsent counted requests (``plan.eta``, as plan and status)."""
+    left = max(0, event.requests_planned - planned_sent(event))
+    return eta.eta_seconds(
+        left,
+        per_window=per_window,
+        window_seconds=window_seconds,
+        rate=event.rate,
+        now=now,
+        reserve=reserve,
+    )
 
 
 class RunProgress:
@@ -43,12 +53,14 @@ class RunProgress:
         *,
         per_window: int,
         window_seconds: float,
+        reserve: int = 0,
         live: bool | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.console = console
         self.per_window = per_window
         self.window_seconds = window_seconds
+        self.reserve = reserve
         self.live = console.is_terminal if live is None else live
         self.clock = clock
         self.last: Event | None = None
@@ -99,11 +111,15 @@ class RunProgress:
         if event.remaining is not None:
             parts.append(f"budget left this window: {max(0, event.remaining)}")
         if event.until is not None and event.until > now:
-            parts.append(f"next window in {_clock(event.until - now)}")
+            parts.append(f"next window in {duration(event.until - now)}")
         eta = eta_seconds(
-            event, per_window=self.per_window, window_seconds=self.window_seconds, now=now
+            event,
+            per_window=self.per_window,
+            window_seconds=self.window_seconds,
+            now=now,
+            reserve=self.reserve,
         )
-        parts.append(f"ETA {_clock(eta)}")
+        parts.append(f"ETA {duration(eta)}")
         return " · ".join(parts)
 
     def __call__(self, event: Event) -> None:
@@ -112,10 +128,9 @@ class RunProgress:
             self.last = event
             if self.live:
                 self._bars.update(self._posts, completed=event.done, total=event.total)
+                sent = planned_sent(event)
                 self._bars.update(
-                    self._requests,
-                    completed=event.requests_sent,
-                    total=max(event.requests_planned, event.requests_sent),
+                    self._requests, completed=sent, total=max(event.requests_planned, sent)
                 )
                 if event.kind in NOTABLE:
                     self.console.print(event.message)
@@ -125,15 +140,10 @@ class RunProgress:
     def line(self, event: Event) -> str:
         """One plain line for logs: time, event, progress counters."""
         stamp = datetime.fromtimestamp(self.clock(), UTC).strftime("%H:%M:%S")
+        sent = planned_sent(event)
+        retried = f" +{event.extra_requests} retried" if event.extra_requests else ""
         counters = (
             f"[{event.done}/{event.total} posts, "
-            f"{event.requests_sent}/{event.requests_planned} requests]"
+            f"{sent}/{max(sent, event.requests_planned)} requests{retried}]"
         )
         return f"{stamp} {event.kind}: {event.message} {counters}"
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(math.ceil(seconds)))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -21,13 +21,18 @@ def console() -> Console:
 
 
 def duration(seconds: float) -> str:
-    """``2h05`` style: hours and minutes, rounded up to the minute."""
-    minutes = math.ceil(max(0.0, seconds) / 60)
-    return f"{minutes // 60}h{minutes % 60:02d}"
+    """Every duration the CLI prints: ``21s``, ``2m05s``, ``2h01m`` (rounded up, never early)."""
+    whole = math.ceil(max(0.0, seconds) - 1e-9)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    minutes = math.ceil(whole / 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m"
 
 
 def offset(seconds: float) -> str:
-    """``+1h00``: a start offset from now."""
+    """``+1h00m``: a start offset from now."""
     return "+" + duration(seconds)
 
 

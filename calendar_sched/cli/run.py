@@ -195,9 +195,14 @@ class _Display:
         ask = not preview.embedded and not self.yes and posts
         if ask and not _ask(f"Send {posts} posts to {preview.where}?", posts, preview):
             return False
-        per_window = preview.plan.limit - preview.plan.reserve
+        the_plan = preview.plan
         self._progress = self._stack.enter_context(
-            RunProgress(self.out, per_window=per_window, window_seconds=preview.plan.window_seconds)
+            RunProgress(
+                self.out,
+                per_window=the_plan.limit - the_plan.reserve,
+                window_seconds=the_plan.window_seconds,
+                reserve=the_plan.reserve,
+            )
         )
         return True
 
@@ -289,9 +294,12 @@ def _report(
     if result.pruned:
         out.print(f"Deleted {len(result.pruned)} posts removed from the calendar.")
     scheduled = len(result.done) + len(result.already_published)
+    extra = result.extra_requests
+    retried = f" ({extra} of them retries or split parts)" if extra else ""
     out.print(
         f"{scheduled}/{count(result.total, 'post')} scheduled, "
-        f"{count(result.requests_sent, 'counted request')} sent, {count(result.uploads, 'upload')}."
+        f"{count(result.requests_sent, 'counted request')} sent{retried}, "
+        f"{count(result.uploads, 'upload')}."
     )
     if result.already_published:
         out.print(f"{len(result.already_published)} were already published and left as they are.")

@@ -12,6 +12,7 @@ from rich.table import Table
 from calendar_sched.cli import render
 from calendar_sched.cli.options import exit_codes, journal_option, output_options, resolve_journal
 from calendar_sched.models import utc_iso
+from calendar_sched.report import count
 from calendar_sched.run.journal import JournalState, read_state
 
 
@@ -32,12 +33,21 @@ def status_command(file: str, journal_file: str | None, as_json: bool) -> None:
     if not path.exists():
         out.print(f"No journal at {path}: nothing has run for this calendar yet.")
         return
+    extra = data["extra_requests"]
+    retried = f" ({extra} of them retries or split parts)" if extra else ""
     out.print(
         f"{data['done']} done, {data['pending']} pending, {data['failed']} failed, "
-        f"{data['in_doubt']} in doubt · {data['requests_sent']} counted requests sent"
+        f"{data['in_doubt']} in doubt · {count(data['requests_sent'], 'counted request')} "
+        f"sent{retried}"
     )
-    if data["next_window_at"]:
-        out.print(f"Next quota window: {data['next_window_at']}")
+    now = time.time()
+    next_window = state.next_window_at(now)
+    if next_window is not None:
+        out.print(
+            f"Next quota window: {data['next_window_at']} (in {render.duration(next_window - now)})"
+        )
+    if data["eta_seconds"] is not None:
+        out.print(f"ETA of the rest, if resumed now: {render.duration(data['eta_seconds'])}")
     shown = [p for p in data["posts"] if p["state"] != "done"]
     if shown:
         table = Table(title="Not done", title_justify="left")
@@ -82,9 +92,12 @@ def status_json(state: JournalState, *, now: float) -> dict[str, Any]:
         "failed": counts["failed"],
         "in_doubt": counts["in_doubt"],
         "requests_sent": state.requests_sent,
+        "extra_requests": state.extra_requests,
+        "last_request": state.last_request,
         "next_window_at": (
             utc_iso(datetime.fromtimestamp(next_window, UTC)) if next_window else None
         ),
+        "eta_seconds": state.eta_seconds(now),
         "posts": posts,
     }
 

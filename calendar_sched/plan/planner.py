@@ -16,11 +16,8 @@ from typing import Literal
 
 from calendar_sched.errors import ConfigError
 from calendar_sched.models import MediaRef, Post, utc_iso
-from calendar_sched.targets.base import Backend, CountedListings, Labels
-
-#: Time one request takes on the wire, for the ETA of the last window. Postiz answers a create
-#: in well under a second; uploads of large videos take longer, so this is an estimate only.
-PER_REQUEST_SECONDS = 0.5
+from calendar_sched.plan.eta import eta_seconds
+from calendar_sched.targets.base import Backend, CountedListings, Labels, RateState
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -33,7 +30,10 @@ _Draft = tuple[Kind, Sequence[int], list[str], int, datetime | None]
 class PlannedRequest:
     """One API request of a plan: what it carries, its quota window and when it may go."""
 
-    index: int
+    index: int  # 0-based position in the plan, uploads included
+    #: What every output calls it (README "Numbers"): post requests are numbered on from the
+    #: last one the calendar's journal holds (1, 2, … on a first run); uploads apart, from 1.
+    number: int
     window: int  # 0-based quota window
     counted: bool
     kind: Kind
@@ -74,8 +74,8 @@ class Plan:
         return self.fixed_calls + self.label_calls + self.listing_calls + counted
 
     def request_of(self) -> dict[str, int]:
-        """Post key → index of the request that carries it."""
-        return {key: r.index for r in self.requests for key in r.post_keys}
+        """Post key → number of the request that carries it."""
+        return {key: r.number for r in self.requests for key in r.post_keys}
 
 
 def plan(
@@ -90,6 +90,8 @@ def plan(
     uploaded: Collection[str] = (),
     in_doubt: int = 0,
     now: datetime,
+    first_request: int = 1,
+    rate: RateState | None = None,
 ) -> Plan:
     """Plan the fewest counted requests for ``posts`` and place them in quota windows.
 
@@ -105,6 +107,8 @@ def plan(
         in_doubt: creates sent without an answer; where listings count, the run first lists
             the account's posts to find them (estimated from the posts the journal knows).
         now: the plan's start, to flag Posts that would be sent after their publish time.
+        first_request: the number of the plan's first post request (the journal's last + 1).
+        rate: the quota as the journal last saw it, for the ETA (None: a fresh window).
 
     Returns:
         The Plan: requests in send order, stats, late and snapped Posts.
@@ -137,6 +141,8 @@ def plan(
         uploaded=uploaded,
         in_doubt=in_doubt,
         now=now,
+        first_request=first_request,
+        rate=rate,
     )
 
 
@@ -153,6 +159,8 @@ def _plan(
     uploaded: Collection[str],
     in_doubt: int,
     now: datetime,
+    first_request: int,
+    rate: RateState | None,
 ) -> Plan:
     costs = backend.costs
     uploads_count = costs.counts_uploads or costs.counts_everything
@@ -253,7 +261,9 @@ def _plan(
     before = fixed + labels + listings
     current, used = before // per_window, before % per_window
     send_at, sent = current * window, now + timedelta(seconds=current * window)
+    numbers = {"post": first_request - 1, "upload": 0}
     for index, (kind, carried, media_keys, size, first_due) in enumerate(drafts):
+        numbers[kind] += 1
         counted = kind == "post" or uploads_count
         if used == per_window:
             current, used = current + 1, 0
@@ -270,6 +280,7 @@ def _plan(
         requests.append(
             PlannedRequest(
                 index=index,
+                number=numbers[kind],
                 window=current,
                 counted=counted,
                 kind=kind,
@@ -284,8 +295,15 @@ def _plan(
 
     # Stats
     windows = requests[-1].window + 1 if requests else 0
-    in_last = sum(1 for r in requests if r.window == windows - 1)
-    eta = (windows - 1) * window + PER_REQUEST_SECONDS * in_last if requests else 0.0
+    # The one ETA (plan/eta.py), from the quota the journal last saw.
+    eta = eta_seconds(
+        before + sum(1 for r in requests if r.counted) if requests else 0,
+        per_window=per_window,
+        window_seconds=window,
+        rate=rate,
+        now=now.timestamp(),
+        reserve=reserve,
+    )
     media_uses = sum(len(v.media) for p in todo for v in p.values)
     if uploads_count:
         lower_bound += len(media) - len(url_keys) + len(url_batches)

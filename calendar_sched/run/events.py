@@ -20,6 +20,8 @@ class Event:
     requests_sent: int = 0
     requests_planned: int = 0
     remaining: int | None = None  # budget left in the current window, when known
+    extra_requests: int = 0  # counted calls the plan did not have: retries, splits
+    rate: RateState | None = None  # the quota as known, for the ETA
 
 
 @dataclass
@@ -36,7 +38,8 @@ class RunResult:
     pruned: list[str] = field(default_factory=list)
     #: Key → file, row and channel of Posts the plan does not hold (removed, refused early).
     names: dict[str, str] = field(default_factory=dict)
-    requests_sent: int = 0
+    requests_sent: int = 0  # counted calls, retries included (what the quota was charged)
+    extra_requests: int = 0  # of those, calls the plan did not have: retries, splits
     uploads: int = 0
     rate_limited: int = 0
     stopped: bool = False

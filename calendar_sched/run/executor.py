@@ -12,6 +12,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -32,13 +33,14 @@ from calendar_sched.models import MediaRef, Post, utc_iso
 from calendar_sched.report import count
 from calendar_sched.run import retry
 from calendar_sched.run.events import Event, RunResult
-from calendar_sched.run.journal import Journal
+from calendar_sched.run.journal import Journal, Pace
 from calendar_sched.run.reconcile import Reconciler
 from calendar_sched.run.uploads import Pacer, Uploader, message_of
 from calendar_sched.run.uploads import RunStopped as _Stop
 from calendar_sched.targets.base import (
     Backend,
     Labels,
+    RateState,
     SentPost,
     Updates,
     UploadedMedia,
@@ -46,7 +48,7 @@ from calendar_sched.targets.base import (
 from calendar_sched.targets.pacing import Budget, drift_margin
 
 if TYPE_CHECKING:
-    from calendar_sched.plan.planner import Plan
+    from calendar_sched.plan.planner import Plan, PlannedRequest
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -147,7 +149,14 @@ class _Runner:
     # Driver
 
     def run(self) -> RunResult:
-        self.journal.planned(self.plan.posts, self.plan.skipped)
+        numbers = [r.number for r in self.plan.requests if r.kind == "post"]
+        pace = Pace(
+            limit=self.plan.limit,
+            reserve=self.plan.reserve,
+            window_seconds=self.plan.window_seconds,
+            last_request=max(numbers, default=self.journal.state.last_request),
+        )
+        self.journal.planned(self.plan.posts, self.plan.skipped, pace)
         try:
             self.result.recovered = self.reconciler.in_doubt()
             self._removed()
@@ -219,6 +228,8 @@ class _Runner:
                 requests_sent=self.result.requests_sent,
                 requests_planned=self.plan.requests_counted,
                 remaining=self.budget.available(self.clock()),
+                extra_requests=self.result.extra_requests,
+                rate=self._rate_now(),
             )
         )
 
@@ -290,18 +301,20 @@ class _Runner:
                     index += 1
                 self.uploader.upload(batch)
                 continue
-            keys = requests[index].post_keys
+            request = requests[index]
             index += 1
-            self._send([self.posts[key] for key in keys if key in self.posts])
+            self._send([self.posts[key] for key in request.post_keys if key in self.posts], request)
 
-    def _send(self, posts: list[Post]) -> None:
+    def _send(self, posts: list[Post], request: PlannedRequest) -> None:
         queue: deque[list[Post]] = deque([posts])
+        first = True  # the request as planned; the parts of a split are extra calls
         while queue:
             self._check_stop()
             group = [post for post in queue.popleft() if self._needs(post)]
             group = self._with_media(group)
             if group:
-                queue.extendleft(reversed(self._send_group(group)))
+                queue.extendleft(reversed(self._send_group(group, request.number, not first)))
+                first = False
 
     def _media_of(self, post: Post) -> list[MediaRef]:
         return [m for value in post.values for m in value.media if m.dedupe_key in self.plan.media]
@@ -348,15 +361,15 @@ class _Runner:
                 )
         return parts
 
-    def _send_group(self, group: list[Post]) -> list[list[Post]]:
-        """Send one request; returns the sub-groups still to send (after a split or a refusal)."""
+    def _send_group(self, group: list[Post], number: int, extra: bool) -> list[list[Post]]:
+        """Send (part of) request ``number``; returns the sub-groups still to send."""
         parts = self._remote_groups(group)
         if len(parts) > 1:
             return list(parts.values())
         remote_id = next(iter(parts))
         media = dict(self.journal.state.uploaded)
         try:
-            sent = self._counted_create(group, media, remote_id)
+            sent = self._counted_create(group, media, number, extra, remote_id)
         except ValidationRejected as exc:
             bad = [p for p in group if exc.channel and p.channel.name == exc.channel]
             bad = bad or [p for p in group if p.channel.id == exc.channel]
@@ -387,11 +400,16 @@ class _Runner:
             self._fail([by_key[refused.post_key]], refused.error or "", "refused-account")
         keys = [s.post_key for s in sent if not s.error]
         verb = "updated" if remote_id else "scheduled"
-        self._emit("sent", f"{verb} {count(len(keys), 'post')} in one request", posts=keys)
+        self._emit("sent", f"{verb} {count(len(keys), 'post')} in request {number}", posts=keys)
         return []
 
     def _counted_create(
-        self, group: list[Post], media: dict[str, UploadedMedia], remote_id: str | None = None
+        self,
+        group: list[Post],
+        media: dict[str, UploadedMedia],
+        number: int,
+        extra: bool,
+        remote_id: str | None = None,
     ) -> list[SentPost]:
         attempt = 0
         backend = self.backend
@@ -406,8 +424,12 @@ class _Runner:
             attempt += 1
             self._await_budget()
             self.budget.spent(self.clock())
-            call = self.journal.started(group, attempt=attempt, rate=self.budget.as_rate())
+            beyond = extra or attempt > 1  # a counted call the plan did not have
+            call = self.journal.started(
+                group, attempt=attempt, rate=self._rate_now(), request=number, extra=beyond
+            )
             self.result.requests_sent += 1
+            self.result.extra_requests += beyond
             try:
                 sent = send()
             except RateLimited as exc:
@@ -546,7 +568,11 @@ class _Runner:
             self._record_rate()
 
     def _record_rate(self) -> None:
-        self.journal.rate(self.budget.as_rate())
+        self.journal.rate(self._rate_now())
+
+    def _rate_now(self) -> RateState:
+        """The budget as known, with the window it paces to (for ``status``'s ETA)."""
+        return replace(self.budget.as_rate(), window_seconds=self.plan.window_seconds)
 
 
 def _halves(group: list[Post]) -> list[list[Post]]:

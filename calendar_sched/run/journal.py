@@ -34,6 +34,7 @@ from calendar_sched.files import HeldLock
 from calendar_sched.identity import first_value_id
 from calendar_sched.load.channels import validate_channels
 from calendar_sched.models import Channel, Post, utc_iso
+from calendar_sched.plan import eta
 from calendar_sched.targets.base import DonePost, RateState, SentPost, UploadedMedia
 from calendar_sched.version import __version__
 
@@ -78,6 +79,16 @@ class PlannedPost:
     channel_id: str
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How the latest run paced: its quota and the number of its last planned post request."""
+
+    limit: int
+    reserve: int
+    window_seconds: float
+    last_request: int
+
+
 @dataclass
 class JournalState:
     """Everything a replay of the journal knows."""
@@ -92,7 +103,11 @@ class JournalState:
     #: that held it, so removed Posts and ``status`` are named without the calendar.
     names: dict[str, str] = field(default_factory=dict)
     rate: RateState | None = None
-    requests_sent: int = 0
+    requests_sent: int = 0  # counted calls, retries included: what the quota was charged
+    #: Counted calls the plan did not have: retries, a 429's resend, the parts of a split.
+    extra_requests: int = 0
+    last_request: int = 0  # the number of the latest post request sent (README "Numbers")
+    pace: Pace | None = None  # None: written before it was recorded, or nothing planned
     deleted: dict[str, str] = field(default_factory=dict)  # key → remote id
     events: int = 0
     #: The channels the latest run resolved the calendar against (None: never recorded).
@@ -122,11 +137,21 @@ class JournalState:
 
     def next_window_at(self, now: float) -> float | None:
         """When the quota next frees up, if the last known state says it is spent or blocked."""
-        if self.rate is None:
+        return eta.next_window_at(self.rate, now)
+
+    def eta_seconds(self, now: float) -> float | None:
+        """Time the latest plan's unsent requests still need (None: unknown or nothing left)."""
+        pace = self.pace
+        if pace is None or not self.pending_keys():
             return None
-        moments = [self.rate.blocked_until, self.rate.reset_at]
-        future = [m for m in moments if m is not None and m > now]
-        return max(future) if future else None
+        return eta.eta_seconds(
+            max(0, pace.last_request - self.last_request),
+            per_window=pace.limit - pace.reserve,
+            window_seconds=pace.window_seconds,
+            rate=self.rate,
+            now=now,
+            reserve=pace.reserve,
+        )
 
 
 # Replay
@@ -147,6 +172,10 @@ class _Folder:
             self.calls[event["call"]] = event["posts"]
             if event.get("counted", True):
                 state.requests_sent += 1
+                if event.get("extra", event.get("attempt", 1) > 1):
+                    state.extra_requests += 1
+                first_tries = state.requests_sent - state.extra_requests
+                state.last_request = max(state.last_request, event.get("request") or first_tries)
             if event.get("rate"):
                 # The budget as it stood with this call counted: a call that died unanswered
                 # was still spent on the server.
@@ -209,6 +238,8 @@ class _Folder:
                 for item in event["posts"]
             }
             state.names.update({i["key"]: i["where"] for i in event["posts"] if "where" in i})
+            if "pace" in event:
+                state.pace = Pace(**event["pace"])
             for key in event.get("skipped", []):
                 done = state.done.get(key)
                 before = before_plan.get(key)
@@ -232,7 +263,11 @@ class _Folder:
 
 def _rate(data: dict[str, Any]) -> RateState:
     return RateState(
-        data.get("limit"), data.get("remaining"), data.get("reset_at"), data.get("blocked_until")
+        data.get("limit"),
+        data.get("remaining"),
+        data.get("reset_at"),
+        data.get("blocked_until"),
+        data.get("window_seconds"),  # absent in journals written before it was recorded
     )
 
 
@@ -389,11 +424,14 @@ class Journal:
 
     # Events
 
-    def planned(self, posts: Sequence[Post], skipped: Sequence[str] = ()) -> None:
-        """What this run means to apply, so ``status`` can tell pending from done."""
+    def planned(
+        self, posts: Sequence[Post], skipped: Sequence[str] = (), pace: Pace | None = None
+    ) -> None:
+        """What this run means to apply, so ``status`` can tell pending from done (and when)."""
         self._append(
             {
                 "event": "planned",
+                **({} if pace is None else {"pace": asdict(pace)}),
                 "skipped": list(skipped),
                 "posts": [
                     {
@@ -430,8 +468,14 @@ class Journal:
         counted: bool = True,
         attempt: int = 1,
         rate: RateState | None = None,
+        request: int | None = None,
+        extra: bool = False,
     ) -> str:
-        """Journal a create call *before* it is sent, and the budget counting it; returns its id."""
+        """Journal a create call *before* it is sent, and the budget counting it; returns its id.
+
+        ``request`` is the number of the plan's request it sends; ``extra`` marks a counted call
+        the plan did not have (a retry, a 429's resend, a part of a split request).
+        """
         call = uuid.uuid4().hex[:12]
         self._append(
             {
@@ -439,6 +483,8 @@ class Journal:
                 "call": call,
                 "counted": counted,
                 "attempt": attempt,
+                **({} if request is None else {"request": request}),
+                **({"extra": True} if extra else {}),
                 "rate": None if rate is None else asdict(rate),
                 "posts": [
                     {

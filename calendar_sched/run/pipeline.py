@@ -23,10 +23,10 @@ from calendar_sched.plan.planner import Plan, plan
 from calendar_sched.run.events import Event, RunResult
 from calendar_sched.run.executor import execute
 from calendar_sched.run.journal import Journal, JournalState, read_state
-from calendar_sched.run.options import POSTIZ_WINDOW, RunOptions, per_window, quota
+from calendar_sched.run.options import RunOptions, quota
 from calendar_sched.run.pulled_media import add_problems, pulled_media_problems
 from calendar_sched.run.survey import record, survey
-from calendar_sched.targets.base import Backend, CostModel, DonePost
+from calendar_sched.targets.base import Backend, DonePost
 from calendar_sched.targets.config import resolve_target
 from calendar_sched.targets.connect import Connection, connect, sandbox_label
 from calendar_sched.targets.postiz.backend import PostizBackend
@@ -184,11 +184,9 @@ def preview_calendar(
         add_problems(checked, pulled_media_problems(checked, check, hashes, strict=False))
         if not checked.report.valid:
             return Preview(checked, existing=check, existing_error=existing_error)
-    costs = CostModel(
-        limit=per_window(options, state.rate if state else None, CostModel.limit),
-        window_seconds=options.window_seconds or POSTIZ_WINDOW,
-        counts_uploads=options.count_uploads,
-    )
+    # The quota a run would pace to: the account's hour, the built-in sandbox's short window.
+    target = quota(replace(options, target="postiz"), state.rate if state else None, env)
+    costs = replace(target.costs, counts_uploads=options.count_uploads)
     # The same calendar through PostSyncer (every call counted, 60 per minute): only its figures
     # are kept, so its plan is summed up and let go before the Postiz one is made.
     syncer = (
@@ -207,6 +205,8 @@ def preview_calendar(
         done=check.done(done_hashes) if check else done_hashes,
         uploaded=set(state.uploaded) if state else (),
         now=now,
+        first_request=state.last_request + 1 if state else 1,
+        rate=state.rate if state else None,
     )
     return Preview(
         checked,
@@ -214,7 +214,7 @@ def preview_calendar(
         existing=check,
         existing_error=existing_error,
         where=opened.where if opened is not None else None,
-        embedded=opened.embedded if opened is not None else False,
+        embedded=target.embedded,
         postsyncer=syncer,
     )
 
@@ -349,6 +349,8 @@ def _prepare(
             uploaded=set(state.uploaded),
             in_doubt=_in_doubt(state),
             now=now,
+            first_request=state.last_request + 1,
+            rate=state.rate,
         )
 
     def without_late(preview: Preview) -> Preview:

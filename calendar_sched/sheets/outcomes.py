@@ -49,7 +49,7 @@ class PostOutcome:
     status: Status
     remote_id: str | None = None
     publish_at_utc: datetime | None = None
-    request_index: int | None = None
+    request: int | None = None  # the number of the post request that carried it
     error: str | None = None
     position: Position | None = None
 
@@ -86,19 +86,25 @@ def journal_outcomes(posts: Sequence[Post], journal_path: Path) -> list[PostOutc
         return pending_outcomes(posts)
     lines, _ = journal.read_lines(journal_path)
     state = journal.replay(lines) if lines else journal.JournalState()
-    return outcomes_from_state(posts, state, request_indexes(lines))
+    return outcomes_from_state(posts, state, request_numbers(lines))
 
 
-def request_indexes(lines: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """Post key → 0-based index of the last counted request that carried it."""
-    indexes: dict[str, int] = {}
-    sent = 0
+def request_numbers(lines: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """Post key → number of the last post request that carried it (README "Numbers").
+
+    The number the run's plan gave the request, as ``plan --json`` and the run's log show it;
+    in journals written before it was recorded: counted requests from 1, retries not counted.
+    """
+    numbers: dict[str, int] = {}
+    first_tries = 0
     for event in lines:
         if event.get("event") == "started" and event.get("counted", True):
+            if not event.get("extra", event.get("attempt", 1) > 1):
+                first_tries += 1
+            number = int(event.get("request") or first_tries)
             for item in event.get("posts", []):
-                indexes[str(item.get("key"))] = sent
-            sent += 1
-    return indexes
+                numbers[str(item.get("key"))] = number
+    return numbers
 
 
 def outcomes_from_state(
@@ -134,7 +140,7 @@ def outcomes_from_state(
                 status=status,
                 remote_id=done.remote_id if done is not None else None,
                 publish_at_utc=post.publish_at,
-                request_index=(requests or {}).get(key),
+                request=(requests or {}).get(key),
                 error=error,
                 position=post.position,
             )

@@ -149,7 +149,7 @@ def per_post_table(outcomes: Sequence[PostOutcome]) -> Table:
             o.remote_id,
             o.status,
             o.publish_at_utc.astimezone(UTC) if o.publish_at_utc else None,
-            o.request_index,
+            o.request,
             o.error,
         ]
         for o in outcomes

@@ -36,6 +36,7 @@ class RateState:
     remaining: int | None
     reset_at: float | None  # epoch seconds when the window resets (converted from relative)
     blocked_until: float | None = None  # epoch seconds, after a 429 (Retry-After)
+    window_seconds: float | None = None  # the window a run paces to (journaled for status)
 
 
 @dataclass(frozen=True)
