@@ -27,6 +27,9 @@ CATALOGUE: dict[str, ErrorType] = {
     t.code: t
     for t in [
         ErrorType("unreadable-file", "File cannot be read"),
+        ErrorType("no-posts", "File holds no posts: nothing to schedule"),
+        ErrorType("csv-quote", "A quote in a CSV row is not closed where its cell ends"),
+        ErrorType("cell-too-large", "A cell is over the size limit"),
         ErrorType("missing-field", "Required field is missing"),
         ErrorType("bad-value", "Value is not valid"),
         ErrorType("bad-datetime", "Date or time cannot be read"),
@@ -52,6 +55,9 @@ CATALOGUE: dict[str, ErrorType] = {
         ErrorType("duplicate-existing", "Same text already scheduled on the channel", "warning"),
         ErrorType(
             "pulled-media-unchecked", "Pulled post's media cannot be checked offline", "warning"
+        ),
+        ErrorType(
+            "channel-not-listed", "The target does not list the channel: not sent", "warning"
         ),
         ErrorType("encoding-fallback", "File is not UTF-8; read as cp1252", "warning"),
         ErrorType("unknown-column", "Column is not part of the calendar format", "warning"),

@@ -290,3 +290,40 @@ def test_posts_on_listed_channels_still_go_when_others_are_refused(
     assert stats["counted_requests"] == 2  # one per publish time, the ghost channel left out
     assert stats["posts_created"] == 2
     assert len(_listed_ids(account)) == 2
+
+
+def test_plan_flags_posts_on_channels_the_account_lacks_as_run_would(
+    tmp_path: Path, account: RunningSandbox
+) -> None:
+    """``plan`` with an account leaves out (and names) what ``run`` would refuse up front."""
+    calendar = _calendar(tmp_path / "mixed.csv", 2, channels="Northwind Mastodon, Northwind Ghost")
+    channels = _channels_json(tmp_path / "channels.json", GHOST)
+    args = ["plan", str(calendar), "--channels-file", str(channels)]
+    human = CliRunner().invoke(main, args, env=_env(account))
+    assert human.exit_code == 0, human.output
+    assert "channel-not-listed: 2 posts on channels the account does not list" in human.output
+    assert "mixed.csv row 2: channel 'Northwind Ghost' (nw-ghost) is not listed" in human.output
+    assert "2 posts in 2 requests" in human.output  # the ghost channel's posts left out
+    data = json.loads(_cli([*args, "--json"], _env(account)).output)
+    assert [(w["code"], w["row"]) for w in data["not_listed"]] == [
+        ("channel-not-listed", 2),
+        ("channel-not-listed", 3),
+    ]
+    assert data["requests"] == 2
+    assert account.stats()["counted_requests"] == 0
+
+
+def test_plan_counts_the_posts_already_there_under_their_ids(
+    tmp_path: Path, account: RunningSandbox
+) -> None:
+    """The same month saved as another file: plan says the posts are there, nothing to send."""
+    calendar = _calendar(tmp_path / "month.csv", 3, channels="Northwind Mastodon")
+    sent = _cli(["run", str(calendar), "--yes"], _env(account))
+    assert sent.exit_code == 0, sent.output
+    copy = tmp_path / "copy" / "month.csv"
+    copy.parent.mkdir()
+    copy.write_bytes(calendar.read_bytes())  # no journal beside it
+    shown = _cli(["plan", str(copy)], _env(account))
+    assert shown.exit_code == 0, shown.output
+    assert "3 posts already there under their ids, the same (nothing to send)" in shown.output
+    assert "0 posts in 0 requests" in shown.output

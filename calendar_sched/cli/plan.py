@@ -139,11 +139,25 @@ def plan_command(
             "media: none (run checks them against the account)",
             err=True,
         )
+    not_listed = [
+        w for w in preview.validation.report.warnings if w.code == "channel-not-listed"
+    ]
+    if not_listed and not as_json:
+        click.echo(
+            f"warning: channel-not-listed: {count(len(not_listed), 'post')} on channels the "
+            "account does not list are left out of the plan (run would not send them):",
+            err=True,
+        )
+        for warning in not_listed[:20]:
+            click.echo(f"  {warning.message}", err=True)
+        if len(not_listed) > 20:
+            click.echo(f"  … and {len(not_listed) - 20} more (see --json)", err=True)
     check, result = preview.existing, preview.plan
     if as_json:
         write_json(
             {
                 **plan_json(result),
+                "not_listed": [w.to_dict() for w in not_listed],
                 "postsyncer": postsyncer_json(preview.postsyncer) if preview.postsyncer else None,
                 "existing": existing_json(check) if check else None,
             }

@@ -17,6 +17,7 @@ from typing import Literal
 
 from calendar_sched.check.validation import Validation, validate
 from calendar_sched.errors import ApiError, AuthError
+from calendar_sched.load.normalize import row_of
 from calendar_sched.models import Channel, Post
 from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.plan.planner import Plan, plan
@@ -24,6 +25,7 @@ from calendar_sched.run.events import Event, RunResult
 from calendar_sched.run.executor import execute
 from calendar_sched.run.journal import Journal, JournalState, read_state
 from calendar_sched.run.options import RunOptions, quota
+from calendar_sched.report import RowError
 from calendar_sched.run.pulled_media import add_problems, pulled_media_problems
 from calendar_sched.run.survey import record, survey
 from calendar_sched.targets.base import Backend, DonePost
@@ -169,13 +171,20 @@ def preview_calendar(
     check = existing_error = None
     with opening as opened:
         read = replace(options.read, now=now, target="postiz")
-        if opened is not None and read.channels is None:
-            read = replace(read, channels=opened.backend.discover())  # the account's, as run's
+        listed = opened.backend.discover() if opened is not None else None
+        if listed is not None and read.channels is None:
+            read = replace(read, channels=listed)  # the account's, as run's
         checked = validate(list(files), read)
         if not checked.report.valid:
             return Preview(checked)
         path = options.journal_path(files)
         state = read_state(path) if path.exists() else None
+        if opened is not None and listed is not None:
+            # As run: Posts on channels the account does not list are left out, with why.
+            done_now = state.done_hashes() if state else {}
+            unlisted = _unlisted(checked.posts, listed, done_now, opened.where)
+            add_problems(checked, _unlisted_warnings(checked.posts, unlisted))
+            checked = replace(checked, posts=[p for p in checked.posts if p.key not in unlisted])
         if opened is not None:
             done = state.done if state else {}
             check, existing_error = _compare(checked.posts, opened.backend, done, options)
@@ -405,6 +414,38 @@ def _in_doubt(state: JournalState) -> int:
     return sum(1 for item in state.in_doubt.values() if not item.update)
 
 
+def _unlisted(
+    posts: Sequence[Post], listed: Sequence[Channel], done: Mapping[str, str], where: str
+) -> dict[str, str]:
+    """Key → why, for the Posts on channels ``where`` does not list that would be sent."""
+    ids = {channel.id for channel in listed}
+    unlisted: dict[str, str] = {}
+    for post in posts:
+        if post.channel.id in ids or done.get(post.key) == post.content_hash():
+            continue  # listed, or done already and unchanged: nothing would be sent for it
+        unlisted[post.key] = (
+            f"{post.describe(channel=False)}: channel {post.channel.name!r} ({post.channel.id}) is not "
+            f"listed by {where.split(' (')[0]}; not sent (is the channels file out of date? "
+            "`calendar-sched channels` lists the target's)"
+        )
+    return unlisted
+
+
+def _unlisted_warnings(posts: Sequence[Post], unlisted: Mapping[str, str]) -> list[RowError]:
+    """One ``channel-not-listed`` warning per Post of ``unlisted`` (key → message)."""
+    return [
+        RowError(
+            "channel-not-listed",
+            unlisted[post.key],
+            row=row_of(post.position),
+            field="channels",
+            file=post.position.file,
+        )
+        for post in posts
+        if post.key in unlisted
+    ]
+
+
 def _on_listed_channels(
     checked: Validation,
     listed: Sequence[Channel],
@@ -418,21 +459,7 @@ def _on_listed_channels(
     would refuse those Posts only after a counted request. They fail here, journaled (except
     in a dry run), and nothing is sent for them. Returns the rest and key → message.
     """
-    ids = {channel.id for channel in listed}
-    done = journal.state.done
-    unlisted: dict[str, str] = {}
-    for post in checked.posts:
-        if post.channel.id in ids:
-            continue
-        sent = done.get(post.key)
-        if sent is not None and sent.content_hash == post.content_hash():
-            continue  # done already and unchanged: nothing would be sent for it
-        name = post.position.file.replace("\\", "/").rsplit("/", 1)[-1]
-        unlisted[post.key] = (
-            f"{name} {post.position.label()}: channel {post.channel.name!r} "
-            f"({post.channel.id}) is not listed by {opened.where.split(' (')[0]}; not sent "
-            "(is the channels file out of date? `calendar-sched channels` lists the target's)"
-        )
+    unlisted = _unlisted(checked.posts, listed, journal.state.done_hashes(), opened.where)
     if not unlisted:
         return checked, {}
     if not options.dry_run:
