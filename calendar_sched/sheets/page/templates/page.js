@@ -344,6 +344,7 @@
       if (node) selectRequest(Number(node.dataset.request));
     });
     render();
+    document.body.dataset.readyMs = String(Math.round(performance.now())); // since navigation
     document.body.dataset.ready = "true";
   }
 
