@@ -28,6 +28,7 @@ from calendar_sched.cli.options import (
     exit_codes,
     limit_option,
     output_options,
+    output_path,
     reserve_option,
     source_args,
 )
@@ -38,6 +39,7 @@ from calendar_sched.plan.planner import Plan
 from calendar_sched.report import count
 from calendar_sched.run.options import EMBEDDED_WINDOW, POSTIZ_WINDOW, RunOptions
 from calendar_sched.run.pipeline import PlanFigures, preview_calendar
+from calendar_sched.sheets.page import write_plan_page
 from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, resolve_target
 
 
@@ -86,6 +88,12 @@ from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, resolve_target
     help="Also show what the same calendar costs through PostSyncer (shown anyway when "
     "POSTSYNCER_API_TOKEN is set; always in --json).",
 )
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    help="Also write the month as a calendar page: one self-contained HTML file.",
+)
 @output_options
 @exit_codes
 def plan_command(
@@ -99,9 +107,11 @@ def plan_command(
     skip_duplicates: bool,
     republish: bool,
     compare: bool,
+    html_path: str | None,
     as_json: bool,
 ) -> None:
     """Preview the fewest API requests for FILE..., their quota windows and ETA."""
+    page = output_path(html_path, hint="--html", sources=source.files) if html_path else None
     compare = compare or as_json or bool(os.environ.get(POSTSYNCER_TOKEN_VAR, "").strip())
     options = RunOptions(
         read=source.validate_options(),
@@ -120,6 +130,8 @@ def plan_command(
     except ReserveTooLarge as exc:
         below = f"--limit ({exc.limit})" if exc.given else f"the limit ({exc.limit})"
         raise click.BadParameter(f"must be below {below}", param_hint="--reserve") from None
+    if page is not None:  # an invalid calendar's page shows its problems on their days
+        click.echo(f"Wrote the calendar page to {write_plan_page(page, preview)}", err=True)
     if not preview.valid or preview.plan is None:
         render.print_report(preview.validation.report, as_json=as_json)
         sys.exit(EXIT_INVALID)

@@ -189,3 +189,28 @@ def test_export_to_html_shows_each_posts_status_and_id(
     assert "invalid" in model["statuses"]
     assert model["requests"]
     assert all(p["request"] for p in model["posts"])
+
+
+def test_plan_html_writes_the_page_beside_the_json(tmp_path: Path) -> None:
+    calendar = shifted_copy("december.csv", tmp_path)
+    out = tmp_path / "plan.html"
+    runner = CliRunner()
+    args = ["plan", str(calendar), "--offline", "--html", str(out), "--json"]
+    result = runner.invoke(main, args, env={"POSTIZ_API_KEY": "", "POSTIZ_API_URL": ""})
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["requests"] == len(page_model(out)["requests"])
+    assert f"Wrote the calendar page to {out}" in result.stderr
+    assert len(page_model(out)["posts"]) == 283
+
+
+def test_plan_html_of_an_invalid_calendar_still_shows_its_problems(tmp_path: Path) -> None:
+    calendar = shifted_copy("broken.csv", tmp_path)
+    out = tmp_path / "broken.html"
+    result = CliRunner().invoke(main, ["plan", str(calendar), "--offline", "--html", str(out)])
+    assert result.exit_code == 1
+    assert len(page_model(out)["problems"]) == 9
+    missing = tmp_path / "nowhere" / "plan.html"
+    result = CliRunner().invoke(main, ["plan", str(calendar), "--html", str(missing)])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output
+    assert not missing.parent.exists()
