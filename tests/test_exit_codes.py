@@ -67,7 +67,7 @@ def test_1_invalid_input(tmp_path: Path, account: RunningSandbox) -> None:
 def test_1_declined_at_the_prompt(tmp_path: Path, account: RunningSandbox) -> None:
     result = _run(["run", str(_calendar(tmp_path))], _env(account), input="n\n")
     assert result.exit_code == 1, result.output
-    assert "Nothing was sent." in result.output
+    assert "Nothing was sent or deleted." in result.output
     assert account.stats()["counted_requests"] == 0
 
 

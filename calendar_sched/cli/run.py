@@ -145,7 +145,7 @@ def run_command(
         )
         sys.exit(EXIT_INVALID)
     if outcome.status == "declined":
-        click.echo("Nothing was sent.", err=True)
+        click.echo("Nothing was sent or deleted.", err=True)
         sys.exit(EXIT_INVALID)
     if outcome.result is None:  # a dry run
         display.show(outcome.preview)
@@ -192,8 +192,15 @@ class _Display:
         self.show(preview)
         self.shown = preview
         posts = len(preview.plan.posts)
-        ask = not preview.embedded and not self.yes and posts
-        if ask and not _ask(f"Send {posts} posts to {preview.where}?", posts, preview):
+        deleting = len(preview.removed) if self.options.prune else 0
+        if deleting:
+            self.out.print(f"--prune deletes {count(deleting, 'post')} that left the calendar:")
+            for name in list(preview.removed.values())[:20]:
+                self.out.print(f"  {name}", markup=False)
+            if deleting > 20:
+                self.out.print(f"  … and {deleting - 20} more")
+        ask = not preview.embedded and not self.yes and (posts or deleting)
+        if ask and not _ask(_question(posts, deleting, preview), posts, deleting, preview):
             return False
         the_plan = preview.plan
         self._progress = self._stack.enter_context(
@@ -253,14 +260,25 @@ class _Display:
             )
 
 
-def _ask(question: str, posts: int, preview: Preview) -> bool:
+def _question(posts: int, deleting: int, preview: Preview) -> str:
+    """``Send 3 posts to …?``, ``Delete 2 posts from …?`` or both."""
+    if not deleting:
+        return f"Send {count(posts, 'post')} to {preview.where}?"
+    if not posts:
+        return f"Delete {count(deleting, 'post')} from {preview.where}?"
+    return f"Send {count(posts, 'post')} to {preview.where} and delete {deleting}?"
+
+
+def _ask(question: str, posts: int, deleting: int, preview: Preview) -> bool:
     """The confirmation before a real account; without anyone to answer, say to add --yes."""
     try:
         return click.confirm(question)
     except click.Abort:  # end of input: a script, or stdin closed
+        would = [f"send {count(posts, 'post')}"] if posts else []
+        would += [f"delete {count(deleting, 'post')}"] if deleting else []
         click.echo(
-            f"\nError: this run would send {posts} posts to {preview.where}, and nobody "
-            "answered the question; run it again with --yes. Nothing was sent.",
+            f"\nError: this run would {' and '.join(would)} on {preview.where}, and nobody "
+            "answered the question; run it again with --yes. Nothing was sent or deleted.",
             err=True,
         )
         return False

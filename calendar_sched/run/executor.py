@@ -33,7 +33,7 @@ from calendar_sched.models import MediaRef, Post, utc_iso
 from calendar_sched.report import count
 from calendar_sched.run import retry
 from calendar_sched.run.events import Event, RunResult
-from calendar_sched.run.journal import Journal, Pace
+from calendar_sched.run.journal import Journal, JournalState, Pace
 from calendar_sched.run.reconcile import Reconciler
 from calendar_sched.run.uploads import Pacer, Uploader, message_of
 from calendar_sched.run.uploads import RunStopped as _Stop
@@ -241,8 +241,7 @@ class _Runner:
 
     def _removed(self) -> None:
         state = self.journal.state
-        keep = set(self.posts) | set(self.plan.skipped)
-        removed = [key for key in state.done if key not in keep]
+        removed = removed_keys(self.plan, state)
         self.result.removed = removed
         self.result.names.update({key: state.names.get(key, key) for key in removed})
         if not removed:
@@ -573,6 +572,12 @@ class _Runner:
     def _rate_now(self) -> RateState:
         """The budget as known, with the window it paces to (for ``status``'s ETA)."""
         return replace(self.budget.as_rate(), window_seconds=self.plan.window_seconds)
+
+
+def removed_keys(plan: Plan, state: JournalState) -> list[str]:
+    """Posts the journal holds as done that the calendar no longer has (``--prune`` deletes)."""
+    keep = {post.key for post in plan.posts} | set(plan.skipped)
+    return [key for key in state.done if key not in keep]
 
 
 def _halves(group: list[Post]) -> list[list[Post]]:

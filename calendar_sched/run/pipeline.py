@@ -22,7 +22,7 @@ from calendar_sched.models import Channel, Post
 from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.plan.planner import Plan, plan
 from calendar_sched.run.events import Event, RunResult
-from calendar_sched.run.executor import execute
+from calendar_sched.run.executor import execute, removed_keys
 from calendar_sched.run.journal import Journal, JournalState, read_state
 from calendar_sched.run.options import RunOptions, quota
 from calendar_sched.report import RowError
@@ -85,6 +85,8 @@ class Preview:
     embedded: bool = False  # the target is a built-in sandbox: nothing is published
     postsyncer: PlanFigures | None = None  # preview: the same calendar through PostSyncer
     late_skipped: list[Post] = field(default_factory=list)  # run --late skip: left out
+    #: run: key → name of the done Posts whose rows left the calendar (``prune`` deletes them).
+    removed: dict[str, str] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -384,6 +386,7 @@ def _prepare(
         where=opened.where,
         api=opened.api,
         embedded=opened.embedded,
+        removed={key: state.names.get(key, key) for key in removed_keys(the_plan, state)},
     )
     if options.late == "skip":
         preview = without_late(preview)
