@@ -234,7 +234,11 @@ def test_channels_from_a_live_server(
         refused = runner.invoke(main, ["channels"])
     assert result.exit_code == 0, result.output
     rows = {r["id"]: r for r in json.loads(result.output)}
-    assert rows["demo-x"]["required_settings"] == ["who_can_reply_post"]
+    # X's schema has no required list (who_can_reply_post is not required of articles, #14).
+    assert (rows["demo-x"]["required_settings"], rows["demo-youtube"]["required_settings"]) == (
+        [],
+        ["title", "type"],
+    )
     assert rows["demo-x-old"]["disabled"] is True
     assert refused.exit_code == 4
     assert "401" in refused.output

@@ -140,11 +140,15 @@ def _collaborators(value: Any, prefix: str) -> list[Violation]:
         label = item.get("label") if isinstance(item, dict) else None
         if isinstance(label, str):
             continue
-        server = (
-            "nested property collaborators must be either object or array"
-            if not isinstance(item, dict)
-            else f"collaborators.{index}.label must be a string"
-        )
+        if not isinstance(item, dict):
+            server = (
+                "collaborators.each value in nested property collaborators must be either "
+                "object or array"
+            )
+        elif item.get("label") is None:
+            server = f"collaborators.{index}.label should not be null or undefined"
+        else:
+            server = f"collaborators.{index}.label must be a string"
         found.append(
             _violation(
                 "bad-value",

@@ -60,8 +60,10 @@ class ProviderRule:
     images_only_if_several: bool = False  # tiktok: several items only if all are images
     comments_text_only: bool = False
     every_item: bool = False  # media rules checked on every thread item (bluesky), not the first
-    settings: tuple[Setting, ...] = ()  # required ones (some only under a condition)
-    optional: tuple[Setting, ...] = ()  # checked only when given
+    settings: tuple[Setting, ...] = ()  # required for every post (X's unless it is an article)
+    # Not always required: optional ones (checked when given) and ones required only while
+    # another setting has a value (``when``: an X article's title and status).
+    extra: tuple[Setting, ...] = ()
     rules_text: str = ""
     # The platform's own media limit where Postiz does not check it: the post passes the API
     # and fails at publish time, so validate reports it (Violation.server False).
@@ -111,10 +113,10 @@ PROVIDERS: dict[str, ProviderRule] = {
                     "everyone",
                     unless=_ARTICLE,
                 ),
+            ),
+            extra=(
                 Setting("article_title", when=_ARTICLE),
                 Setting("article_status", ("draft", "published"), when=_ARTICLE),
-            ),
-            optional=(
                 Setting("post_type", ("post", "article"), required=False),
                 Setting(
                     "community",
@@ -130,7 +132,7 @@ PROVIDERS: dict[str, ProviderRule] = {
         ProviderRule(
             "facebook",
             63206,
-            optional=(
+            extra=(
                 Setting("post_type", ("post", "story"), required=False),
                 Setting("url", required=False, url=True),
             ),
@@ -141,7 +143,7 @@ PROVIDERS: dict[str, ProviderRule] = {
             media_min=1,
             media_max=10,
             settings=_INSTAGRAM,
-            optional=_INSTAGRAM_OPTIONAL,
+            extra=_INSTAGRAM_OPTIONAL,
         ),
         ProviderRule(
             "instagram-standalone",
@@ -149,7 +151,7 @@ PROVIDERS: dict[str, ProviderRule] = {
             media_min=1,
             platform_media_max=10,  # Instagram's carousel limit; Postiz checks it on instagram only
             settings=_INSTAGRAM,
-            optional=_INSTAGRAM_OPTIONAL,
+            extra=_INSTAGRAM_OPTIONAL,
         ),
         ProviderRule("threads", 500),
         ProviderRule("bluesky", 300, media_max=4, video_alone=True, every_item=True),
@@ -161,7 +163,7 @@ PROVIDERS: dict[str, ProviderRule] = {
             video_alone=True,
             images_only_if_several=True,
             settings=_TIKTOK,
-            optional=_TIKTOK_OPTIONAL,
+            extra=_TIKTOK_OPTIONAL,
         ),
         ProviderRule(
             "tiktok-business",
@@ -171,7 +173,7 @@ PROVIDERS: dict[str, ProviderRule] = {
             video_alone=True,
             images_only_if_several=True,
             settings=_TIKTOK,
-            optional=_TIKTOK_OPTIONAL,
+            extra=_TIKTOK_OPTIONAL,
         ),
         ProviderRule(
             "youtube",
@@ -183,7 +185,7 @@ PROVIDERS: dict[str, ProviderRule] = {
                 Setting("title", min_length=2, max_length=100),
                 Setting("type", ("public", "private", "unlisted")),
             ),
-            optional=(Setting("selfDeclaredMadeForKids", ("yes", "no"), required=False),),
+            extra=(Setting("selfDeclaredMadeForKids", ("yes", "no"), required=False),),
         ),
         ProviderRule(
             "pinterest",
@@ -191,7 +193,7 @@ PROVIDERS: dict[str, ProviderRule] = {
             media_min=1,
             media_max=5,
             settings=(Setting("board", message="Board is required"),),
-            optional=(
+            extra=(
                 Setting("title", required=False, max_length=100),
                 Setting("link", required=False, url=True),
             ),
@@ -431,7 +433,7 @@ _VIDEO_ALONE = {"bluesky": "You can only upload one video per post."}
 
 def _check_settings(rule: ProviderRule, settings: dict[str, Any]) -> list[Violation]:
     found = []
-    for setting in (*rule.settings, *rule.optional):
+    for setting in (*rule.settings, *rule.extra):
         if not setting.applies(settings):
             continue
         value = settings.get(setting.key)

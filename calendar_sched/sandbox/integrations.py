@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from calendar_sched.check.rules import max_length, rule_for
+from calendar_sched.check.rules import Setting, max_length, rule_for
 from calendar_sched.sandbox.config import DEFAULT_POSTING_TIMES
 from calendar_sched.sandbox.store import ChannelRow, Store
 from calendar_sched.sandbox.validation import Rejected, bad_request
@@ -81,23 +81,39 @@ def integration_settings(store: Store, channel_id: str) -> dict[str, Any]:
 
 
 def settings_schema(row: ChannelRow) -> dict[str, Any] | str:
-    """A JSON-schema-like description of a provider's required settings."""
-    settings = rule_for(row.channel.identifier).settings
-    if not settings:
+    """A JSON-schema-like description of a provider's settings DTO.
+
+    Only unconditional required settings are listed under ``required``: class-validator-jsonschema
+    treats a ``ValidateIf`` property (X's ``who_can_reply_post``) as optional, so X has no list.
+    """
+    rule = rule_for(row.channel.identifier)
+    if not rule.settings and not rule.extra:
         return "No additional settings required"
     properties: dict[str, Any] = {}
-    for setting in settings:
-        prop: dict[str, Any] = {}
-        if setting.choices is not None:
-            prop["type"] = (
-                "boolean" if all(isinstance(c, bool) for c in setting.choices) else "string"
-            )
-            prop["enum"] = list(setting.choices)
-        elif setting.min_length is not None or setting.max_length is not None:
-            prop["type"] = "string"
-        if setting.min_length is not None:
-            prop["minLength"] = setting.min_length
-        if setting.max_length is not None:
-            prop["maxLength"] = setting.max_length
-        properties[setting.key] = prop
-    return {"type": "object", "properties": properties, "required": list(properties)}
+    required = []
+    for setting in (*rule.settings, *rule.extra):
+        properties[setting.key] = _property(setting)
+        if setting.required and setting.when is None and setting.unless is None:
+            required.append(setting.key)
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _property(setting: Setting) -> dict[str, Any]:
+    prop: dict[str, Any] = {}
+    if setting.choices is not None:
+        prop["type"] = "boolean" if all(isinstance(c, bool) for c in setting.choices) else "string"
+        prop["enum"] = list(setting.choices)
+    elif setting.min_length is not None or setting.max_length is not None or setting.url:
+        prop["type"] = "string"
+    if setting.min_length is not None:
+        prop["minLength"] = setting.min_length
+    if setting.max_length is not None:
+        prop["maxLength"] = setting.max_length
+    if setting.url:
+        prop["format"] = "url"
+    if setting.pattern:
+        prop["pattern"] = setting.pattern
+    return prop

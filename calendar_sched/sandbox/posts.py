@@ -25,12 +25,14 @@ def create_posts(store: Store, request: ValidRequest, now: float) -> list[dict[s
     if request.type == "now":
         date_ms = int(now // 60) * 60_000
     state = {"draft": "DRAFT", "update": None}.get(request.type or "", "QUEUE")
+    # startWorkflow is skipped for update; a draft's workflow is only terminated.
+    workflow = {"draft": False, "update": None}.get(request.type or "", True)
     tags = store.tags_named(request.tag_labels)
     answer = []
     for post in request.posts:
         first_id = post.values[0].id
         if request.type in ("schedule", "now") and not request.republish:
-            _republish_guard(store.post(first_id))
+            _republish_guard(store, store.post(first_id))
         with store.transaction():
             new_post = store.post(first_id) is None
             created, updated = store.upsert_values(
@@ -44,6 +46,7 @@ def create_posts(store: Store, request: ValidRequest, now: float) -> list[dict[s
                 creation_method=request.creation_method,
                 tags=tags,
                 now_ms=now_ms,
+                workflow=workflow,
             )
             if post.group:
                 # "Replace server-side group X": the rows just written carry the new group.
@@ -56,14 +59,17 @@ def create_posts(store: Store, request: ValidRequest, now: float) -> list[dict[s
     return answer
 
 
-def _republish_guard(existing: PostRow | None) -> None:
-    if existing is None or existing.deleted_ms is not None or existing.state != "PUBLISHED":
+def _republish_guard(store: Store, existing: PostRow | None) -> None:
+    """posts.service.ts ``guardAgainstRepublish``: the lookup by id does not skip deleted rows."""
+    if existing is None or existing.state != "PUBLISHED":
         return
     when = datetime.fromtimestamp(existing.publish_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    channel = store.channel(existing.integration_id)
+    provider = channel.channel.identifier if channel else "the channel"
     raise bad_request(
-        f"Post {existing.id} was already published at {when} UTC. "
-        "Use type 'update' to edit it without publishing again, or send republish: true "
-        "to publish it again."
+        f"This post was already published on {when} UTC. Saving it this way would publish it "
+        f"again to {provider}. To edit without republishing, use type 'update'. To "
+        "intentionally publish again, pass republish: true."
     )
 
 

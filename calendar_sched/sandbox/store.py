@@ -44,10 +44,10 @@ CREATE TABLE IF NOT EXISTS posts (
     image TEXT NOT NULL DEFAULT '[]', settings TEXT NOT NULL DEFAULT '{}', interval_days INTEGER,
     state TEXT NOT NULL, parent_id TEXT, creation_method TEXT NOT NULL,
     release_url TEXT, release_id TEXT, error TEXT, tags TEXT NOT NULL DEFAULT '[]',
-    created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, deleted_ms INTEGER
+    created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL, deleted_ms INTEGER,
+    wake_ms INTEGER
 );
 CREATE INDEX IF NOT EXISTS posts_group ON posts (grp);
-CREATE INDEX IF NOT EXISTS posts_due ON posts (state, publish_ms);
 CREATE TABLE IF NOT EXISTS tags (
     id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, color TEXT NOT NULL, created_ms INTEGER NOT NULL
 );
@@ -117,6 +117,12 @@ class Store(SqliteState):
     def __init__(self, path: Path) -> None:
         super().__init__(path, _SCHEMA, wal=True)
         self._db.row_factory = sqlite3.Row
+        columns = {row["name"] for row in self._rows("PRAGMA table_info(posts)")}
+        if "wake_ms" not in columns:  # a file from before workflows were modelled
+            with self.transaction():
+                self._run("ALTER TABLE posts ADD COLUMN wake_ms INTEGER")
+                self._run("UPDATE posts SET wake_ms = publish_ms WHERE state = 'QUEUE'")
+        self._run("CREATE INDEX IF NOT EXISTS posts_wake ON posts (state, wake_ms)")
 
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -212,8 +218,15 @@ class Store(SqliteState):
         creation_method: str,
         tags: list[dict[str, Any]],
         now_ms: int,
+        workflow: bool | None = True,
     ) -> tuple[int, int]:
-        """Upsert a thread by ``value.id`` (``state`` None keeps it); (created, updated)."""
+        """Upsert a thread by ``value.id`` (``state`` None keeps it); (created, updated).
+
+        ``workflow`` is what happens to the post's publishing workflow (reference §3 step 4):
+        True starts it anew (it wakes at ``publish_ms``), False ends it (drafts), None leaves
+        it as it is (``type: update``: a new row then has none and never publishes; a changed
+        date does not move the one running).
+        """
         created = updated = 0
         parent: str | None = None
         for value in values:
@@ -232,16 +245,20 @@ class Store(SqliteState):
                 "creation_method": creation_method,
                 "tags": json.dumps(tags),
                 "now": now_ms,
+                "wake": publish_ms if workflow else None,
             }
-            existing = self._rows("SELECT state FROM posts WHERE id = ?", (value.id,))
+            existing = self._rows("SELECT state, wake_ms FROM posts WHERE id = ?", (value.id,))
             if existing:
                 # Deleted rows stay deleted (reference §3): deletedAt is never cleared.
                 args["state"] = state or existing[0]["state"]
+                if workflow is None:
+                    args["wake"] = existing[0]["wake_ms"]
                 self._run(
                     "UPDATE posts SET integration_id=:integration_id, content=:content, "
                     "publish_ms=:publish_ms, delay=:delay, grp=:grp, image=:image, "
                     "settings=:settings, interval_days=:interval_days, state=:state, "
-                    "parent_id=:parent_id, tags=:tags, error=NULL, updated_ms=:now WHERE id=:id",
+                    "parent_id=:parent_id, tags=:tags, error=NULL, updated_ms=:now, "
+                    "wake_ms=:wake WHERE id=:id",
                     args,
                 )
                 updated += 1
@@ -249,9 +266,9 @@ class Store(SqliteState):
                 self._run(
                     "INSERT INTO posts (id, integration_id, content, publish_ms, delay, grp, "
                     "image, settings, interval_days, state, parent_id, creation_method, tags, "
-                    "created_ms, updated_ms) VALUES (:id, :integration_id, :content, "
+                    "created_ms, updated_ms, wake_ms) VALUES (:id, :integration_id, :content, "
                     ":publish_ms, :delay, :grp, :image, :settings, :interval_days, :state, "
-                    ":parent_id, :creation_method, :tags, :now, :now)",
+                    ":parent_id, :creation_method, :tags, :now, :now, :wake)",
                     args,
                 )
                 created += 1
@@ -296,11 +313,12 @@ class Store(SqliteState):
         return {int(row["publish_ms"]) for row in rows}
 
     def publish_due(self, now_ms: int) -> int:
-        """Move due QUEUE threads to PUBLISHED, or ERROR on a disabled or deleted target."""
+        """Move QUEUE threads whose workflow wakes to PUBLISHED, or ERROR on a disabled or
+        deleted target; a post without a workflow (``type: update`` on a new id) never wakes."""
         due = self._rows(
             "SELECT p.id, p.grp, p.deleted_ms, c.disabled, c.identifier FROM posts p "
             "JOIN channels c ON c.id = p.integration_id "
-            "WHERE p.state = 'QUEUE' AND p.parent_id IS NULL AND p.publish_ms <= ?",
+            "WHERE p.state = 'QUEUE' AND p.parent_id IS NULL AND p.wake_ms <= ?",
             (now_ms,),
         )
         with self.transaction():

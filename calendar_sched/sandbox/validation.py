@@ -15,13 +15,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from calendar_sched.check.rules import Item, check_post
+from calendar_sched.check.rules import Item, Violation, check_post, is_url, js_trim
 from calendar_sched.load.media import POST_MEDIA_EXTENSIONS, media_kind_of_path
+from calendar_sched.sandbox.sanitize import sanitize_content, strip_tags
 from calendar_sched.sandbox.store import ChannelRow, NewValue
 
+# IsDateString (validator.js isISO8601): a space may separate date and time (2027-09-01 10:00:00).
 _ISO_DATE = re.compile(
     r"^\d{4}-\d{2}-\d{2}"
-    r"(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)?)?$"
+    r"([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}(:?\d{2})?)?)?$"
 )
 _TAG = re.compile(r"<[^>]*>")
 _LINE_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>|</li>\s*<li[^>]*>", re.IGNORECASE)
@@ -34,6 +36,10 @@ class Rejected(Exception):
         super().__init__(f"{status} {body}")
         self.status = status
         self.body = body
+
+
+EMPTY_CONTENT = " If images do not exist, content must be a non-empty string."
+BAD_EXTENSION = "File must have a valid extension: .png, .jpg, .jpeg, .gif, .webp, or .mp4"
 
 
 def bad_request(message: str | list[str]) -> Rejected:
@@ -65,8 +71,9 @@ class ValidRequest:
 
 
 def plain_text(content: str) -> str:
-    """The text Postiz measures: line-breaking tags become newlines, tags go, entities decode."""
-    return html.unescape(_TAG.sub("", _LINE_BREAK.sub("\n", content))).strip()
+    """The text Postiz measures, untrimmed: line-breaking tags become newlines, tags go, entities
+    decode (``stripHtmlValidation('normal', content, true)``)."""
+    return html.unescape(_TAG.sub("", _LINE_BREAK.sub("\n", content)))
 
 
 def parse_date(value: Any) -> datetime | None:
@@ -74,7 +81,7 @@ def parse_date(value: Any) -> datetime | None:
     if not isinstance(value, str) or not _ISO_DATE.match(value):
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
     if moment.tzinfo is None:
@@ -112,7 +119,8 @@ def validate_create(body: Any, lookup: Callable[[str], ChannelRow | None]) -> Va
         date_ms=int(round(date.timestamp() * 1000)),
         tag_labels=[t["label"] for t in body["tags"] if isinstance(t, dict) and "label" in t],
         inter=_repeat_days(body.get("inter")),
-        republish=body.get("republish") is True,
+        # enableImplicitConversion: any value is coerced to a boolean, as JavaScript does.
+        republish=js_truthy(body.get("republish")),
         creation_method=method if method in ("CLI", "API") else "API",
         posts=valid_posts,
     )
@@ -151,13 +159,16 @@ def _dto_messages(body: dict[str, Any], channels: list[ChannelRow]) -> list[str]
         messages.append("shortLink must be a boolean value")
     if parse_date(body.get("date")) is None:
         messages.append("date must be a valid ISO 8601 date string")
-    if not isinstance(body.get("tags"), list):
+    tags = body.get("tags")
+    if not isinstance(tags, list):
         messages.append("tags must be an array")
+    elif any(not isinstance(tag, dict | list) for tag in tags):
+        # The items' fields are not checked (forbidUnknownValues false), but an item must be an
+        # object: class-validator's ValidateNested message under Nest's parent path.
+        messages.append("tags.each value in nested property tags must be either object or array")
     inter = body.get("inter")
     if inter is not None and _number(inter) is None:
         messages.append("inter must be a number conforming to the specified constraints")
-    if "republish" in body and not isinstance(body["republish"], bool):
-        messages.append("republish must be a boolean value")
     posts = body.get("posts")
     if not isinstance(posts, list) or not posts:
         if not isinstance(posts, list):
@@ -186,7 +197,7 @@ def _post_messages(prefix: str, raw: dict[str, Any], channel: ChannelRow) -> lis
         # The settings DTO runs here even for draft requests; only a per-post type skips it.
         settings = _settings(raw, channel)
         for violation in check_post(channel.channel.identifier, [], settings):
-            if (violation.field or "").startswith("settings."):
+            if violation.server and (violation.field or "").startswith("settings."):
                 messages.append(f"{prefix}.settings.{violation.server_message}")
     return messages
 
@@ -195,36 +206,51 @@ def _value_messages(prefix: str, item: Any) -> list[str]:
     if not isinstance(item, dict):
         return [f"{prefix}.content must be a string", f"{prefix}.image must be an array"]
     messages = []
-    if not isinstance(item.get("content"), str):
+    content = item.get("content")
+    images = item.get("image")
+    if content is not None and not isinstance(content, str):
         messages.append(f"{prefix}.content must be a string")
+    elif not (isinstance(images, list) and images) and not js_trim(strip_tags(_clean(content))):
+        # ValidContent on the sanitised content: a custom message, rendered <path>.<message>.
+        messages.append(f"{prefix}.{EMPTY_CONTENT}")
     if "id" in item and item["id"] is not None and not isinstance(item["id"], str):
         messages.append(f"{prefix}.id must be a string")
     if "delay" in item and item["delay"] is not None and _number(item["delay"]) is None:
         messages.append(f"{prefix}.delay must be a number conforming to the specified constraints")
-    images = item.get("image")
     if not isinstance(images, list):
         messages.append(f"{prefix}.image must be an array")
         return messages
     for index, image in enumerate(images):
-        where = f"{prefix}.image.{index}"
-        image = image if isinstance(image, dict) else {}
-        if not isinstance(image.get("id"), str):
-            messages.append(f"{where}.id must be a string")
-        path = image.get("path")
-        if not isinstance(path, str):
-            messages.append(f"{where}.path must be a string")
-        elif not has_media_extension(path):
-            messages.append(
-                f"{where}.path must end with one of: {', '.join(POST_MEDIA_EXTENSIONS)}"
-            )
+        messages.extend(_image_messages(f"{prefix}.image.{index}", image))
     return messages
+
+
+def _image_messages(where: str, image: Any) -> list[str]:
+    """``MediaDto``: id and path strings, the path's extension, an optional thumbnail URL."""
+    image = image if isinstance(image, dict) else {}
+    messages = []
+    if not isinstance(image.get("id"), str):
+        messages.append(f"{where}.id must be a string")
+    path = image.get("path")
+    if not isinstance(path, str):
+        messages.append(f"{where}.path must be a string")
+    elif not has_media_extension(path):
+        messages.append(f"{where}.{BAD_EXTENSION}")  # ValidUrlExtension: <path>.<message>
+    thumbnail = image.get("thumbnail")
+    if thumbnail is not None and not is_url(thumbnail):
+        messages.append(f"{where}.thumbnail must be a URL address")
+    return messages
+
+
+def _clean(content: Any) -> str:
+    return sanitize_content(content) if isinstance(content, str) else ""
 
 
 def _value(item: dict[str, Any]) -> NewValue:
     delay = _number(item.get("delay"))
     return NewValue(
         id=item.get("id") or str(uuid.uuid4()),
-        content=item["content"],
+        content=_clean(item.get("content")),  # sanitised before storage; null with images → ""
         delay=delay or 0,
         image=list(item["image"]),
     )
@@ -245,6 +271,7 @@ def _provider_check(
         post_type="draft" if draft else "schedule",
         verified=channel.verified,
     )
+    found = [v for v in found if v.server]  # platform limits Postiz does not check pass here
     if found:
         raise Rejected(
             400,
@@ -252,9 +279,27 @@ def _provider_check(
                 "statusCode": 400,
                 "provider": identifier,
                 "name": channel.channel.name,
-                "message": found[0].server_message,
+                "message": min(found, key=_stage).server_message,
             },
         )
+
+
+def _stage(violation: Violation) -> int:
+    """The order of the provider stage's checks: empty, settings DTO, checkValidity, too long."""
+    if violation.code == "empty-post":
+        return 0
+    if (violation.field or "").startswith("settings."):
+        return 1
+    return 3 if violation.code == "text-too-long" else 2
+
+
+def js_truthy(value: Any) -> bool:
+    """JavaScript's ``Boolean(value)``: what implicit conversion makes of a boolean field."""
+    if isinstance(value, dict | list):
+        return True
+    if isinstance(value, float) and value != value:  # NaN
+        return False
+    return bool(value)
 
 
 def _repeat_days(value: Any) -> int | None:

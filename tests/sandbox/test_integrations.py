@@ -87,6 +87,15 @@ def test_integration_settings(sandbox_app: InProcessSandbox) -> None:
     assert plain["settings"] == "No additional settings required"
 
 
+def test_integration_settings_x_has_no_required_list(sandbox_app: InProcessSandbox) -> None:
+    """x.dto.ts: who_can_reply_post is under ValidateIf (not for articles), so the schema
+    class-validator-jsonschema builds for X has no ``required`` list; the keys are described."""
+    x = sandbox_app.api.get("/integration-settings/demo-x").json()["output"]["settings"]
+    assert "required" not in x
+    assert {"who_can_reply_post", "post_type", "community"} <= set(x["properties"])
+    assert x["properties"]["post_type"]["enum"] == ["post", "article"]
+
+
 def test_integration_settings_verified_x(
     sandbox_app_factory: Callable[..., InProcessSandbox],
 ) -> None:
