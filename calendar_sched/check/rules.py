@@ -307,7 +307,7 @@ def check_post(
     post_type: str = "schedule",
     verified: bool = False,
 ) -> list[Violation]:
-    """Every rule a post breaks; the empty check applies to drafts too, the rest do not.
+    """Every rule a post breaks; drafts get the empty and settings checks only.
 
     Empty and too-long are checked on every item of the thread (posts.service.ts
     ``validatePosts``); media rules on the first item, or on every item where the provider's
@@ -327,6 +327,11 @@ def check_post(
                 )
             )
     if post_type == "draft":
+        # The settings DTO runs on drafts too (the client sends no per-post type); checkValidity
+        # and the length check do not (posts.service.ts mapTypeToPost, validatePosts).
+        extra = provider_checks.check(identifier, items, settings)
+        found.extend(v for v in extra if (v.field or "").startswith("settings."))
+        found.extend(_check_settings(rule, settings))
         return found
     limit = max_length(identifier, verified=verified, settings=settings)
     for index, item in enumerate(items):

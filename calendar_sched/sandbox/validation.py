@@ -271,7 +271,9 @@ def _provider_check(
         post_type="draft" if draft else "schedule",
         verified=channel.verified,
     )
-    found = [v for v in found if v.server]  # platform limits Postiz does not check pass here
+    # Platform limits Postiz does not check pass here; of a draft only emptiness is checked
+    # at this stage (its settings were checked by the DTO, unless its own type said draft).
+    found = [v for v in found if v.server and (not draft or v.code == "empty-post")]
     if found:
         raise Rejected(
             400,

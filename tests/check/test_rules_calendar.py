@@ -189,3 +189,13 @@ def test_media_without_text_is_a_post(tmp_path: Path) -> None:
     """create.post.dto.ts ValidContent: content may be empty when there is an image."""
     assert _errors(tmp_path, {"channels": "mastodon", "media": [IMAGE]}) == []
     assert _errors(tmp_path, {"channels": "mastodon", "text": " "}) != []
+
+
+def test_drafts_get_settings_checks(tmp_path: Path) -> None:
+    """posts.service.ts mapTypeToPost: the settings DTO runs on drafts too (no per-post type
+    is sent); validatePosts skips a draft's media and length checks."""
+    draft = {"channels": "youtube", "type": "draft", "text": "v" * 6000}
+    assert _errors(tmp_path, draft) == [
+        ["missing-setting", "settings.youtube.title"],
+        ["missing-setting", "settings.youtube.type"],
+    ]
