@@ -160,6 +160,18 @@ def test_utc_switch_and_filters(browser: Any, sample: tuple[Path, Path]) -> None
     assert {platforms[k] for k in keys} == {"instagram"}
     Select(browser.find_element(By.ID, "f-platform")).select_by_value("")
     assert len(_chips(browser)) == 280
+    Select(browser.find_element(By.ID, "f-channel")).select_by_value("demo-telegram")
+    keys = {c.get_attribute("data-key") for c in _chips(browser)}
+    assert keys == {
+        p["key"]
+        for p in model["posts"]
+        if p["key"].endswith("@demo-telegram") and p["local"][0].startswith("2030-12")
+    }
+    assert keys
+    status = Select(browser.find_element(By.ID, "f-status"))
+    assert [o.get_attribute("value") for o in status.options] == ["", "planned"]  # none late
+    status.select_by_value("planned")
+    assert {c.get_attribute("data-key") for c in _chips(browser)} == keys
     assert console_errors(browser) == []
 
 
@@ -229,6 +241,7 @@ def test_invalid_rows_show_on_their_day_and_in_a_list(browser: Any, tmp_path: Pa
     ]
     Select(browser.find_element(By.ID, "f-status")).select_by_value("planned")
     assert browser.find_elements(By.CSS_SELECTOR, ".problem") == []
+    assert "fix the problems" in browser.find_element(By.ID, "windows").text
 
 
 def test_export_page_shows_status_and_post_id(

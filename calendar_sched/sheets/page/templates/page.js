@@ -182,7 +182,14 @@
       });
       box.appendChild(block);
     });
-    if (!groups.size) box.appendChild(el("p", "empty", "No requests carry this month's posts."));
+    if (!groups.size) {
+      const why = data.kind === "plan" && !data.windows.length
+        ? "No requests: fix the problems above and plan again."
+        : data.kind === "export" && !data.requests.length
+          ? "No requests sent yet."
+          : "No requests carry this month's posts.";
+      box.appendChild(el("p", "empty", why));
+    }
   }
 
   function highlight() {
