@@ -219,3 +219,16 @@ def test_check_post_skips_only_checks_that_cannot_fail(
 ) -> None:
     got = rules.check_post(identifier, items, values)
     assert [(v.code, v.item, v.field) for v in got] == _every_check(identifier, items, values)
+
+
+def test_x_community_matches_the_whole_value() -> None:
+    """x.dto.ts community Matches an anchored pattern: JavaScript's ``$`` is the very end."""
+    settings = {"who_can_reply_post": "everyone"}
+
+    def fields(community: str) -> list[str | None]:
+        found = rules.check_post("x", [rules.Item("hi")], settings | {"community": community})
+        return [v.field for v in found]
+
+    assert fields("https://x.com/i/communities/42") == []
+    assert fields("https://x.com/i/communities/42\n") == ["settings.x.community"]
+    assert fields("http://x.com/i/communities/42") == ["settings.x.community"]

@@ -499,7 +499,7 @@ def _value_problems(setting: Setting, value: Any) -> list[tuple[str, str]]:
                 f"{key} must be a URL address",
             )
         )
-    if setting.pattern and not (isinstance(value, str) and re.match(setting.pattern, value)):
+    if setting.pattern and not (isinstance(value, str) and re.fullmatch(setting.pattern, value)):
         out.append(
             (f"{key}={value!r}: {setting.message}", setting.message or f"{key} is not valid")
         )
