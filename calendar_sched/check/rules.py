@@ -1,7 +1,8 @@
-"""Per-platform rules of Postiz providers: length, media and required settings.
+"""Per-platform rules of Postiz providers: length, media and settings.
 
 Shared by validation (row errors with codes) and the sandbox (the server's 400 answers), so the
-two cannot disagree. Source: reference/postiz-api.md §8.
+two cannot disagree. Source: reference/postiz-api.md §3 and §8; the checks that depend on
+settings or on the mix of media are in :mod:`calendar_sched.check.provider_checks`.
 """
 
 from __future__ import annotations

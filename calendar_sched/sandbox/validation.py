@@ -3,6 +3,8 @@
 Stages run in the server's order over the whole request before anything is written:
 integration ids present → integrations exist → ``CreatePostDto`` (``message[]`` body) →
 provider rules from :mod:`calendar_sched.check.rules` (``{statusCode, provider, name, message}``).
+Content is sanitised (:mod:`calendar_sched.sandbox.sanitize`) before the DTO checks it, as
+Postiz's transform runs before class-validator, and is stored sanitised.
 """
 
 from __future__ import annotations
