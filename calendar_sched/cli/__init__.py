@@ -13,6 +13,7 @@ from calendar_sched.version import __version__
 COMMANDS = {
     "channels": "calendar_sched.cli.channels:channels_command",
     "export": "calendar_sched.cli.export:export_command",
+    "ids": "calendar_sched.cli.ids:ids_command",
     "plan": "calendar_sched.cli.plan:plan_command",
     "pull": "calendar_sched.cli.pull:pull_command",
     "run": "calendar_sched.cli.run:run_command",

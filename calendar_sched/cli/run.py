@@ -75,6 +75,13 @@ from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, TARGETS
     "at once, or skip them. Without it a run that has some asks, or sends nothing.",
 )
 @click.option(
+    "--edits",
+    type=click.Choice(["replace", "keep"]),
+    help="Rows without an id whose text or time changed become new posts: replace deletes the "
+    "old post each one looks like an edit of, keep leaves both scheduled. Without it a run that "
+    "finds some asks, or sends nothing. `calendar-sched ids FILE` gives rows stable ids.",
+)
+@click.option(
     "--snap",
     "snap_minutes",
     type=click.IntRange(min=1),
@@ -94,6 +101,7 @@ def run_command(
     skip_duplicates: bool,
     republish: bool,
     late: Literal["publish", "skip"] | None,
+    edits: Literal["replace", "keep"] | None,
     snap_minutes: int | None,
 ) -> None:
     """Schedule FILE... exactly once, paced to the quota. Run it again to resume."""
@@ -110,6 +118,7 @@ def run_command(
         republish=republish,
         dry_run=dry_run,
         late=late,
+        edits=edits,
         snap_minutes=snap_minutes,
     )
     display = _Display(out, options, yes=yes)
@@ -121,6 +130,7 @@ def run_command(
                 confirm=display.confirm,
                 on_event=display.on_event,
                 choose_late=display.choose_late,
+                choose_edits=display.choose_edits,
             )
     except ReserveTooLarge as exc:
         below = f"must be below the limit ({exc.limit})"
@@ -141,6 +151,15 @@ def run_command(
             f"Error: {len(outcome.preview.late)} posts would be sent after their publish time, "
             "and Postiz publishes those at once. Nothing was sent. Run again with --late "
             "publish to send them anyway, or --late skip to leave them out.",
+            err=True,
+        )
+        sys.exit(EXIT_INVALID)
+    if outcome.status == "edits":
+        click.echo(
+            f"Error: {count(len(outcome.preview.edits), 'row')} without an id look edited, and "
+            "sending them would leave the old posts scheduled too. Nothing was sent. Run again "
+            "with --edits replace to delete the old posts, or --edits keep to publish both; "
+            "`calendar-sched ids FILE` gives the rows stable ids, so later edits update in place.",
             err=True,
         )
         sys.exit(EXIT_INVALID)
@@ -170,6 +189,7 @@ class _Display:
         self.options = options
         self.yes = yes
         self.shown: Preview | None = None  # set once the run is about to send
+        self.replacing = options.edits == "replace"  # the old posts of edited rows go
         self._progress: RunProgress | None = None
         self._stack = ExitStack()
 
@@ -192,10 +212,14 @@ class _Display:
         self.show(preview)
         self.shown = preview
         posts = len(preview.plan.posts)
-        deleting = len(preview.removed) if self.options.prune else 0
+        doomed = list(preview.removed) if self.options.prune else []
+        if not doomed and self.replacing and not preview.embedded:
+            doomed = list(preview.edits.values())
+        deleting = len(doomed)
         if deleting:
-            self.out.print(f"--prune deletes {count(deleting, 'post')} that left the calendar:")
-            for name in list(preview.removed.values())[:20]:
+            why = "--prune" if self.options.prune else "--edits replace"
+            self.out.print(f"{why} deletes {count(deleting, 'post')} that left the calendar:")
+            for name in [preview.removed.get(key, key) for key in doomed][:20]:
                 self.out.print(f"  {name}", markup=False)
             if deleting > 20:
                 self.out.print(f"  … and {deleting - 20} more")
@@ -230,6 +254,24 @@ class _Display:
             return "publish"
         return "skip" if answer == "skip" else None
 
+    def choose_edits(self, preview: Preview) -> Literal["replace", "keep"] | None:
+        """``run_calendar``'s ``choose_edits``: name the edited rows; ask only at a terminal."""
+        print_edits(self.out, preview)
+        if self.yes:
+            return None
+        try:
+            answer = click.prompt(
+                "Replace the old posts (delete them), keep both, or stop?",
+                type=click.Choice(["replace", "keep", "stop"]),
+                default="stop",
+            )
+        except click.Abort:  # no one to answer (a script, end of input)
+            return None
+        if answer == "replace":
+            self.replacing = True
+            return "replace"
+        return "keep" if answer == "keep" else None
+
     def show(self, preview: Preview) -> None:
         """What the run is about to do: the account check, the plan summary, what is skipped."""
         assert preview.plan is not None
@@ -254,6 +296,11 @@ class _Display:
                 else "--late publish"
             )
             print_late(out, preview.late, now=datetime.now(UTC), note=note)
+        if preview.edits and preview.embedded and options.edits is None and not options.prune:
+            out.print(
+                f"note: {count(len(preview.edits), 'row')} without an id look edited; the "
+                "built-in sandbox keeps both posts (on your account the run would ask: --edits)"
+            )
         if preview.plan.skipped:
             out.print(
                 f"{count(len(preview.plan.skipped), 'post')} unchanged since the last run: skipped"
@@ -302,12 +349,13 @@ def _report(
 ) -> int:
     if result.recovered:
         out.print(f"Recovered {len(result.recovered)} posts from an interrupted run.")
-    if result.removed and not result.pruned:
+    kept = [key for key in result.removed if key not in set(result.pruned)]
+    if kept:
         out.print(
-            f"{len(result.removed)} posts left the calendar but stay on the server "
+            f"{count(len(kept), 'post')} left the calendar but stay on the server "
             "(run with --prune to delete them):"
         )
-        for key in result.removed[:20]:
+        for key in kept[:20]:
             out.print(f"  {result.names.get(key, key)}", markup=False)
     if result.pruned:
         out.print(f"Deleted {len(result.pruned)} posts removed from the calendar.")
@@ -349,6 +397,20 @@ def _resume_command() -> str:
         flag = option.opts[0]
         args += [flag] if value is True else [flag, str(value)]
     return shlex.join(args)
+
+
+def print_edits(out: Console, preview: Preview) -> None:
+    """The rows that look edited, each with the post it would leave scheduled."""
+    assert preview.plan is not None
+    names = render.post_names(preview.edits, preview.plan.posts)
+    out.print(
+        f"[yellow]warning:[/] {count(len(preview.edits), 'row')} without an id look edited: "
+        "each is a new post, and the post sent for it before is still scheduled:"
+    )
+    for new, old in list(preview.edits.items())[:20]:
+        out.print(f"  {names[new]} (before: {preview.removed.get(old, old)})", markup=False)
+    if len(preview.edits) > 20:
+        out.print(f"  … and {len(preview.edits) - 20} more")
 
 
 def print_late(

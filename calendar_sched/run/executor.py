@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeVar
@@ -67,6 +67,7 @@ def execute(
     on_event: Callable[[Event], None] | None = None,
     stop: Callable[[], bool] | None = None,
     prune: bool = False,
+    delete: Collection[str] = (),
     attempts: int = retry.DEFAULT_ATTEMPTS,
 ) -> RunResult:
     """Apply ``plan`` through ``backend``, journaling every call; safe to run again to resume.
@@ -80,6 +81,7 @@ def execute(
         on_event: called for each step, e.g. to drive a progress display.
         stop: polled between calls and while waiting; True ends the run cleanly.
         prune: delete Posts the journal holds that the calendar no longer has.
+        delete: delete these of them even without ``prune`` (edited rows: ``--edits replace``).
         attempts: tries per call for transient failures.
 
     Returns:
@@ -88,7 +90,9 @@ def execute(
     Raises:
         AuthError: the key was refused; nothing is lost and a re-run resumes.
     """
-    runner = _Runner(plan, backend, journal, clock, sleep, on_event, stop, prune, attempts)
+    runner = _Runner(
+        plan, backend, journal, clock, sleep, on_event, stop, prune, frozenset(delete), attempts
+    )
     return runner.run()
 
 
@@ -103,6 +107,7 @@ class _Runner:
         on_event: Callable[[Event], None] | None,
         stop: Callable[[], bool] | None,
         prune: bool,
+        delete: frozenset[str],
         attempts: int,
     ) -> None:
         self.plan = plan
@@ -113,6 +118,7 @@ class _Runner:
         self.on_event = on_event
         self.stop = stop or (lambda: False)
         self.prune = prune
+        self.delete = delete
         self.attempts = attempts
         self.posts = {post.key: post for post in plan.posts}
         self.hashes = {post.key: post.content_hash() for post in plan.posts}
@@ -246,15 +252,16 @@ class _Runner:
         self.result.names.update({key: state.names.get(key, key) for key in removed})
         if not removed:
             return
-        if not self.prune:
+        deleting = removed if self.prune else [key for key in removed if key in self.delete]
+        kept = [key for key in removed if key not in deleting]
+        if kept:
             self._emit(
                 "removed",
-                f"{len(removed)} posts are no longer in the calendar (kept on the server; "
+                f"{len(kept)} posts are no longer in the calendar (kept on the server; "
                 "--prune deletes them)",
-                posts=removed,
+                posts=kept,
             )
-            return
-        for key in removed:
+        for key in deleting:
             self._check_stop()
             self._prune(key, state.done[key].remote_id)
 

@@ -59,6 +59,9 @@ class RunOptions:
     #: run: what to do with posts sent after their publish time (passed, or late for the quota):
     #: ``publish`` (Postiz publishes them at once), ``skip``, or None: ask ``choose_late``.
     late: Literal["publish", "skip"] | None = None
+    #: run: rows without an id that look edited (a post left, a new one on its channel in its
+    #: row or at its time): ``replace`` deletes the old post, ``keep`` keeps both; None: ask.
+    edits: Literal["replace", "keep"] | None = None
 
     def journal_path(self, files: Sequence[str | Path]) -> Path:
         """The journal of this calendar: ``journal``, else the one beside the first file."""

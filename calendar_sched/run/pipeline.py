@@ -21,11 +21,12 @@ from calendar_sched.load.normalize import row_of
 from calendar_sched.models import Channel, Post
 from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.plan.planner import Plan, plan
+from calendar_sched.report import RowError
+from calendar_sched.run.edits import likely_edits
 from calendar_sched.run.events import Event, RunResult
 from calendar_sched.run.executor import execute, removed_keys
 from calendar_sched.run.journal import Journal, JournalState, read_state
 from calendar_sched.run.options import RunOptions, quota
-from calendar_sched.report import RowError
 from calendar_sched.run.pulled_media import add_problems, pulled_media_problems
 from calendar_sched.run.survey import record, survey
 from calendar_sched.targets.base import Backend, DonePost
@@ -87,6 +88,8 @@ class Preview:
     late_skipped: list[Post] = field(default_factory=list)  # run --late skip: left out
     #: run: key → name of the done Posts whose rows left the calendar (``prune`` deletes them).
     removed: dict[str, str] = field(default_factory=dict)
+    #: run: new Post key → the key of the removed post it looks like an edit of.
+    edits: dict[str, str] = field(default_factory=dict)
 
     @property
     def valid(self) -> bool:
@@ -113,16 +116,19 @@ class RunOutcome:
     result: RunResult | None = None  # None when invalid, a dry run, or declined
     declined: bool = False  # ``confirm`` said no: nothing was sent
     late_undecided: bool = False  # posts would go out late and nobody chose: nothing was sent
+    edits_undecided: bool = False  # rows look edited and nobody chose: nothing was sent
 
     @property
     def status(
         self,
-    ) -> Literal["invalid", "late", "declined", "dry-run", "pending", "failed", "done"]:
+    ) -> Literal["invalid", "late", "edits", "declined", "dry-run", "pending", "failed", "done"]:
         """``done``, ``failed`` (some Posts), ``pending`` (call again), or why nothing was sent."""
         if not self.preview.valid:
             return "invalid"
         if self.late_undecided:
             return "late"
+        if self.edits_undecided:
+            return "edits"
         if self.declined:
             return "declined"
         if self.result is None:
@@ -239,6 +245,7 @@ def run_calendar(
     on_event: Callable[[Event], None] | None = None,
     stop: Callable[[], bool] | None = None,
     choose_late: Callable[[Preview], Literal["publish", "skip"] | None] | None = None,
+    choose_edits: Callable[[Preview], Literal["replace", "keep"] | None] | None = None,
 ) -> RunOutcome:
     """Schedule calendar files exactly once, paced to the quota; call it again to resume.
 
@@ -260,6 +267,10 @@ def run_calendar(
             and ``options.late`` is None: ``publish``, ``skip`` (re-planned without them), or
             None: nothing is sent (status ``late``). A built-in sandbox publishes nothing, so
             there they go as planned without asking.
+        choose_edits: asked when rows without an id look edited (``Preview.edits``) and neither
+            ``options.edits`` nor ``prune`` says what to do: ``replace`` (the old posts are
+            deleted), ``keep`` (both stay), or None: nothing is sent (status ``edits``). A
+            built-in sandbox keeps both without asking.
 
     Returns:
         The RunOutcome; its ``status`` says whether everything was done.
@@ -306,13 +317,25 @@ def run_calendar(
                     return RunOutcome(preview, late_undecided=True)
                 if choice == "skip":
                     preview = replan(preview)
+            edits = options.edits
+            asks = not (options.prune or options.dry_run or opened.embedded)
+            if preview.edits and edits is None and asks:
+                edits = choose_edits(preview) if choose_edits is not None else None
+                if edits is None:
+                    return RunOutcome(preview, edits_undecided=True)
             if options.dry_run:
                 return RunOutcome(preview)
             if confirm is not None and not confirm(preview):
                 return RunOutcome(preview, declined=True)
             assert preview.plan is not None
             result = execute(
-                preview.plan, backend, journal, on_event=on_event, stop=stop, prune=options.prune
+                preview.plan,
+                backend,
+                journal,
+                on_event=on_event,
+                stop=stop,
+                prune=options.prune,
+                delete=preview.edits.values() if edits == "replace" else (),
             )
             result.failed.update(unlisted)
             result.total += len(unlisted)
@@ -377,6 +400,7 @@ def _prepare(
         return replace(preview, plan=the_plan, late_skipped=list(skipped.values()))
 
     the_plan = plan_posts(posts)
+    removed = removed_keys(the_plan, state)
     preview = Preview(
         checked,
         the_plan,
@@ -386,7 +410,8 @@ def _prepare(
         where=opened.where,
         api=opened.api,
         embedded=opened.embedded,
-        removed={key: state.names.get(key, key) for key in removed_keys(the_plan, state)},
+        removed={key: state.names.get(key, key) for key in removed},
+        edits=likely_edits(the_plan.posts, state, removed),
     )
     if options.late == "skip":
         preview = without_late(preview)
@@ -427,8 +452,9 @@ def _unlisted(
         if post.channel.id in ids or done.get(post.key) == post.content_hash():
             continue  # listed, or done already and unchanged: nothing would be sent for it
         unlisted[post.key] = (
-            f"{post.describe(channel=False)}: channel {post.channel.name!r} ({post.channel.id}) is not "
-            f"listed by {where.split(' (')[0]}; not sent (is the channels file out of date? "
+            f"{post.describe(channel=False)}: channel {post.channel.name!r} "
+            f"({post.channel.id}) is not listed by {where.split(' (')[0]}; not sent (is the "
+            "channels file out of date? "
             "`calendar-sched channels` lists the target's)"
         )
     return unlisted
