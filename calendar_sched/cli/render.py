@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from calendar_sched.models import Post
+from calendar_sched.plan.eta import duration_text
 from calendar_sched.report import Report, count
 
 
@@ -20,15 +20,8 @@ def console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-def duration(seconds: float) -> str:
-    """Every duration the CLI prints: ``21s``, ``2m05s``, ``2h01m`` (rounded up, never early)."""
-    whole = math.ceil(max(0.0, seconds) - 1e-9)
-    if whole < 60:
-        return f"{whole}s"
-    if whole < 3600:
-        return f"{whole // 60}m{whole % 60:02d}s"
-    minutes = math.ceil(whole / 60)
-    return f"{minutes // 60}h{minutes % 60:02d}m"
+#: Every duration the CLI prints: ``21s``, ``2m05s``, ``2h01m`` (rounded up, never early).
+duration = duration_text
 
 
 def offset(seconds: float) -> str:

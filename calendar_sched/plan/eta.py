@@ -59,6 +59,17 @@ def eta_seconds(
     return start + (windows - 1) * window_seconds + in_last * per_request
 
 
+def duration_text(seconds: float) -> str:
+    """Every duration the tool prints: ``21s``, ``4m05s``, ``2h01m`` (rounded up, never early)."""
+    whole = math.ceil(max(0.0, seconds) - 1e-9)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m{whole % 60:02d}s"
+    minutes = math.ceil(whole / 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m"
+
+
 def next_window_at(rate: RateState | None, now: float) -> float | None:
     """When the quota next frees up (a 429's block, else the window's reset), if still ahead."""
     if rate is None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from calendar_sched.check.validation import Validation
 from calendar_sched.load.normalize import row_of
 from calendar_sched.models import MediaRef, Post, utc_iso
+from calendar_sched.plan.eta import duration_text
 from calendar_sched.plan.planner import Plan
 from calendar_sched.report import RowError, count
 from calendar_sched.run.pipeline import Preview
@@ -43,15 +43,8 @@ _IMAGE_TYPES = {
 }
 
 
-def duration(seconds: float) -> str:
-    """``21s``, ``2m05s``, ``2h01m``: rounded up, as the command line prints durations."""
-    whole = math.ceil(max(0.0, seconds) - 1e-9)
-    if whole < 60:
-        return f"{whole}s"
-    if whole < 3600:
-        return f"{whole // 60}m{whole % 60:02d}s"
-    minutes = math.ceil(whole / 60)
-    return f"{minutes // 60}h{minutes % 60:02d}m"
+#: ``21s``, ``2m05s``, ``2h01m``: rounded up, as the command line prints durations.
+duration = duration_text
 
 
 class _Builder:
