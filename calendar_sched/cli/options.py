@@ -164,6 +164,16 @@ def output_options(func: F) -> F:
     )
 
 
+#: C0 controls but tab and newline, DEL and C1: a calendar value holding ESC must not drive the
+#: terminal (clear it, recolour it, retitle the window).
+_CONTROLS = dict.fromkeys([*range(9), *range(11, 32), 127, *range(0x80, 0xA0)])
+
+
+def plain(text: str) -> str:
+    """``text`` without terminal control characters, for messages that name user values."""
+    return text.translate(_CONTROLS)
+
+
 def exit_codes(func: F) -> F:
     """Turn library exceptions into a clear message and the documented exit code."""
 
@@ -188,7 +198,7 @@ def exit_codes(func: F) -> F:
             if debug:
                 raise
             click.echo(
-                f"Error: unexpected {type(exc).__name__}: {exc}\n"
+                f"Error: unexpected {type(exc).__name__}: {plain(str(exc))}\n"
                 "This is a bug in calendar-sched; run again with --debug for details.",
                 err=True,
             )
@@ -200,5 +210,5 @@ def exit_codes(func: F) -> F:
 def _fail(exc: BaseException, code: int, debug: bool) -> None:
     if debug:
         raise exc
-    click.echo(f"Error: {exc}", err=True)
+    click.echo(f"Error: {plain(str(exc))}", err=True)
     sys.exit(code)

@@ -18,7 +18,6 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from calendar_sched.cli import render
@@ -151,9 +150,7 @@ def plan_command(
             "media: none (run checks them against the account)",
             err=True,
         )
-    not_listed = [
-        w for w in preview.validation.report.warnings if w.code == "channel-not-listed"
-    ]
+    not_listed = [w for w in preview.validation.report.warnings if w.code == "channel-not-listed"]
     if not_listed and not as_json:
         click.echo(
             f"warning: channel-not-listed: {count(len(not_listed), 'post')} on channels the "
@@ -161,7 +158,7 @@ def plan_command(
             err=True,
         )
         for warning in not_listed[:20]:
-            click.echo(f"  {warning.message}", err=True)
+            click.echo(f"  {render.plain(warning.message)}", err=True)
         if len(not_listed) > 20:
             click.echo(f"  … and {len(not_listed) - 20} more (see --json)", err=True)
     check, result = preview.existing, preview.plan
@@ -223,16 +220,20 @@ def print_existing(out: Console, check: ExistingCheck) -> None:
         found.append(f"{len(check.republish)} published posts to publish again")
     out.print("Existing posts on the account: " + "; ".join(found), markup=False)
     if check.held:
-        out.print(
-            f"[yellow]warning:[/] {len(check.held)} edited posts are already published and "
-            "are left as they are (--republish publishes them again):"
+        render.note(
+            out,
+            "warning:",
+            f"{len(check.held)} edited posts are already published and "
+            "are left as they are (--republish publishes them again):",
         )
         _keys(out, check.held, check.posts)
     if check.missing:
-        out.print(
-            f"[yellow]warning:[/] {len(check.missing)} pulled posts were not found near their "
+        render.note(
+            out,
+            "warning:",
+            f"{len(check.missing)} pulled posts were not found near their "
             "times; they are sent under their ids (a post deleted in Postiz stays deleted: "
-            "give the row a new id to post it again):"
+            "give the row a new id to post it again):",
         )
         _keys(out, check.missing, check.posts)
     if check.updates:
@@ -241,7 +242,7 @@ def print_existing(out: Console, check: ExistingCheck) -> None:
             "media its row names (none if the row names none)"
         )
     for warning in check.warnings:
-        out.print(f"[yellow]warning:[/] {warning.code}: {escape(warning.message)}")
+        render.note(out, "warning:", f"{warning.code}: {warning.message}")
     if check.skipped:
         out.print(
             f"{count(len(check.skipped), 'post')} already on the account, skipped "
@@ -384,9 +385,11 @@ def summary_line(result: Plan) -> str:
 def _print_plan(result: Plan, *, demo: bool, compare: str = "", embedded: bool = False) -> None:
     out = render.console()
     if demo:
-        out.print(
-            "[yellow]note:[/] channels were checked against the demo list; pass --channels-file "
-            "(from `calendar-sched channels --json`) to plan against your account"
+        render.note(
+            out,
+            "note:",
+            "channels were checked against the demo list; pass --channels-file "
+            "(from `calendar-sched channels --json`) to plan against your account",
         )
     by_key = {p.key: p for p in result.posts}
     span = render.duration(result.window_seconds)
@@ -429,11 +432,13 @@ def _print_plan(result: Plan, *, demo: bool, compare: str = "", embedded: bool =
         out.print(f"{len(result.skipped)} posts already done: skipped")
     for key in result.oversize:
         name = by_key[key].describe() if key in by_key else key
-        out.print(f"[red]warning:[/] {escape(name)} is bigger than one request may be; shorten it")
+        render.note(out, "warning:", f"{name} is bigger than one request may be; shorten it", "red")
     if result.late:
-        out.print(
-            f"[yellow]warning:[/] {len(result.late)} posts would be sent after their publish "
-            "time at this pace (Postiz then publishes them at once):"
+        render.note(
+            out,
+            "warning:",
+            f"{len(result.late)} posts would be sent after their publish "
+            "time at this pace (Postiz then publishes them at once):",
         )
         sent = {k: r.send_at for r in result.requests for k in r.post_keys}
         for key in result.late[:20]:

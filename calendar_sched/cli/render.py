@@ -9,15 +9,32 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from calendar_sched.cli.options import plain as plain
 from calendar_sched.models import Post
 from calendar_sched.plan.eta import duration_text
 from calendar_sched.report import Report, count
 
+class SafeConsole(Console):
+    """Prints strings as they are: no markup, no ``:emoji:`` codes, no control characters.
+
+    Calendar values (channel names, paths, texts) reach every message; ``[/]`` in one would
+    otherwise be read as markup. Colour is given with ``note`` (a styled ``Text``) instead.
+    """
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        return super().render_str(plain(text), **kwargs)
+
 
 def console() -> Console:
     """A console on the current stdout (so CliRunner captures it)."""
-    return Console(highlight=False, soft_wrap=True)
+    return SafeConsole(highlight=False, soft_wrap=True, markup=False, emoji=False)
+
+
+def note(out: Console, label: str, message: str, style: str = "yellow") -> None:
+    """``warning: message`` with the label coloured; ``message`` printed as it is."""
+    out.print(Text.assemble((label, style), " ", plain(message)))
 
 
 #: Every duration the CLI prints: ``21s``, ``2m05s``, ``2h01m`` (rounded up, never early).

@@ -11,6 +11,7 @@ from typing import Literal
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from calendar_sched.cli import render
 from calendar_sched.cli.options import (
@@ -279,9 +280,11 @@ class _Display:
         if preview.existing is not None:
             print_existing(out, preview.existing)
         elif preview.existing_error is not None:
-            out.print(
-                f"[yellow]warning:[/] could not list the account's posts "
-                f"({preview.existing_error}); the duplicate and pulled-post checks were skipped"
+            render.note(
+                out,
+                "warning:",
+                f"could not list the account's posts "
+                f"({preview.existing_error}); the duplicate and pulled-post checks were skipped",
             )
         elif preview.listing_counted and (options.skip_duplicates or options.republish):
             out.print("note: the existing-posts check is Postiz only; flags ignored")
@@ -372,7 +375,7 @@ def _report(
     if embedded:
         out.print("This was the built-in sandbox: nothing was published.")
     if result.failed:
-        out.print(f"[red]{count(len(result.failed), 'post')} failed:[/]")
+        out.print(Text(f"{count(len(result.failed), 'post')} failed:", style="red"))
         names = render.post_names(result.failed, posts)
         names.update({k: v for k, v in result.names.items() if names.get(k) == k})
         for key, message in sorted(result.failed.items(), key=lambda item: names[item[0]]):
@@ -403,9 +406,11 @@ def print_edits(out: Console, preview: Preview) -> None:
     """The rows that look edited, each with the post it would leave scheduled."""
     assert preview.plan is not None
     names = render.post_names(preview.edits, preview.plan.posts)
-    out.print(
-        f"[yellow]warning:[/] {count(len(preview.edits), 'row')} without an id look edited: "
-        "each is a new post, and the post sent for it before is still scheduled:"
+    render.note(
+        out,
+        "warning:",
+        f"{count(len(preview.edits), 'row')} without an id look edited: "
+        "each is a new post, and the post sent for it before is still scheduled:",
     )
     for new, old in list(preview.edits.items())[:20]:
         out.print(f"  {names[new]} (before: {preview.removed.get(old, old)})", markup=False)
@@ -425,9 +430,11 @@ def print_late(
     if intro:
         passed = sum(1 for post in late if post.publish_at <= now)
         why = f" ({note})" if note else ""
-        out.print(
-            f"[yellow]warning:[/] {len(late)} posts would be sent after their publish time, "
-            f"{passed} of them already passed; Postiz publishes them at once{why}:"
+        render.note(
+            out,
+            "warning:",
+            f"{len(late)} posts would be sent after their publish time, "
+            f"{passed} of them already passed; Postiz publishes them at once{why}:",
         )
     for post in late[:20]:
         due = post.publish_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
