@@ -14,7 +14,8 @@
      │    │    └── PayloadTooLarge     413: the body is over the server's cap
      │    └── AuthError                401/403: the key is wrong or revoked
      ├── JournalCorrupt                the journal cannot be read or has an unknown version
-     └── JournalLocked                 another run holds the journal
+     ├── JournalLocked                 another run holds the journal
+     └── DiskFull                      no space left to write the journal: resume later
 
 Row-level problems in a calendar are not exceptions: they are ``report.RowError`` values.
 No message ever carries the API key.
@@ -113,3 +114,7 @@ class JournalCorrupt(CalendarSchedError):
 
 class JournalLocked(CalendarSchedError):
     """Another run holds the lock on this journal."""
+
+
+class DiskFull(CalendarSchedError):
+    """The disk (or quota) is full: the journal cannot be written; free space and resume."""

@@ -121,7 +121,13 @@ def test_damage_before_the_last_line_is_corrupt(tmp_path: Path) -> None:
     lines[1] = lines[1][:10]
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(JournalCorrupt, match="line 2 is not valid JSON"):
-        read_state(path)
+        read_lines(path)  # strict: damage is never skipped silently
+    assert read_state(path).damaged == 1  # status leaves it out and says so
+    with Journal(path, fingerprint=FP) as journal:  # a run keeps a copy and repairs
+        assert journal.repaired is not None
+        assert journal.state.rate == RateState(30, 0, None)
+    assert len(list(tmp_path.glob("j.jsonl.damaged-*"))) == 1
+    assert read_state(path).damaged == 0
 
 
 def test_unknown_format_version_is_a_clear_error(tmp_path: Path) -> None:

@@ -192,6 +192,8 @@ def exit_codes(func: F) -> F:
             _fail(exc, EXIT_CONFIG, debug)
         except errors.InputError as exc:
             _fail(exc, EXIT_INVALID, debug)
+        except errors.DiskFull as exc:
+            _fail(exc, EXIT_PENDING, debug)
         except errors.CalendarSchedError as exc:
             _fail(exc, EXIT_FAILED, debug)
         except Exception as exc:  # a bug: say so plainly, traceback only with --debug

@@ -204,6 +204,8 @@ class _Display:
         """``run_calendar``'s ``on_event``: the target line, then the progress display."""
         if event.kind == "target":
             self.out.print(f"Target: {event.message}")
+        elif event.kind == "repaired":
+            render.note(self.out, "warning:", event.message)
         elif self._progress is not None:
             self._progress(event)
 

@@ -33,6 +33,11 @@ def status_command(file: str, journal_file: str | None, as_json: bool) -> None:
     if not path.exists():
         out.print(f"No journal at {path}: nothing has run for this calendar yet.")
         return
+    if state.damaged:
+        out.print(
+            f"warning: {count(state.damaged, 'damaged journal line')} left out; the next run "
+            "keeps a copy of the journal and repairs it"
+        )
     extra = data["extra_requests"]
     retried = f" ({extra} of them retries or split parts)" if extra else ""
     out.print(

@@ -18,6 +18,8 @@ anywhere else, or an unknown ``format_version``, raises ``JournalCorrupt``.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import threading
@@ -29,8 +31,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from calendar_sched.errors import JournalCorrupt
-from calendar_sched.files import HeldLock
+from calendar_sched.errors import DiskFull, JournalCorrupt
+from calendar_sched.files import HeldLock, atomic_write_bytes
 from calendar_sched.identity import first_value_id
 from calendar_sched.load.channels import validate_channels
 from calendar_sched.models import Channel, Post, utc_iso
@@ -108,6 +110,7 @@ class JournalState:
     extra_requests: int = 0
     last_request: int = 0  # the number of the latest post request sent (README "Numbers")
     pace: Pace | None = None  # None: written before it was recorded, or nothing planned
+    damaged: int = 0  # lines ``read_state`` left out (the next run keeps a copy and repairs)
     deleted: dict[str, str] = field(default_factory=dict)  # key → remote id
     events: int = 0
     #: The channels the latest run resolved the calendar against (None: never recorded).
@@ -254,6 +257,8 @@ class _Folder:
             state.entry_channels = {
                 str(key): tuple(str(i) for i in ids) for key, ids in event["entries"].items()
             }
+        elif kind == "repaired":
+            pass  # a damaged journal was rebuilt from its valid lines (``Journal._repair``)
         elif kind == "deleted":
             state.done.pop(event["key"], None)
             state.deleted[event["key"]] = event["remote_id"]
@@ -271,6 +276,11 @@ def _rate(data: dict[str, Any]) -> RateState:
     )
 
 
+def _encode(event: dict[str, Any]) -> bytes:
+    """One journal line."""
+    return json.dumps(event, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+
+
 def _channel_json(channel: Channel) -> dict[str, Any]:
     """A Channel in the ``GET /integrations`` shape, empty fields left out."""
     return {k: v for k, v in asdict(channel).items() if v is not None and v is not False}
@@ -281,7 +291,8 @@ def replay(lines: Iterable[dict[str, Any]]) -> JournalState:
     return _replay(lines).state
 
 
-def _replay(lines: Iterable[dict[str, Any]]) -> _Folder:
+def _replay(lines: Iterable[dict[str, Any]], skipped: list[int] | None = None) -> _Folder:
+    """Fold ``lines``; a malformed event raises, or is left out and counted in ``skipped``."""
     folder = _Folder()
     for number, event in enumerate(lines, start=1):
         if number == 1:
@@ -290,8 +301,10 @@ def _replay(lines: Iterable[dict[str, Any]]) -> _Folder:
             continue
         try:
             folder.apply(event)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise JournalCorrupt(f"journal line {number} is malformed ({exc!r})") from exc
+        except (KeyError, TypeError, ValueError, AttributeError, JournalCorrupt) as exc:
+            if skipped is None:
+                raise JournalCorrupt(f"journal line {number} is malformed ({exc!r})") from exc
+            skipped.append(number)
     return folder
 
 
@@ -306,8 +319,12 @@ def _check_header(event: dict[str, Any]) -> None:
         )
 
 
-def read_lines(path: Path) -> tuple[list[dict[str, Any]], int]:
-    """The parsed lines of a journal and the byte length of its intact part."""
+def read_lines(path: Path, skipped: list[int] | None = None) -> tuple[list[dict[str, Any]], int]:
+    """The parsed lines of a journal and the byte length of its intact part.
+
+    A damaged line before the last raises ``JournalCorrupt``, or with ``skipped`` is left out
+    and its number recorded there.
+    """
     data = path.read_bytes()
     lines: list[dict[str, Any]] = []
     good = 0
@@ -326,7 +343,14 @@ def read_lines(path: Path) -> tuple[list[dict[str, Any]], int]:
             except ValueError as exc:
                 if newline + 1 >= len(data):
                     break  # a torn final line
-                raise JournalCorrupt(f"{path}: line {number} is not valid JSON ({exc})") from exc
+                if skipped is None or number == 1:
+                    raise JournalCorrupt(
+                        f"{path}: line {number} is not valid JSON ({exc}); move the file aside "
+                        "or pass --journal NEW to start a new journal"
+                    ) from exc
+                skipped.append(number)
+                good = newline + 1
+                continue
             lines.append(item)
         good = newline + 1
     return lines, good
@@ -337,8 +361,12 @@ def read_state(path: str | os.PathLike[str]) -> JournalState:
     target = Path(path)
     if not target.exists():
         return JournalState()
-    lines, _ = read_lines(target)
-    return replay(lines) if lines else JournalState()
+    unreadable: list[int] = []
+    malformed: list[int] = []
+    lines, _ = read_lines(target, unreadable)
+    state = _replay(lines, malformed).state if lines else JournalState()
+    state.damaged = len(unreadable) + len(malformed)  # the next run repairs the file
+    return state
 
 
 # Writing
@@ -354,15 +382,19 @@ class Journal:
         self._file: IO[bytes] | None = None
         self._mutex = threading.Lock()
         self._folder = _Folder()
+        #: What was done to a damaged journal on opening (None: it was whole).
+        self.repaired: str | None = None
         self._open()
 
     def _open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = HeldLock(self.path)
         try:
-            lines, good = read_lines(self.path) if self.path.exists() else ([], 0)
+            unreadable: list[int] = []  # line numbers that are not JSON
+            malformed: list[int] = []  # event numbers (of the readable lines) that do not apply
+            lines, good = read_lines(self.path, unreadable) if self.path.exists() else ([], 0)
             if lines:
-                self._folder = _replay(lines)
+                self._folder = _replay(lines, malformed)
                 written_for = self._folder.state.fingerprint
                 if written_for != self.fingerprint:
                     raise JournalCorrupt(
@@ -370,6 +402,8 @@ class Journal:
                         f"{str(written_for)[:12]}…, now {self.fingerprint[:12]}…); "
                         "pass --journal NEW to start a separate journal"
                     )
+            if unreadable or malformed:
+                good = self._repair(lines, len(unreadable), malformed)
             self._file = open(self.path, "r+b" if self.path.exists() else "w+b")  # noqa: SIM115
             self._file.truncate(good)  # cut a torn tail so the next line starts clean
             self._file.seek(good)
@@ -387,6 +421,30 @@ class Journal:
         except BaseException:
             self.close()
             raise
+
+    def _repair(self, lines: list[dict[str, Any]], unreadable: int, malformed: list[int]) -> int:
+        """Keep the damaged journal aside and rewrite it from its valid lines; returns its size.
+
+        What the lost lines said is found again: a run lists the account's posts before it
+        plans (a post there under its own id with the same content is journaled done), and
+        every post keeps its deterministic id, so one sent again updates itself in place.
+        """
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        aside = self.path.with_name(f"{self.path.name}.damaged-{stamp}")
+        aside.write_bytes(self.path.read_bytes())
+        left_out = set(malformed)
+        valid = [event for number, event in enumerate(lines, 1) if number not in left_out]
+        self.repaired = (
+            f"the journal {self.path.name} was damaged ({unreadable} unreadable and "
+            f"{len(malformed)} malformed lines); a copy is kept at {aside.name}, and it was "
+            f"rebuilt from its "
+            f"{len(valid) - 1} valid events; the account's listing settles the rest"
+        )
+        valid.append({"event": "repaired", "damaged_copy": aside.name, "at": time.time()})
+        data = b"".join(_encode(event) for event in valid)
+        atomic_write_bytes(self.path, data)
+        self._folder = _replay(valid)
+        return len(data)
 
     def close(self) -> None:
         """Close the file and release the lock."""
@@ -411,10 +469,21 @@ class Journal:
     def _write(self, event: dict[str, Any]) -> None:
         if self._file is None:
             raise JournalCorrupt(f"{self.path} is closed")
-        line = json.dumps(event, sort_keys=True, separators=(",", ":")).encode() + b"\n"
-        self._file.write(line)
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        line = _encode(event)
+        start = self._file.tell()
+        try:
+            self._file.write(line)
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            with contextlib.suppress(OSError):  # leave no half line (opening cuts one anyway)
+                self._file.truncate(start)
+            raise DiskFull(
+                f"the disk is full: {self.path} cannot be written. Free some space and run the "
+                "same command again; nothing is lost (what was sent is checked first)"
+            ) from None
 
     def _append(self, event: dict[str, Any]) -> None:
         event["at"] = round(time.time(), 3)

@@ -305,6 +305,8 @@ def run_calendar(
         with Journal(path, fingerprint=opened.backend.fingerprint) as journal:
             if on_event is not None:
                 on_event(Event("target", opened.where))
+                if journal.repaired:
+                    on_event(Event("repaired", journal.repaired))
             if not options.dry_run:
                 journal.channels(read.channels or [], checked.posts)  # for export and status
             checked, unlisted = _on_listed_channels(checked, listed, journal, options, opened)

@@ -84,8 +84,8 @@ def journal_outcomes(posts: Sequence[Post], journal_path: Path) -> list[PostOutc
     """Each Post's outcome as the run journal records it (all pending without a journal)."""
     if not journal_path.exists():
         return pending_outcomes(posts)
-    lines, _ = journal.read_lines(journal_path)
-    state = journal.replay(lines) if lines else journal.JournalState()
+    lines, _ = journal.read_lines(journal_path, [])  # damaged lines left out, as status does
+    state = journal.read_state(journal_path)
     return outcomes_from_state(posts, state, request_numbers(lines))
 
 
