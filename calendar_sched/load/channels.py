@@ -19,6 +19,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from calendar_sched.errors import InputError
+from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.models import Channel
 
 _SPLIT = re.compile(r"[,;|\r\n]+")
@@ -187,8 +188,8 @@ def load_channels_file(path: str | Path) -> list[Channel]:
     """Read a channels file (JSON or YAML, the ``GET /integrations`` shape); InputError if bad."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_regular(file, limit=max_file_bytes()).decode("utf-8-sig")
+    except (InputError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read channels file {file}: {exc}") from None
     try:
         if file.suffix.lower() in (".yaml", ".yml"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -144,15 +145,16 @@ class MediaChecker:
         if not path.is_absolute():
             path = base_dir / path
         try:
-            stat = path.stat()
+            info = path.stat()
         except (OSError, ValueError):
             return MediaProblem(
                 "media-not-found",
                 f"no file at {path}; paths are relative to the calendar file ({base_dir})",
             )
-        if not path.is_file():
-            return MediaProblem("media-not-found", f"{path} is a folder, not a file")
-        cache_key = (str(path), stat.st_size, stat.st_mtime_ns)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            return MediaProblem("media-not-found", f"{path} is {kind}; name an image or video file")
+        cache_key = (str(path), info.st_size, info.st_mtime_ns)
         found = self._files.get(cache_key)
         if found is None:
             found = _inspect(source, path)

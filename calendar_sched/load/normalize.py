@@ -10,11 +10,13 @@ import functools
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from calendar_sched.identity import derive_key
 from calendar_sched.load import dates
@@ -105,6 +107,15 @@ def normalize_file(
                 file=file,
             )
         )
+    if not loaded.records and not any(p.severity == "error" for p in problems):
+        problems.append(
+            RowError(
+                "no-posts",
+                f"{loaded.path.name} holds no posts: nothing to schedule; add one row (or item) "
+                "per post",
+                file=file,
+            )
+        )
     refs = [ref for text in default_channels for ref in split_refs(text)]
     if loaded.layout == "hootsuite" and not refs and loaded.records:
         problems.append(
@@ -118,7 +129,7 @@ def normalize_file(
         )
     ctx = FileContext(
         file=file,
-        base_dir=loaded.path.resolve().parent,
+        base_dir=_folder_of(loaded.path),
         layout=loaded.layout,
         times=PublishTimes(order, zone, now or datetime.now(UTC)),
         default_channels=refs,
@@ -127,6 +138,13 @@ def normalize_file(
     )
     items = [normalize_record(record, ctx) for record in loaded.records]
     return NormalizedFile(file, items, problems, zone)
+
+
+def _folder_of(path: Path) -> Path:
+    try:
+        return path.resolve().parent
+    except (OSError, RuntimeError):  # a symlink loop: the file was already reported unreadable
+        return path.absolute().parent
 
 
 def row_of(position: Position) -> int | None:
@@ -198,7 +216,7 @@ def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
     short_link = _flag(row, cells.get("short_link"), "short_link")
     repeat = _repeat(row, cells.get("repeat_every_days"))
     settings = _settings(row, cells, dotted.settings)
-    if not text.strip() and not any(v.strip() for v in overrides.values()) and not media:
+    if not has_content(text) and not any(map(has_content, overrides.values())) and not media:
         raw_media = cells.get("media")
         if dates.is_blank(raw_media):
             row.add("empty-post", "the post has neither text nor media; add one of them", "text")
@@ -252,6 +270,14 @@ def _merge(defaults: dict[str, Any], cells: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def has_content(text: str) -> bool:
+    """True when ``text`` shows something: not only spaces and invisible format characters.
+
+    A zero-width space (or joiner, or a byte-order mark) alone is not a post.
+    """
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
+
+
 def _raw(value: Any) -> str | None:
     if dates.is_blank(value):
         return None
@@ -296,10 +322,27 @@ def _texts(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> tuple[str, 
         if override:
             overrides[key[5:].lower()] = override
     link = cell_text(cells.get("link"))
+    if link and not _web_link(link):
+        row.add(
+            "bad-value",
+            "link must be a web address starting with https:// or http://",
+            "link",
+            link,
+        )
+        link = None
     if link:
         text = _with_link(text, link)
         overrides = {ident: _with_link(body, link) for ident, body in overrides.items()}
     return text, overrides
+
+
+def _web_link(link: str) -> bool:
+    # Only web pages are appended to a post: never javascript:, file:, data: or a bare word.
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and " " not in link
 
 
 def _with_link(text: str, link: str) -> str:
@@ -454,8 +497,8 @@ def _flag(row: _Row, value: Any, field_name: str) -> bool:
 
 
 def _repeat(row: _Row, value: Any) -> int | None:
-    if dates.is_blank(value):
-        return None
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None  # NaN is not blank here: it is refused below, not read as "no repeat"
     number = _integer(value)
     if number is None or number < 0:
         row.add(
@@ -486,7 +529,11 @@ def _settings(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> dict[str
         value = cells[key]
         ident, _, name = key[9:].partition(".")
         if ident and name and not dates.is_blank(value):
-            out.setdefault(ident.lower(), {})[name] = _setting_value(value)
+            try:
+                out.setdefault(ident.lower(), {})[name] = _setting_value(value)
+            except RecursionError:
+                message = "the JSON in this cell is nested too deeply to read; simplify it"
+                row.add("bad-value", message, key, value)
     return out
 
 

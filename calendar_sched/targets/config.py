@@ -8,6 +8,7 @@ appends ``/public/v1``. With neither variable set, the embedded sandbox is the t
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -65,7 +66,40 @@ def resolve_target(
             f"{URL_VAR} is set but {KEY_VAR} is missing: set it to the API key from the Postiz "
             f"settings page, or unset {URL_VAR} to use the built-in sandbox"
         )
+    check_secret(key, KEY_VAR)
     return Target(base_url=normalize_base_url(url or DEFAULT_API_URL), api_key=key)
+
+
+# What an HTTP header value can carry as a key: visible ASCII, no spaces or control characters.
+_SECRET = re.compile(r"[\x21-\x7e]+")
+
+
+def secret_problem(secret: str) -> str | None:
+    """What is wrong with the shape of an API key or token, never quoting it; None when fine."""
+    if not secret:
+        return "it is empty"
+    bad = next((i for i, ch in enumerate(secret) if not _SECRET.fullmatch(ch)), None)
+    if bad is None:
+        return None
+    ch = secret[bad]
+    what = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab", " ": "a space"}.get(
+        ch, "a control character" if ord(ch) < 32 or ord(ch) == 127 else "a non-ASCII character"
+    )
+    return f"it contains {what} (character {bad + 1} of {len(secret)})"
+
+
+def check_secret(secret: str, var: str) -> None:
+    """Refuse a key that cannot be sent in a header, naming the variable but not the key.
+
+    Raises:
+        ConfigError: the key holds spaces, line breaks, control or non-ASCII characters.
+    """
+    problem = secret_problem(secret)
+    if problem is not None:
+        raise ConfigError(
+            f"{var} is not a valid key: {problem}; copy it again from the settings page "
+            "(without quotes or a trailing line) and set it once more"
+        )
 
 
 def normalize_base_url(url: str) -> str:
@@ -164,6 +198,7 @@ def resolve_postsyncer_target(env: Mapping[str, str] | None = None) -> PostSynce
                 "(PostSyncer → Settings → API Integrations) or unset the URL for the sandbox"
             )
         return PostSyncerTarget(base_url="", upload_url="", token="", embedded=True)
+    check_secret(token, POSTSYNCER_TOKEN_VAR)
     base = normalize_postsyncer_url(url or POSTSYNCER_API_URL)
     upload = source.get(POSTSYNCER_UPLOAD_URL_VAR) or upload_url_for(base)
     upload = normalize_postsyncer_url(upload, var=POSTSYNCER_UPLOAD_URL_VAR)

@@ -3,13 +3,17 @@
 Each API keeps its own auth header, rate-limit headers and status map (``client.classify``,
 ``postsyncer_client.classify``). Here, ``httpx.TransportError`` and timeouts become
 ``RetriableApiError``, bodies are decoded, and a classified failure is raised with the secret
-redacted and the quota it reported attached. The secret never appears in a message or a repr.
+redacted and the quota it reported attached. The secret never appears in a message or a repr:
+a secret that cannot be a header value is refused before use, and whatever else httpx or h11
+raise while sending is re-raised as an ``ApiError`` with every spelling of the secret redacted
+(as written, escaped by ``repr``, as bytes), never with the original exception chained.
 """
 
 from __future__ import annotations
 
 import email.utils
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, Self, TypeVar
@@ -19,6 +23,7 @@ import httpx
 from calendar_sched import errors
 from calendar_sched.errors import ConfigError
 from calendar_sched.targets.base import RateState
+from calendar_sched.targets.config import secret_problem
 from calendar_sched.version import __version__
 
 Clock = Callable[[], float]
@@ -55,6 +60,13 @@ class ApiClient:
     ) -> None:
         self.base_url = base_url
         self._secret = secret
+        self._spellings = _spellings(secret)
+        problem = secret_problem(secret) if secret else None
+        if problem is not None:
+            raise ConfigError(
+                f"the {self.secret_name.replace('_', ' ')} is not a valid key: {problem}; copy "
+                "it again from the settings page"
+            )
         self._clock = clock
         self._rate: RateState | None = None
         self._http = httpx.Client(
@@ -107,6 +119,14 @@ class ApiClient:
                 method=method,
                 path=path,
             ) from None
+        except Exception as exc:  # anything else may quote the headers: never pass it on as is
+            raise errors.FatalApiError(
+                self._redact(
+                    f"{method} {path}: the request could not be sent ({type(exc).__name__}: {exc})"
+                ),
+                method=method,
+                path=path,
+            ) from None
 
     def _failure_detail(self, exc: httpx.TransportError) -> str:
         """What a connection failure's message says about the exception."""
@@ -123,11 +143,29 @@ class ApiClient:
         failure = classify(body)
         if failure is not None:
             failure.args = (self._redact(str(failure)),)
+            if isinstance(failure.body, str):
+                failure.body = self._redact(failure.body)
             raise failure
         return ApiResponse(response.status_code, body, rate)
 
     def _redact(self, text: str) -> str:
-        return text.replace(self._secret, REDACTED) if self._secret else text
+        for spelling in self._spellings:
+            text = text.replace(spelling, REDACTED)
+        return text
+
+
+def _spellings(secret: str) -> list[str]:
+    """Every way a message may quote the secret, longest first: as is, repr-escaped, as bytes,
+    and each visible run of it (a header error may show only the part before a line break)."""
+    if not secret:
+        return []
+    found = {
+        secret,
+        repr(secret)[1:-1],
+        repr(secret.encode("utf-8", "backslashreplace"))[2:-1],
+        *(part for part in re.split(r"[^\x21-\x7e]+", secret) if len(part) >= 6),
+    }
+    return sorted(found, key=len, reverse=True)
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float) -> float | None:
