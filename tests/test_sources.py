@@ -1,6 +1,8 @@
 """The reader registry: dispatch by extension, and no input ever raises."""
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -51,12 +53,16 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
 
 
 def test_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def denied(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied")
-
     path = tmp_path / "cal.csv"
     path.write_text("text\nhi\n", encoding="utf-8")
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    real_open = os.open
+
+    def denied(name: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if Path(name) == path:
+            raise PermissionError(13, "Permission denied")
+        return real_open(name, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
     problems = read(path).problems
     assert [p.code for p in problems] == ["unreadable-file"]
     assert problems[0].message == "cal.csv: cannot open the file: Permission denied"

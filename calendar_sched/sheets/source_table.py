@@ -18,8 +18,11 @@ from typing import Any
 import yaml
 
 from calendar_sched.errors import InputError
-from calendar_sched.load.sources.csv import decode, sniff_delimiter
+from calendar_sched.files import max_file_bytes, read_regular
+from calendar_sched.load.sources.csv import CsvProblem, decode, sniff_delimiter
+from calendar_sched.load.sources.csv import records as csv_records
 from calendar_sched.load.sources.xlsx import cell_value
+from calendar_sched.load.sources.yaml import decode_text, load_document, pairs_hook
 
 
 @dataclass
@@ -45,25 +48,31 @@ def read_source(path: Path, sheet: str | None = None) -> SourceTable:
             return _read_xlsx(path, sheet)
         if suffix in (".yaml", ".yml", ".json"):
             return _read_items(path)
-    except (OSError, ValueError, csv.Error, yaml.YAMLError) as exc:
-        raise InputError(f"cannot read {path}: {exc}") from exc
+    except (OSError, ValueError, csv.Error, yaml.YAMLError, InputError) as exc:
+        raise InputError(f"cannot read {path}: {exc}") from None
     raise InputError(f"cannot export from {path.name}: not a CSV, XLSX, YAML or JSON file")
 
 
 def _read_csv(path: Path) -> SourceTable:
-    # The same decoding and delimiter rules as the CSV reader, so row numbers agree.
-
-    text, _ = decode(path.read_bytes(), file=str(path))
+    # The same decoding, delimiter, quote and guard rules as the CSV reader, so row numbers
+    # and texts agree (a guarded cell of an earlier export is its text again, not guarded twice).
+    text, _ = decode(read_regular(path, limit=max_file_bytes()), file=str(path))
     delimiter = sniff_delimiter(text, default="\t" if path.suffix.lower() == ".tsv" else ",")
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return _with_header(path, "csv", records, delimiter=delimiter)
+    try:
+        rows: list[list[Any]] = [cells for _, cells in csv_records(text, delimiter)]
+    except CsvProblem as exc:
+        raise InputError(exc.message) from None
+    return _with_header(path, "csv", rows, delimiter=delimiter)
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> SourceTable:
     import openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        data = io.BytesIO(read_regular(path, limit=max_file_bytes()))
+        workbook = openpyxl.load_workbook(data, read_only=True, data_only=True)
+    except InputError:
+        raise
     except Exception as exc:  # openpyxl raises zip, XML and key errors for non-workbooks
         raise InputError(f"{path.name} is not a valid .xlsx workbook ({exc})") from None
     try:
@@ -111,9 +120,13 @@ def _with_header(
 
 
 def _read_items(path: Path) -> SourceTable:
-
-    text, _ = decode(path.read_bytes(), file=str(path))
-    data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    # The same safe loading as the readers: aliases counted before anything is built.
+    text = decode_text(read_regular(path, limit=max_file_bytes()), path.suffix.lstrip("."))
+    data = (
+        json.loads(text, object_pairs_hook=pairs_hook)
+        if path.suffix.lower() == ".json"
+        else load_document(text).data
+    )
     items = data.get("posts", []) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise InputError(f"{path.name}: expected a list of posts")

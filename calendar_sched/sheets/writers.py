@@ -1,7 +1,9 @@
 """Tables out as CSV, XLSX or JSON, written atomically, never carrying a live formula.
 
 ``write_table`` picks the format by suffix. CSV and XLSX cells that a spreadsheet would read as
-a formula are neutralised (see ``neutralise``).
+a formula are neutralised (see ``neutralise``), reversibly: this project's readers give back
+exactly the text that was written (the CSV reader takes the guard off again, XLSX stores text
+with Excel's quote prefix, and escapes control characters the way Excel does).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -18,14 +21,24 @@ from typing import Any
 
 from calendar_sched.errors import ConfigError
 from calendar_sched.files import atomic_write_bytes, atomic_write_text
+from calendar_sched.load.sources.csv import FORMULA_TRIGGERS, guard
 from calendar_sched.models import utc_iso
 
 #: Output formats by file suffix.
 OUTPUT_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".json": "json"}
 
-
-#: A cell starting with one of these is read as a formula by spreadsheet programs.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "OUTPUT_FORMATS",
+    "Table",
+    "csv_bytes",
+    "json_text",
+    "neutralise",
+    "output_format",
+    "write_table",
+    "xlsx_bytes",
+    "xlsx_escape",
+]
 
 
 @dataclass
@@ -53,8 +66,11 @@ def output_format(path: Path) -> str:
 
 
 def neutralise(value: str) -> str:
-    """A text cell that a spreadsheet would run as a formula, escaped with a leading apostrophe."""
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    """A CSV text cell that a spreadsheet would run as a formula, with a leading apostrophe.
+
+    Reversible: the CSV reader takes exactly this apostrophe off again (see ``csv.guard``).
+    """
+    return guard(value)
 
 
 def write_table(
@@ -76,14 +92,30 @@ def write_table(
 
 def csv_bytes(table: Table) -> bytes:
     """The table as UTF-8 CSV (with BOM, so spreadsheet programs read UTF-8), formulas escaped."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=table.delimiter, lineterminator="\n")
-    for _ in range(table.offset):
-        writer.writerow([])
-    writer.writerow([neutralise(h) for h in table.header])
-    for row in table.rows:
-        writer.writerow([_csv_cell(v) for v in row])
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    lines = _CsvLines(table.delimiter)
+    out = ["\n"] * table.offset
+    out.append(lines.line([neutralise(h) for h in table.header]))
+    out.extend(lines.line([_csv_cell(v) for v in row]) for row in table.rows)
+    return codecs.BOM_UTF8 + "".join(out).encode("utf-8")
+
+
+class _CsvLines:
+    """One CSV line per row, ended by ``\n``, quoting every cell that holds ``\r`` or ``\n``.
+
+    The csv module quotes a cell only for the characters of its own line terminator, so with
+    ``\n`` a bare ``\r`` went out unquoted and a reader saw a new row there. Rows are formatted
+    with ``\r\n`` (both characters force quotes) and end with ``\n``.
+    """
+
+    def __init__(self, delimiter: str) -> None:
+        self._buffer = io.StringIO(newline="")
+        self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator="\r\n")
+
+    def line(self, cells: Sequence[str]) -> str:
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._writer.writerow(cells)
+        return self._buffer.getvalue()[:-2] + "\n"
 
 
 def _csv_cell(value: Any) -> str:
@@ -215,23 +247,37 @@ def _as_date(value: Any) -> Any:
 
 
 def _xlsx_cell(cell: Any, value: Any) -> None:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
         cell.value = value
         cell.number_format = _DATE_FORMAT
     elif isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        text = xlsx_escape(value)
         cell.value = text
-        if text.startswith(FORMULA_TRIGGERS):
+        if value.startswith(FORMULA_TRIGGERS):
             cell.data_type = "s"
             cell.quotePrefix = True
     elif value is None or isinstance(value, (bool, int, float, date, time)):
         cell.value = value
     else:
         cell.value = json.dumps(value, ensure_ascii=False, default=str)
+
+
+# XML cannot carry most control characters, and turns CR into LF: OOXML writes them as _xHHHH_
+# (and a literal "_xHHHH_" as "_x005F_xHHHH_"), which the XLSX reader turns back.
+_XLSX_ESCAPE = re.compile(r"(_x[0-9A-Fa-f]{4}_)|([\x01-\x08\x0b\x0c\r\x0e-\x1f\ufffe\uffff])")
+
+
+def xlsx_escape(text: str) -> str:
+    """Text as an XLSX cell stores it: control characters and CR as OOXML ``_xHHHH_`` escapes."""
+    return _XLSX_ESCAPE.sub(_xlsx_sub, text.replace("\x00", ""))
+
+
+def _xlsx_sub(match: re.Match[str]) -> str:
+    if match.group(1):
+        return "_x005F" + match.group(1)
+    return f"_x{ord(match.group(2)):04X}_"
 
 
 def _set_widths(sheet: Any, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

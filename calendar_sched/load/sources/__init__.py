@@ -73,6 +73,9 @@ def read(path: str | os.PathLike[str], *, sheet: str | None = None) -> LoadedFil
         )
         return _unreadable(path, suffix.lstrip(".") or "unknown", reason)
     if not path.exists():
+        if path.is_symlink():
+            reason = "a symbolic link to nothing, or to itself (a loop); fix the link"
+            return _unreadable(path, fmt, reason)
         return _unreadable(path, fmt, "file not found; check the path and the current directory")
     if path.is_dir():
         return _unreadable(path, fmt, "this is a directory; give a calendar file inside it")

@@ -1,21 +1,37 @@
-"""CSV / TSV reader: encoding and delimiter detection, rows numbered as a spreadsheet shows them."""
+"""CSV / TSV reader: encoding and delimiter detection, rows numbered as a spreadsheet shows them.
+
+Quotes are read strictly: a quote that is never closed, or that closes before its cell ends,
+is reported at the row where the cell began instead of swallowing the rows after it. The
+formula guard this project's writers add (``guard``) is taken off again (``unguard``).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import itertools
+import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from calendar_sched.errors import InputError
+from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources.base import LoadedFile, RawRecord
 from calendar_sched.load.sources.layouts import HOOTSUITE_KEYS, detect_hootsuite, map_header
 from calendar_sched.models import Position
 from calendar_sched.report import RowError
 
 DELIMITERS = (",", ";", "\t", "|")
+
+#: A cell starting with one of these is read as a formula by spreadsheet programs.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: What ``guard`` puts before such a cell: the apostrophe spreadsheets show as "text".
+GUARD = "'"
+_GUARDED = (*FORMULA_TRIGGERS, GUARD)
+#: Python's csv module refuses longer cells; the message names the cell and this limit.
+CELL_LIMIT = csv.field_size_limit()
 _SAMPLE_CHARS = 64 * 1024
 _SAMPLE_ROWS = 50
 _BOMS = (
@@ -95,10 +111,126 @@ def _records(text: str, delimiter: str) -> Iterator[list[str]]:
     return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
 
+def guard(value: str) -> str:
+    """``value`` as a CSV writer of this project stores it: never a live formula, reversibly.
+
+    A text a spreadsheet would run (it starts with ``= + - @`` TAB or CR) gets one leading
+    apostrophe. So that ``unguard`` can tell that apostrophe from one the text really starts
+    with, a text starting with an apostrophe followed by one of those characters (or by another
+    apostrophe) gets one too. Any other text is stored as it is.
+    """
+    if value.startswith(FORMULA_TRIGGERS) or (
+        value[:1] == GUARD and value[1:].startswith(_GUARDED)
+    ):
+        return GUARD + value
+    return value
+
+
+def unguard(cell: str) -> str:
+    """A CSV cell's text: the one apostrophe ``guard`` adds is taken off, nothing else."""
+    if cell[:1] == GUARD and cell[1:].startswith(_GUARDED):
+        return cell[1:]
+    return cell
+
+
+@dataclass
+class CsvProblem(Exception):
+    """A row the csv module cannot read: its number, the column (0-based) and what is wrong."""
+
+    code: str  # csv-quote | cell-too-large
+    row: int
+    line: int
+    column: int | None
+    message: str
+
+
+def records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """``(row number, cells)`` for each record, quotes read strictly, guards taken off.
+
+    Raises:
+        CsvProblem: a quote that is never closed or closes inside a cell, or a cell over
+            ``CELL_LIMIT`` characters, at the row where that cell begins.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    number = 0
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _locate(text, delimiter, number + 1, line, str(exc)) from None
+        number += 1
+        yield number, [unguard(cell) for cell in row]
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*"')
+
+
+def _locate(text: str, delimiter: str, row: int, line: int, reason: str) -> CsvProblem:
+    """Which cell of the record starting at ``line`` broke the csv module, and how."""
+    at = 0
+    for count, found in enumerate(_LINE_BREAK.finditer(text), start=2):
+        if count > line:
+            break
+        at = found.end()
+    plain = re.compile(f"[^{re.escape(delimiter)}\r\n]*")
+    column = 0
+    while True:
+        if text.startswith('"', at):
+            match = _QUOTED.match(text, at)
+            if match is None:
+                where = len(_LINE_BREAK.findall(text, 0, at)) + 1
+                return CsvProblem(
+                    "csv-quote",
+                    row,
+                    where,
+                    column,
+                    f"row {row}{_on_line(row, where)}: a quote opens a cell and is never "
+                    "closed, so every row after it would be read as this cell's text; close "
+                    'the quote (a quote inside quoted text is written twice: "")',
+                )
+        else:
+            match = plain.match(text, at)
+        assert match is not None  # the plain pattern matches the empty string
+        if match.end() - match.start() > CELL_LIMIT:
+            return CsvProblem(
+                "cell-too-large",
+                row,
+                line,
+                column,
+                f"row {row}{_on_line(row, line)}: a cell holds "
+                f"{(match.end() - match.start()) / 1024:.0f} KiB of text; a cell may hold at "
+                f"most {CELL_LIMIT // 1024} KiB: shorten it",
+            )
+        end = match.end()
+        if end >= len(text) or text[end] in "\r\n":
+            break
+        if text[end] != delimiter:
+            return CsvProblem(
+                "csv-quote",
+                row,
+                line,
+                column,
+                f"row {row}{_on_line(row, line)}: a quoted cell goes on after its closing "
+                'quote; a quote inside quoted text is written twice (""), and a quote opened '
+                "in this row may be missing its end",
+            )
+        at, column = end + 1, column + 1
+    return CsvProblem("csv-quote", row, line, None, f"row {row}: not valid CSV ({reason})")
+
+
+def _on_line(row: int, line: int) -> str:
+    # Rows and lines differ once a quoted cell spans lines: name the line too, then.
+    return "" if row == line else f" (line {line})"
+
+
 def read_csv(path: Path, *, sheet: str | None = None) -> LoadedFile:
     """Read a CSV/TSV calendar; row numbers count the header as row 1."""
     file = str(path)
-    text, problems = decode(path.read_bytes(), file=file)
+    text, problems = decode(read_regular(path, limit=max_file_bytes()), file=file)
     delimiter = sniff_delimiter(text, default="\t" if path.suffix.lower() == ".tsv" else ",")
     loaded = LoadedFile(
         path=path,
@@ -106,24 +238,49 @@ def read_csv(path: Path, *, sheet: str | None = None) -> LoadedFile:
         records=[],
         problems=problems,
     )
+    rows: list[tuple[int, list[str]]] = []
+    broken: CsvProblem | None = None
     try:
-        _fill(loaded, _records(text, delimiter), file)
-    except csv.Error as exc:
-        raise InputError(f"not valid CSV: {exc}; check the quotes in the file") from None
+        rows.extend(records(text, delimiter))
+    except CsvProblem as exc:
+        broken = exc  # the rows before it are still read, so their problems show too
+    keys: list[str | None] = []
+    if rows:
+        _fill(loaded, iter(rows), file, keys)
+    elif broken is None:
+        raise InputError("the file has no rows; add a header row and one row per post")
+    if broken is not None:
+        _add_problem(loaded, broken, keys, file)
     return loaded
+
+
+def _add_problem(
+    loaded: LoadedFile, problem: CsvProblem, keys: list[str | None], file: str
+) -> None:
+    column = problem.column
+    named = keys[column] if column is not None and column < len(keys) else None
+    if named is None and column is not None:
+        named = f"column {column + 1}"
+    loaded.problems.append(
+        RowError(problem.code, problem.message, row=problem.row, field=named, file=file)
+    )
 
 
 def _blank(row: list[str]) -> bool:
     return not "".join(row).strip()
 
 
-def _fill(loaded: LoadedFile, rows: Iterator[list[str]], file: str) -> None:
+def _fill(
+    loaded: LoadedFile,
+    numbered: Iterator[tuple[int, list[str]]],
+    file: str,
+    keys_out: list[str | None],
+) -> None:
     # Spreadsheet row number = record index + 1 (a quoted multi-line cell is still one row).
-    numbered = ((index + 1, row) for index, row in enumerate(rows))
     nonblank = (item for item in numbered if not _blank(item[1]))
     first = next(nonblank, None)
     if first is None:
-        raise InputError("the file has no rows; add a header row and one row per post")
+        return
     second = next(nonblank, None)
     rest: Iterator[tuple[int, list[str]]] = nonblank
     if second is not None:
@@ -141,6 +298,7 @@ def _fill(loaded: LoadedFile, rows: Iterator[list[str]], file: str) -> None:
             loaded.problems.extend(header.problems)
     if hootsuite:
         loaded.layout = "hootsuite"
+    keys_out.extend(keys)
     width = len(keys)
     warned_extra = False
     for number, row in rest:

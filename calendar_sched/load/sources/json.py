@@ -6,19 +6,20 @@ import json
 from pathlib import Path
 
 from calendar_sched.errors import InputError
+from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources.base import LoadedFile
-from calendar_sched.load.sources.yaml import POSTS_KEYS, decode_text, document_records
+from calendar_sched.load.sources.yaml import POSTS_KEYS, decode_text, document_records, pairs_hook
 
 _WHITESPACE = " \t\n\r"
 
 
 def read_json(path: Path, *, sheet: str | None = None) -> LoadedFile:
     """Read a JSON calendar: ``{"timezone", "defaults", "posts": [...]}`` or a list of posts."""
-    text = decode_text(path.read_bytes(), "JSON")
+    text = decode_text(read_regular(path, limit=max_file_bytes()), "JSON")
     if not text.strip():
         raise InputError('the file is empty; add {"posts": [...]}')
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=pairs_hook)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"

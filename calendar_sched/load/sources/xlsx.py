@@ -3,10 +3,12 @@
 Cell values come out as str, int, float, bool, ``datetime``, ``date`` or ``time``: dates keep
 their type, whole floats become int, float noise (``0.30000000000000004``) is rounded to 15
 significant digits, and text that looks like a number (``00123`` stored as text) stays text.
+Text is what Excel stored, with its ``_xHHHH_`` escapes of control characters (CR) decoded.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from collections.abc import Iterable
@@ -15,11 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from calendar_sched.errors import InputError
+from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources.base import LoadedFile, RawRecord
 from calendar_sched.load.sources.layouts import map_header
 from calendar_sched.models import Position
 
 _QUOTED_OR_BRACKETED = re.compile(r'"[^"]*"|\[[^\]]*\]')
+# Excel stores control characters (CR too) as _xHHHH_ and a literal "_x" as "_x005F_x";
+# openpyxl leaves them escaped.
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(match: re.Match[str]) -> str:
+    return chr(int(match.group(1), 16))
 
 
 def _has_time_part(number_format: str) -> bool:
@@ -32,6 +42,8 @@ def cell_value(value: Any, number_format: str = "General") -> Any:
     if value is None:
         return None
     if isinstance(value, str):
+        if "_x" in value:
+            value = _OOXML_ESCAPE.sub(_unescape, value)
         return value if value.strip() else None
     if isinstance(value, bool):
         return value
@@ -59,11 +71,12 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> LoadedFile:
     import openpyxl  # imported here: it is slow to import and only XLSX needs it
 
     file = str(path)
+    data = io.BytesIO(read_regular(path, limit=max_file_bytes()))
     with warnings.catch_warnings():
         # openpyxl warns about features it drops (data validation, styles); they do not matter.
         warnings.simplefilter("ignore")
         try:
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            workbook = openpyxl.load_workbook(data, read_only=True, data_only=True)
         except Exception as exc:
             raise InputError(
                 f"not a valid .xlsx workbook ({type(exc).__name__}); is it an old .xls or a "

@@ -9,28 +9,23 @@ normaliser reads every date the same way and reports a bad one at its row.
 
 from __future__ import annotations
 
-import re
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from calendar_sched.errors import InputError
+from calendar_sched.files import max_file_bytes, read_regular
+from calendar_sched.load.sources import yaml_nodes
 from calendar_sched.load.sources.base import LoadedFile, RawRecord
 from calendar_sched.load.sources.layouts import canonical_key, unknown_column
+from calendar_sched.load.sources.shapes import shape_problem
 from calendar_sched.models import Position
 from calendar_sched.report import RowError
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-_STR = "tag:yaml.org,2002:str"
-_INT = "tag:yaml.org,2002:int"
-_FLOAT = "tag:yaml.org,2002:float"
-_BOOL = "tag:yaml.org,2002:bool"
-_TIMESTAMP = "tag:yaml.org,2002:timestamp"
-_INT_12 = re.compile(r"[-+]?(0|[1-9][0-9]*)")
-_FLOAT_12 = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)")
-_BOOL_12 = {"true", "false"}
 
 POSTS_KEYS = ("posts", "entries")
 DEFAULTS_KEYS = ("defaults", "default")
@@ -48,30 +43,6 @@ def decode_text(data: bytes, what: str) -> str:
         ) from None
 
 
-def _plain_scalars(node: yaml.Node, seen: set[int]) -> None:
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.ScalarNode):
-        if node.style:  # quoted or block scalar (plain is None in PyYAML, '' in libyaml)
-            return
-        value = node.value
-        if (
-            (node.tag == _INT and not _INT_12.fullmatch(value))
-            or (node.tag == _FLOAT and not _FLOAT_12.fullmatch(value))
-            or (node.tag == _BOOL and value.lower() not in _BOOL_12)
-            or node.tag == _TIMESTAMP
-        ):
-            node.tag = _STR
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _plain_scalars(item, seen)
-    elif isinstance(node, yaml.MappingNode):
-        for key, item in node.value:
-            _plain_scalars(key, seen)
-            _plain_scalars(item, seen)
-
-
 def _posts_node(root: yaml.Node) -> yaml.Node | None:
     if isinstance(root, yaml.SequenceNode):
         return root
@@ -83,16 +54,41 @@ def _posts_node(root: yaml.Node) -> yaml.Node | None:
     return None
 
 
-def read_yaml(path: Path, *, sheet: str | None = None) -> LoadedFile:
-    """Read a YAML calendar with ``yaml.safe_load`` semantics; items keep their line numbers."""
-    text = decode_text(path.read_bytes(), "YAML")
+@dataclass
+class YamlDocument:
+    """A YAML document's data, with the lines its keys and items were written on."""
+
+    data: Any
+    top_lines: dict[str, int] = field(default_factory=dict)
+    item_lines: list[int] | None = None
+    item_key_lines: list[dict[str, int]] | None = None
+    repeated: list[yaml_nodes.RepeatedKey] = field(default_factory=list)
+
+
+def load_document(text: str) -> YamlDocument:
+    """The data of a YAML document, read safely and checked before it is built.
+
+    Aliases are counted before anything is built (``yaml_nodes.check_expansion``), plain
+    scalars follow YAML 1.2, tags other than plain data are refused, and keys given twice are
+    listed (building a mapping keeps only the last).
+
+    Raises:
+        InputError: an empty, broken, unsafe, self-referring or exploding document.
+    """
     loader = _Loader(text)
     try:
         root = loader.get_single_node()
         if root is None:
             raise InputError("the file is empty; add a posts: list")
-        _plain_scalars(root, set())
-        data = loader.construct_document(root)
+        yaml_nodes.check_expansion(root, len(text.encode("utf-8")))
+        yaml_nodes.plain_scalars(root)
+        document = YamlDocument(None, yaml_nodes.key_lines(root))
+        document.repeated = yaml_nodes.repeated_keys(root)
+        posts = _posts_node(root)
+        if isinstance(posts, yaml.SequenceNode):  # before building: merges rewrite the nodes
+            document.item_lines = [yaml_nodes.line_of(item) for item in posts.value]
+            document.item_key_lines = [yaml_nodes.key_lines(item) for item in posts.value]
+        document.data = loader.construct_document(root)
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise InputError(
@@ -107,143 +103,242 @@ def read_yaml(path: Path, *, sheet: str | None = None) -> LoadedFile:
         ) from None
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML: {exc}") from None
+    except RecursionError:
+        raise InputError("values are nested too deeply to read; flatten the file") from None
     finally:
         loader.dispose()
-    posts = _posts_node(root)
-    lines = None
-    if isinstance(posts, yaml.SequenceNode):
-        lines = [item.start_mark.line + 1 for item in posts.value]
-    return document_records(data, path=path, fmt="yaml", lines=lines)
+    return document
+
+
+def read_yaml(path: Path, *, sheet: str | None = None) -> LoadedFile:
+    """Read a YAML calendar with ``yaml.safe_load`` semantics; items keep their line numbers."""
+    text = decode_text(read_regular(path, limit=max_file_bytes()), "YAML")
+    document = load_document(text)
+    loaded = document_records(
+        document.data,
+        path=path,
+        fmt="yaml",
+        lines=document.item_lines,
+        key_lines=document.item_key_lines,
+        top_lines=document.top_lines,
+    )
+    for repeated in document.repeated:
+        loaded.problems.append(
+            RowError(
+                "bad-value",
+                f"line {repeated.line}: {repeated.key!r} is given twice in one mapping (first "
+                f"on line {repeated.first_line}); only one value can count: keep one",
+                row=repeated.line,
+                field=repeated.key,
+                file=str(path),
+            )
+        )
+    return loaded
+
+
+class Pairs(dict[Any, Any]):
+    """A JSON object that remembers the keys it was given more than once."""
+
+    repeated: tuple[str, ...] = ()
+
+
+def pairs_hook(items: list[tuple[Any, Any]]) -> Pairs:
+    """``json.loads(object_pairs_hook=…)``: a ``Pairs`` that knows its repeated keys."""
+    found = Pairs(items)
+    if len(found) != len(items):
+        counts = Counter(key for key, _ in items)
+        found.repeated = tuple(str(key) for key, n in counts.items() if n > 1)
+    return found
+
+
+@dataclass
+class _Doc:
+    """What the record builders share for one document."""
+
+    loaded: LoadedFile
+    unknown: set[str] = field(default_factory=set)
+    top_lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def file(self) -> str:
+        return str(self.loaded.path)
+
+    def problem(
+        self,
+        message: str,
+        *,
+        row: int | None,
+        field: str | None,
+        value: Any = None,
+        code: str = "bad-value",
+        note: str | None = None,
+    ) -> None:
+        self.loaded.problems.append(
+            RowError(
+                code,
+                message,
+                row=row,
+                field=field,
+                value=None if value is None else _short(value),
+                file=self.file,
+                note=note,
+            )
+        )
 
 
 def document_records(
-    data: Any, *, path: Path, fmt: str, lines: list[int] | None = None
+    data: Any,
+    *,
+    path: Path,
+    fmt: str,
+    lines: list[int] | None = None,
+    key_lines: list[dict[str, int]] | None = None,
+    top_lines: dict[str, int] | None = None,
 ) -> LoadedFile:
-    """Records of a parsed YAML/JSON document: ``{timezone, defaults, posts}`` or a list."""
-    file = str(path)
-    loaded = LoadedFile(path=path, format=fmt, records=[])
-    unknown: set[str] = set()
+    """Records of a parsed YAML/JSON document: ``{timezone, defaults, posts}`` or a list.
+
+    ``lines`` are the lines where the items start; ``key_lines`` (YAML) the line of each key of
+    each item, and ``top_lines`` of each top-level key, so that a problem names its own line.
+    """
+    doc = _Doc(LoadedFile(path=path, format=fmt, records=[]), top_lines=top_lines or {})
     if isinstance(data, list):
         posts: Any = data
     elif isinstance(data, dict):
-        posts = _read_top(data, loaded, unknown)
+        posts = _read_top(data, doc)
     else:
         raise InputError(
             f"the {fmt.upper()} file must hold a mapping with a posts: list (or a list of "
             f"posts), not {_kind(data)}"
         )
     if posts is None:
-        return loaded
+        return doc.loaded
     if not isinstance(posts, list):
-        loaded.problems.append(
-            RowError(
-                "bad-value",
-                f"posts must be a list of entries, not {_kind(posts)}; put '- ' before each entry",
-                field="posts",
-                value=_short(posts),
-                file=file,
-            )
+        doc.problem(
+            f"posts must be a list of entries, not {_kind(posts)}; put '- ' before each entry",
+            row=_top_line(doc, POSTS_KEYS),
+            field="posts",
+            value=posts,
         )
-        return loaded
+        return doc.loaded
     for index, item in enumerate(posts):
         line = lines[index] if lines is not None and index < len(lines) else None
-        position = Position(file=file, index=index, line=line)
+        position = Position(file=doc.file, index=index, line=line)
         if not isinstance(item, dict):
-            loaded.problems.append(
-                RowError(
-                    "bad-value",
-                    f"{position.label()} must be a mapping of fields (text:, channels:, ...), "
-                    f"not {_kind(item)}",
-                    row=line,
-                    value=_short(item),
-                    file=file,
-                    note=position.label(),
-                )
+            doc.problem(
+                f"{position.label()} must be a mapping of fields (text:, channels:, ...), "
+                f"not {_kind(item)}",
+                row=line,
+                field=None,
+                value=item,
+                note=position.label(),
             )
             continue
-        cells = _canonical(item, loaded, unknown, position)
-        loaded.records.append(RawRecord(position, cells))
-    return loaded
+        own_lines = key_lines[index] if key_lines is not None and index < len(key_lines) else {}
+        cells = _canonical(item, doc, position, own_lines)
+        doc.loaded.records.append(RawRecord(position, cells))
+    return doc.loaded
 
 
-def _read_top(data: dict[Any, Any], loaded: LoadedFile, unknown: set[str]) -> Any:
-    file = str(loaded.path)
+def _top_line(doc: _Doc, names: tuple[str, ...]) -> int | None:
+    found = [line for key, line in doc.top_lines.items() if key.lower() in names]
+    return found[-1] if found else None
+
+
+def _read_top(data: dict[Any, Any], doc: _Doc) -> Any:
     posts: Any = None
-    found_posts = False
+    found_posts: str | None = None
+    for name in getattr(data, "repeated", ()):
+        doc.problem(
+            f"{name!r} is given twice at the top of the file; only one value can count: keep one",
+            row=None,
+            field=name,
+        )
     for raw_key, value in data.items():
         key = str(raw_key).strip()
         lowered = key.lower()
+        line = doc.top_lines.get(key)
         if lowered in POSTS_KEYS:
-            posts, found_posts = value, True
+            if found_posts is not None:
+                doc.problem(
+                    f"{found_posts}: and {key}: both hold the posts; only one list can count: "
+                    "put every entry under one posts: key",
+                    row=line,
+                    field="posts",
+                )
+            elif value is None:
+                doc.problem(
+                    f"{key}: holds nothing; list the entries under it ('- text: …'), one per post",
+                    row=line,
+                    field="posts",
+                )
+            posts, found_posts = value, key
         elif canonical_key(key) == "timezone":
             if isinstance(value, str) and value.strip():
-                loaded.timezone = value.strip()
+                doc.loaded.timezone = value.strip()
             elif value is not None:
-                loaded.problems.append(
-                    RowError(
-                        "bad-timezone",
-                        "timezone must be an IANA name such as Europe/Berlin",
-                        field="timezone",
-                        value=_short(value),
-                        file=file,
-                    )
+                doc.problem(
+                    "timezone must be an IANA name such as Europe/Berlin",
+                    code="bad-timezone",
+                    row=line,
+                    field="timezone",
+                    value=value,
                 )
         elif lowered in DEFAULTS_KEYS:
             if isinstance(value, dict):
-                loaded.defaults = _canonical(value, loaded, unknown, None)
+                doc.loaded.defaults = _canonical(value, doc, None, {})
             elif value is not None:
-                loaded.problems.append(
-                    RowError(
-                        "bad-value",
-                        f"defaults must be a mapping of entry fields, not {_kind(value)}",
-                        field="defaults",
-                        value=_short(value),
-                        file=file,
-                    )
+                doc.problem(
+                    f"defaults must be a mapping of entry fields, not {_kind(value)}",
+                    row=line,
+                    field="defaults",
+                    value=value,
                 )
-        elif key not in unknown:
-            unknown.add(key)
-            loaded.problems.append(unknown_column(key, file=file))
-    if not found_posts:
-        loaded.problems.append(
-            RowError(
-                "bad-value",
-                "no posts: list found; put the entries under a top-level posts: key",
-                field="posts",
-                file=file,
-            )
+        elif key not in doc.unknown:
+            doc.unknown.add(key)
+            doc.loaded.problems.append(unknown_column(key, file=doc.file))
+    if found_posts is None:
+        doc.problem(
+            "no posts: list found; put the entries under a top-level posts: key",
+            row=None,
+            field="posts",
         )
     return posts
 
 
 def _canonical(
-    item: dict[Any, Any], loaded: LoadedFile, unknown: set[str], position: Position | None
+    item: dict[Any, Any], doc: _Doc, position: Position | None, lines: dict[str, int]
 ) -> dict[str, Any]:
-    file = str(loaded.path)
     row = position.line if position else None
     note = position.label() if position else "defaults"
     cells: dict[str, Any] = {}
     names: dict[str, str] = {}
+    for name in getattr(item, "repeated", ()):
+        doc.problem(
+            f"{name!r} is given twice in {note}; only one value can count: keep one",
+            row=row,
+            field=name,
+            note=note,
+        )
     for raw_key, value in item.items():
         name = str(raw_key).strip()
         key = canonical_key(name)
         if key is None:
-            if name not in unknown:
-                unknown.add(name)
-                loaded.problems.append(unknown_column(name, file=file, row=row))
+            if name not in doc.unknown:
+                doc.unknown.add(name)
+                doc.loaded.problems.append(unknown_column(name, file=doc.file, row=row))
         elif key in cells:
-            loaded.problems.append(
-                RowError(
-                    "bad-value",
-                    f"{names[key]!r} and {name!r} both mean {key}; keep one of them",
-                    row=row,
-                    field=key,
-                    value=name,
-                    file=file,
-                    note=note,
-                )
+            doc.problem(
+                f"{names[key]!r} and {name!r} both mean {key}; keep one of them",
+                row=row,
+                field=key,
+                value=name,
+                note=note,
             )
         elif value is not None:
+            wrong = shape_problem(key, value)
+            if wrong is not None:
+                doc.problem(wrong, row=lines.get(name, row), field=key, value=value, note=note)
+                continue
             cells[key] = value
             names[key] = name
     return cells
