@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from calendar_sched.errors import DiskFull, JournalCorrupt
-from calendar_sched.files import HeldLock, atomic_write_bytes
+from calendar_sched.files import HeldLock, atomic_write_bytes, refuse_special
 from calendar_sched.identity import first_value_id
 from calendar_sched.load.channels import validate_channels
 from calendar_sched.models import Channel, Post, utc_iso
@@ -325,6 +325,7 @@ def read_lines(path: Path, skipped: list[int] | None = None) -> tuple[list[dict[
     A damaged line before the last raises ``JournalCorrupt``, or with ``skipped`` is left out
     and its number recorded there.
     """
+    refuse_special(path)  # a FIFO or a device as --journal would block here or never end
     data = path.read_bytes()
     lines: list[dict[str, Any]] = []
     good = 0

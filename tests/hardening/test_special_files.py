@@ -140,3 +140,15 @@ def test_deeply_nested_json_in_a_settings_cell_is_a_row_error(tmp_path: Path) ->
         ("bad-value", 2, "settings.x.community")
     ]
     assert "nested too deeply" in checked.report.errors[0].message
+
+
+def test_run_and_status_refuse_a_fifo_journal(tmp_path: Path) -> None:
+    calendar = tmp_path / "cal.csv"
+    calendar.write_text(CALENDAR, encoding="utf-8")
+    journal = tmp_path / "j.jsonl"
+    os.mkfifo(journal)
+    for args in (["run", "--yes"], ["status"]):
+        command = [args[0], str(calendar), "--journal", str(journal), *args[1:]]
+        result = _within(30, lambda command=command: CliRunner().invoke(main, command))
+        assert result.exit_code == 4, result.output
+        assert "not a regular file; pass --journal with a file path" in result.output
