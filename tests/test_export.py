@@ -508,8 +508,8 @@ def test_export_cli_usage_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert two.exit_code == 2
     assert "write-back takes one FILE" in two.output
     bad = runner.invoke(main, ["export", "a.csv", "--to", "o.ods"])
-    assert bad.exit_code == 4
-    assert "use a .csv, .xlsx or .json file" in bad.output
+    assert bad.exit_code == 2  # a usage error (#19)
+    assert "write a .csv, .xlsx, .json, .html or .htm file" in bad.output
 
 
 SAMPLES = Path(__file__).parent.parent / "samples"

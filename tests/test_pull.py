@@ -339,8 +339,8 @@ def test_pull_cli_errors(seeded: tuple[Any, list[Post]]) -> None:
     assert bad_zone.exit_code == 2
     assert "unknown zone 'Mars/Base'" in bad_zone.output
     bad_out = runner.invoke(main, [*base[:4], "2030-03-06", "--out", "x.json"])
-    assert bad_out.exit_code == 4
-    assert "use .yaml, .csv or .xlsx" in bad_out.output
+    assert bad_out.exit_code == 2  # a usage error (#19)
+    assert "write a .yaml, .yml, .csv or .xlsx file" in bad_out.output
     unknown = runner.invoke(
         main, [*base[:4], "2030-03-06", "--out", "x.yaml", "--channels", "nope"]
     )

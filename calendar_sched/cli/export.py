@@ -59,7 +59,9 @@ def export_command(
     A .html file is a calendar page instead: the month grid with each post's status and id.
     """
     files = source.files
-    out_path = output_path(out, hint="--to", sources=files)
+    out_path = output_path(
+        out, hint="--to", sources=files, suffixes=(".csv", ".xlsx", ".json", ".html", ".htm")
+    )
     html = out_path.suffix.lower() in (".html", ".htm")
     if len(files) > 1 and not per_post and not html:
         raise click.UsageError("write-back takes one FILE; use --per-post for several")

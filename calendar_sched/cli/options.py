@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import functools
+import math
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,11 +20,13 @@ from calendar_sched.check.validation import ValidateOptions
 from calendar_sched.load.channels import load_channels_file, split_refs
 from calendar_sched.models import Channel
 from calendar_sched.run.journal import journal_path_for
+from calendar_sched.run.options import EMBEDDED_WINDOW, POSTIZ_WINDOW
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK = 0
 EXIT_INVALID = 1
+EXIT_USAGE = 2  # click's own usage errors exit 2 as well
 EXIT_FAILED = 3
 EXIT_CONFIG = 4
 EXIT_PENDING = 75
@@ -123,6 +128,31 @@ def resolve_journal(journal_file: str | None, calendar: str) -> Path:
     return Path(journal_file) if journal_file else journal_path_for(calendar)
 
 
+def _finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
+#: ``--window`` of ``plan`` and ``run``: the quota window's length (a day at most).
+window_option = click.option(
+    "--window",
+    "window_seconds",
+    type=click.FloatRange(min=1, max=86400),
+    callback=_finite,
+    help=f"Length of a quota window in seconds (default: {POSTIZ_WINDOW:g} on a Postiz "
+    f"account, {EMBEDDED_WINDOW:g} on the built-in sandbox).",
+)
+
+#: ``--snap`` of ``plan`` and ``run``: a grid of at most a day.
+snap_option = click.option(
+    "--snap",
+    "snap_minutes",
+    type=click.IntRange(min=1, max=1440),
+    help="Move publish times to the nearest point of an M-minute grid (at most 1440) to merge "
+    "requests.",
+)
+
 #: ``--limit`` of ``plan`` and ``run``: counted requests per quota window.
 limit_option = click.option(
     "--limit",
@@ -140,9 +170,15 @@ reserve_option = click.option(
 )
 
 
-def output_path(out: str, *, hint: str, sources: Sequence[str] = ()) -> Path:
-    """``out`` when it can be written: not one of ``sources``, in a folder that exists."""
+def output_path(
+    out: str, *, hint: str, sources: Sequence[str] = (), suffixes: Sequence[str] = ()
+) -> Path:
+    """``out`` if it can be written: a known suffix, not one of ``sources``, an existing folder."""
     path = Path(out)
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise click.BadParameter(
+            f"{out}: write a {', '.join(suffixes[:-1])} or {suffixes[-1]} file", param_hint=hint
+        )
     if any(path.resolve() == Path(source).resolve() for source in sources):
         raise click.BadParameter(
             f"{out} is the calendar itself; write to another file (results.xlsx, say) so the "
@@ -154,6 +190,13 @@ def output_path(out: str, *, hint: str, sources: Sequence[str] = ()) -> Path:
             f"the folder {path.parent} does not exist; create it first or pick another path",
             param_hint=hint,
         )
+    try:  # the file is written beside itself and moved in place: the folder must take files
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write in {path.parent} ({exc.strerror}); pick another path", param_hint=hint
+        ) from None
     return path
 
 
@@ -194,6 +237,18 @@ def exit_codes(func: F) -> F:
             _fail(exc, EXIT_INVALID, debug)
         except errors.DiskFull as exc:
             _fail(exc, EXIT_PENDING, debug)
+        except OSError as exc:  # a path given on the command line that cannot be used
+            if debug:
+                raise
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                _fail(
+                    errors.DiskFull(f"the disk is full: {exc.filename} cannot be written"),
+                    EXIT_PENDING,
+                    debug,
+                )
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"Error: {plain(where + (exc.strerror or str(exc)))}", err=True)
+            sys.exit(EXIT_USAGE)
         except errors.CalendarSchedError as exc:
             _fail(exc, EXIT_FAILED, debug)
         except Exception as exc:  # a bug: say so plainly, traceback only with --debug

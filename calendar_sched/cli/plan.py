@@ -29,14 +29,16 @@ from calendar_sched.cli.options import (
     output_options,
     output_path,
     reserve_option,
+    snap_option,
     source_args,
+    window_option,
 )
 from calendar_sched.errors import ReserveTooLarge
 from calendar_sched.models import Post, utc_iso
 from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.plan.planner import Plan
 from calendar_sched.report import count
-from calendar_sched.run.options import EMBEDDED_WINDOW, POSTIZ_WINDOW, RunOptions
+from calendar_sched.run.options import RunOptions
 from calendar_sched.run.pipeline import PlanFigures, preview_calendar
 from calendar_sched.sheets.page import write_plan_page
 from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, resolve_target
@@ -45,20 +47,9 @@ from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, resolve_target
 @click.command("plan")
 @source_args
 @limit_option
-@click.option(
-    "--window",
-    "window_seconds",
-    type=click.FloatRange(min=1),
-    help=f"Length of a quota window in seconds (default: the one a run would pace to: "
-    f"{POSTIZ_WINDOW:g} on a Postiz account, {EMBEDDED_WINDOW:g} on the built-in sandbox).",
-)
+@window_option
 @reserve_option
-@click.option(
-    "--snap",
-    "snap_minutes",
-    type=click.IntRange(min=1),
-    help="Move publish times to the nearest point of an M-minute grid to merge requests.",
-)
+@snap_option
 @click.option(
     "--count-uploads",
     is_flag=True,

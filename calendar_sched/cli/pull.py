@@ -63,7 +63,7 @@ def pull_command(
     first, last = listing_window(start.replace(tzinfo=zone), end.replace(tzinfo=zone))
     if last < first:
         raise click.BadParameter("must not be before --from", param_hint="--to")
-    out_path = output_path(out, hint="--out")
+    out_path = output_path(out, hint="--out", suffixes=(".yaml", ".yml", ".csv", ".xlsx"))
     with target_backend() as (backend, source):
         result = pull_calendar(
             backend,

@@ -16,6 +16,7 @@ from calendar_sched.models import Post
 from calendar_sched.plan.eta import duration_text
 from calendar_sched.report import Report, count
 
+
 class SafeConsole(Console):
     """Prints strings as they are: no markup, no ``:emoji:`` codes, no control characters.
 

@@ -25,7 +25,9 @@ from calendar_sched.cli.options import (
     limit_option,
     reserve_option,
     resolve_journal,
+    snap_option,
     source_args,
+    window_option,
 )
 from calendar_sched.cli.plan import print_existing, summary_line
 from calendar_sched.cli.progress import RunProgress
@@ -33,7 +35,7 @@ from calendar_sched.errors import AuthError, JournalLocked, ReserveTooLarge
 from calendar_sched.models import Post
 from calendar_sched.report import count
 from calendar_sched.run.events import Event, RunResult
-from calendar_sched.run.options import EMBEDDED_WINDOW, RunOptions
+from calendar_sched.run.options import RunOptions
 from calendar_sched.run.pipeline import Preview, run_calendar
 from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, TARGETS
 
@@ -43,13 +45,7 @@ from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, TARGETS
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation against a real account.")
 @click.option("--dry-run", is_flag=True, help="Show the plan and stop; send nothing.")
 @limit_option
-@click.option(
-    "--window",
-    "window_seconds",
-    type=click.FloatRange(min=1),
-    help=f"Length of a quota window in seconds (default 3600; {EMBEDDED_WINDOW:g} for the "
-    "built-in sandbox).",
-)
+@window_option
 @reserve_option
 @journal_option("Journal file (default: <calendar>.journal.jsonl beside the first calendar).")
 @click.option("--prune", is_flag=True, help="Delete posts whose rows left the calendar.")
@@ -82,12 +78,7 @@ from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, TARGETS
     "old post each one looks like an edit of, keep leaves both scheduled. Without it a run that "
     "finds some asks, or sends nothing. `calendar-sched ids FILE` gives rows stable ids.",
 )
-@click.option(
-    "--snap",
-    "snap_minutes",
-    type=click.IntRange(min=1),
-    help="Move publish times to the nearest point of an M-minute grid to merge requests.",
-)
+@snap_option
 @exit_codes
 def run_command(
     source: SourceArgs,
