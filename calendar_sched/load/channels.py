@@ -15,11 +15,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from calendar_sched.errors import InputError
 from calendar_sched.files import max_file_bytes, read_regular
+from calendar_sched.load.sources.yaml import load_document
 from calendar_sched.models import Channel
 
 _SPLIT = re.compile(r"[,;|\r\n]+")
@@ -193,10 +193,10 @@ def load_channels_file(path: str | Path) -> list[Channel]:
         raise InputError(f"cannot read channels file {file}: {exc}") from None
     try:
         if file.suffix.lower() in (".yaml", ".yml"):
-            data = yaml.safe_load(text)
+            data = load_document(text).data  # safe, and aliases counted before anything is built
         else:
             data = json.loads(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+    except (json.JSONDecodeError, InputError) as exc:
         raise InputError(f"channels file {file} is not valid JSON/YAML: {exc}") from None
     return parse_channels(data, f"channels file {file}")
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from calendar_sched.errors import InputError
+from calendar_sched.load.channels import load_channels_file
 from calendar_sched.load.sources import read
 from calendar_sched.sheets.source_table import read_source
 
@@ -108,3 +110,12 @@ def test_an_alias_inside_itself_is_refused(tmp_path: Path) -> None:
     path.write_text("posts: &p [{text: hi, thread: *p}]\n", encoding="utf-8")
     (problem,) = read(path).problems
     assert "refers to the value that contains it" in problem.message
+
+
+def test_a_channels_file_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "channels.yaml"
+    path.write_text(BOMB.replace("posts: [{text: *i}]", "channels: *i"), encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(InputError, match="expand to more than"):
+        load_channels_file(path)
+    assert time.monotonic() - started < 2
