@@ -33,6 +33,33 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert f"`{name}" in readme, f"{name} is not documented in README.md"
 
 
+def test_help_lists_every_command_by_its_own_words_without_importing_them() -> None:
+    import subprocess
+    import sys
+
+    import click
+
+    from calendar_sched.cli import COMMANDS, SUMMARIES, main
+
+    assert set(SUMMARIES) == set(COMMANDS)
+    ctx = click.Context(main)
+    for name in COMMANDS:
+        command = main.get_command(ctx, name)
+        assert command is not None
+        assert command.help is not None
+        assert SUMMARIES[name] == command.help.split("\n\n")[0].replace("\n", " "), name
+    code = (
+        "import sys\nfrom click.testing import CliRunner\nfrom calendar_sched.cli import main\n"
+        "CliRunner().invoke(main, ['--help'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('calendar_sched.', 'rich', "
+        "'starlette', 'pandas'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert loaded.strip() == "['calendar_sched.cli', 'calendar_sched.version']", loaded
+
+
 def test_readme_opens_with_the_two_set_up_commands() -> None:
     from pathlib import Path
 

@@ -23,11 +23,46 @@ COMMANDS = {
 }
 
 
+#: command name → the first paragraph of its help, so ``--help`` lists the commands without
+#: importing them (a test keeps these equal to the commands' own help).
+SUMMARIES = {
+    "channels": "List the channels of the configured account (or the built-in sandbox).",
+    "export": "Write FILE's rows with each row's status, post ids, UTC time and error "
+    "(CSV/XLSX/JSON).",
+    "ids": "Write an id column into FILE (CSV/TSV/XLSX), so edited rows update their posts in "
+    "place.",
+    "plan": "Preview the fewest API requests for FILE..., their quota windows and ETA.",
+    "pull": "Write existing posts (all states) as a calendar; `run` on it sends only your edits.",
+    "run": "Schedule FILE... exactly once, paced to the quota. Run it again to resume.",
+    "sandbox": "Run the built-in Postiz emulator (quota, validation, uploads, faults).",
+    "status": "Show what the run journal of FILE says: done, pending, failed, in doubt (offline).",
+    "validate": "Check calendar files and list every problem, row by row (exit 1 when any).",
+}
+
+
 class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from ``SUMMARIES``, laid out as click lays it out."""
+        names = self.list_commands(ctx)
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            summary = SUMMARIES.get(name)
+            if summary is None:  # not lazy: ask the command itself
+                command = self.get_command(ctx, name)
+                summary = command.get_short_help_str(limit) if command else ""
+            else:  # shortened exactly as click shortens a command's own help
+                summary = click.Command(name, help=summary).get_short_help_str(limit)
+            rows.append((name, summary))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
