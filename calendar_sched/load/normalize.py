@@ -204,6 +204,8 @@ def _dotted(keys: tuple[str, ...]) -> _Dotted:
 def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
     """One record → Entry (or None when no instant could be read) plus its problems."""
     row = _Row(record.position, ctx)
+    row.problems.extend(record.problems)
+    row.failed = any(p.severity == "error" for p in record.problems)
     cells = _merge(ctx.defaults, record.cells)
     dotted = _dotted(tuple(cells))
     post_type = _post_type(row, cells.get("type"))

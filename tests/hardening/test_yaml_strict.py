@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from calendar_sched.check.validation import validate
 from calendar_sched.errors import InputError
 from calendar_sched.load.channels import load_channels_file
 from calendar_sched.load.sources import read
@@ -19,7 +20,9 @@ GOOD = "    publish_at: 2030-03-01 09:00\n    channels: demo-x\n"
 def _problems(tmp_path: Path, text: str, name: str = "cal.yaml") -> list[tuple[str, int | None]]:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    return [(p.code, p.row) for p in read(path).problems if p.severity == "error"]
+    loaded = read(path)
+    found = [*loaded.problems, *(p for r in loaded.records for p in r.problems)]
+    return sorted((p.code, p.row) for p in found if p.severity == "error")
 
 
 @pytest.mark.parametrize(
@@ -44,12 +47,18 @@ def test_wrong_shapes_are_errors_at_their_line(tmp_path: Path, text: str, line: 
     assert problems[0] == ("bad-value", line), problems
 
 
-def test_type_list_does_not_make_a_draft_a_scheduled_post(tmp_path: Path) -> None:
+@pytest.mark.parametrize("extra", ["    type: [draft]\n", "    text: again\n"])
+def test_the_entry_with_the_wrong_value_fails(tmp_path: Path, extra: str) -> None:
     path = tmp_path / "cal.yaml"
-    path.write_text("posts:\n  - text: hi\n" + GOOD + "    type: [draft]\n", encoding="utf-8")
-    (problem,) = read(path).problems
-    assert problem.field == "type"
-    assert "single value, not a list" in problem.message
+    path.write_text(
+        "posts:\n  - text: hi\n" + GOOD + extra + "  - text: fine\n" + GOOD, encoding="utf-8"
+    )
+    checked = validate([path])
+    ((line, field),) = [(p.row, p.field) for p in checked.report.errors]
+    assert line == 5
+    assert field in ("type", "text")
+    assert len(checked.entries) == 2
+    assert [p.values[0].text for p in checked.posts] == ["fine"]  # the broken entry has none
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,9 @@ class RawRecord:
 
     position: Position
     cells: dict[str, Any]
+    #: Problems of this record found while reading (a value of the wrong shape, a key given
+    #: twice): its entry fails validation with them, as with any problem of its own.
+    problems: list[RowError] = field(default_factory=list)
 
 
 @dataclass

@@ -61,6 +61,7 @@ class YamlDocument:
     data: Any
     top_lines: dict[str, int] = field(default_factory=dict)
     item_lines: list[int] | None = None
+    item_spans: list[tuple[int, int]] = field(default_factory=list)
     item_key_lines: list[dict[str, int]] | None = None
     repeated: list[yaml_nodes.RepeatedKey] = field(default_factory=list)
 
@@ -87,6 +88,7 @@ def load_document(text: str) -> YamlDocument:
         posts = _posts_node(root)
         if isinstance(posts, yaml.SequenceNode):  # before building: merges rewrite the nodes
             document.item_lines = [yaml_nodes.line_of(item) for item in posts.value]
+            document.item_spans = [yaml_nodes.span_of(item) for item in posts.value]
             document.item_key_lines = [yaml_nodes.key_lines(item) for item in posts.value]
         document.data = loader.construct_document(root)
     except yaml.constructor.ConstructorError as exc:
@@ -123,7 +125,8 @@ def read_yaml(path: Path, *, sheet: str | None = None) -> LoadedFile:
         top_lines=document.top_lines,
     )
     for repeated in document.repeated:
-        loaded.problems.append(
+        owner = None if repeated.top else _owner(loaded, document.item_spans, repeated.line)
+        (loaded.problems if owner is None else owner).append(
             RowError(
                 "bad-value",
                 f"line {repeated.line}: {repeated.key!r} is given twice in one mapping (first "
@@ -134,6 +137,12 @@ def read_yaml(path: Path, *, sheet: str | None = None) -> LoadedFile:
             )
         )
     return loaded
+
+
+def _owner(loaded: LoadedFile, spans: list[tuple[int, int]], line: int) -> list[RowError] | None:
+    """The problem list of the record written around ``line``, if there is one."""
+    index = next((i for i, (first, last) in enumerate(spans) if first <= line <= last), None)
+    return next((r.problems for r in loaded.records if r.position.index == index), None)
 
 
 class Pairs(dict[Any, Any]):
@@ -172,8 +181,9 @@ class _Doc:
         value: Any = None,
         code: str = "bad-value",
         note: str | None = None,
+        into: list[RowError] | None = None,
     ) -> None:
-        self.loaded.problems.append(
+        (self.loaded.problems if into is None else into).append(
             RowError(
                 code,
                 message,
@@ -234,8 +244,9 @@ def document_records(
             )
             continue
         own_lines = key_lines[index] if key_lines is not None and index < len(key_lines) else {}
-        cells = _canonical(item, doc, position, own_lines)
-        doc.loaded.records.append(RawRecord(position, cells))
+        record = RawRecord(position, {})
+        record.cells.update(_canonical(item, doc, position, own_lines, record.problems))
+        doc.loaded.records.append(record)
     return doc.loaded
 
 
@@ -306,18 +317,24 @@ def _read_top(data: dict[Any, Any], doc: _Doc) -> Any:
 
 
 def _canonical(
-    item: dict[Any, Any], doc: _Doc, position: Position | None, lines: dict[str, int]
+    item: dict[Any, Any],
+    doc: _Doc,
+    position: Position | None,
+    lines: dict[str, int],
+    own: list[RowError] | None = None,
 ) -> dict[str, Any]:
     row = position.line if position else None
     note = position.label() if position else "defaults"
     cells: dict[str, Any] = {}
     names: dict[str, str] = {}
+    mine = doc.loaded.problems if own is None else own
     for name in getattr(item, "repeated", ()):
         doc.problem(
             f"{name!r} is given twice in {note}; only one value can count: keep one",
             row=row,
             field=name,
             note=note,
+            into=mine,
         )
     for raw_key, value in item.items():
         name = str(raw_key).strip()
@@ -337,7 +354,8 @@ def _canonical(
         elif value is not None:
             wrong = shape_problem(key, value)
             if wrong is not None:
-                doc.problem(wrong, row=lines.get(name, row), field=key, value=value, note=note)
+                row_of_key = lines.get(name, row)
+                doc.problem(wrong, row=row_of_key, field=key, value=value, note=note, into=mine)
                 continue
             cells[key] = value
             names[key] = name

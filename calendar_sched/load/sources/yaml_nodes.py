@@ -117,12 +117,14 @@ class RepeatedKey:
     key: str
     line: int
     first_line: int
+    top: bool  # in the document's top-level mapping, not inside an entry
 
 
 def repeated_keys(root: yaml.Node) -> list[RepeatedKey]:
     """Keys given more than once in one mapping (``<<`` merges excepted), in file order."""
     found: list[RepeatedKey] = []
     for node in _unique_nodes(root):
+        top = node is root
         if not isinstance(node, yaml.MappingNode):
             continue
         first: dict[str, int] = {}
@@ -131,10 +133,15 @@ def repeated_keys(root: yaml.Node) -> list[RepeatedKey]:
                 continue
             name = key.value.strip()
             if name in first:
-                found.append(RepeatedKey(name, line_of(key), first[name]))
+                found.append(RepeatedKey(name, line_of(key), first[name], top))
             else:
                 first[name] = line_of(key)
     return sorted(found, key=lambda item: item.line)
+
+
+def span_of(node: yaml.Node) -> tuple[int, int]:
+    """First and last line (1-based) of ``node``."""
+    return line_of(node), int(node.end_mark.line) + 1
 
 
 def key_lines(node: yaml.Node) -> dict[str, int]:
