@@ -58,6 +58,10 @@ def test_plan_compares_with_postsyncer_only_when_asked(
     assert "PostSyncer" not in plain.output
     asked = runner.invoke(main, ["plan", calendar, "--compare"])
     assert "PostSyncer for the same calendar: " in asked.output
+    as_json = json.loads(runner.invoke(main, ["plan", calendar, "--json"]).output)
+    assert as_json["postsyncer"] is None  # a second plan only when asked (#15)
+    asked_json = json.loads(runner.invoke(main, ["plan", calendar, "--json", "--compare"]).output)
+    assert asked_json["postsyncer"]["requests"] > 0
     monkeypatch.setenv("POSTSYNCER_API_TOKEN", "token-of-a-postsyncer-user")
     configured = runner.invoke(main, ["plan", calendar])
     assert "PostSyncer for the same calendar: " in configured.output

@@ -76,7 +76,7 @@ from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, resolve_target
     "--compare",
     is_flag=True,
     help="Also show what the same calendar costs through PostSyncer (shown anyway when "
-    "POSTSYNCER_API_TOKEN is set; always in --json).",
+    "POSTSYNCER_API_TOKEN is set); in --json as postsyncer, null without it.",
 )
 @click.option(
     "--html",
@@ -102,7 +102,7 @@ def plan_command(
 ) -> None:
     """Preview the fewest API requests for FILE..., their quota windows and ETA."""
     page = output_path(html_path, hint="--html", sources=source.files) if html_path else None
-    compare = compare or as_json or bool(os.environ.get(POSTSYNCER_TOKEN_VAR, "").strip())
+    compare = compare or bool(os.environ.get(POSTSYNCER_TOKEN_VAR, "").strip())
     options = RunOptions(
         read=source.validate_options(),
         limit=limit,
