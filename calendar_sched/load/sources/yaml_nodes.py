@@ -64,6 +64,8 @@ def check_expansion(root: yaml.Node, text_size: int) -> None:
     Raises:
         InputError: naming the line of the alias that goes over, the budget and the fix.
     """
+    if not _shared(root):
+        return  # a tree: it is no bigger than the text it was read from
     budget = EXPANSION_BASE + EXPANSION_PER_BYTE * text_size
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
@@ -93,6 +95,24 @@ def check_expansion(root: yaml.Node, text_size: int) -> None:
         on_path.add(key)
         stack.append((node, True))
         stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+
+
+def _shared(root: yaml.Node) -> bool:
+    """True when some node is reached twice: an alias (possibly to an enclosing node)."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+    return False
 
 
 def plain_scalars(root: yaml.Node) -> None:
