@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from calendar_sched.errors import InputError
+from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.channels import demo_channels, validate_channels
 from calendar_sched.models import Channel
 
@@ -70,8 +71,8 @@ class ChannelsFile:
 def load_channels(path: Path) -> ChannelsFile:
     """Read a ``GET /integrations``-shaped list; extra keys ``verified``, ``postingTimes``."""
     try:
-        items = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        items = json.loads(read_regular(path, limit=max_file_bytes()).decode("utf-8"))
+    except (InputError, ValueError) as exc:  # read_regular refuses a FIFO or a device
         raise InputError(f"cannot read channels file {path}: {exc}") from exc
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise InputError(f"channels file {path} must hold a JSON list of objects")

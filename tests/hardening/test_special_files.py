@@ -152,3 +152,12 @@ def test_run_and_status_refuse_a_fifo_journal(tmp_path: Path) -> None:
         result = _within(30, lambda command=command: CliRunner().invoke(main, command))
         assert result.exit_code == 4, result.output
         assert "not a regular file; pass --journal with a file path" in result.output
+
+
+def test_sandbox_serve_refuses_a_fifo_channels_file(tmp_path: Path) -> None:
+    path = tmp_path / "channels.json"
+    os.mkfifo(path)
+    command = ["sandbox", "serve", "--channels-file", str(path)]
+    result = _within(20, lambda: CliRunner().invoke(main, command))
+    assert result.exit_code == 1, result.output
+    assert "not a regular file" in result.output
