@@ -161,3 +161,16 @@ def test_sandbox_serve_refuses_a_fifo_channels_file(tmp_path: Path) -> None:
     result = _within(20, lambda: CliRunner().invoke(main, command))
     assert result.exit_code == 1, result.output
     assert "not a regular file" in result.output
+
+
+@pytest.mark.parametrize("name", ["deep.json", "deep.yaml"])
+def test_deeply_nested_documents_are_a_clear_report(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    depth = 990 if name.endswith(".yaml") else 50_000  # libyaml stops at 1000 levels itself
+    path.write_text(
+        '{"posts": [{"text": "hi", "settings": {"x": {"a": ' + "[" * depth + "]" * depth + "}}}]}",
+        encoding="utf-8",
+    )
+    (problem,) = read(path).problems
+    assert problem.code == "unreadable-file"
+    assert "nested too deeply" in problem.message

@@ -85,6 +85,8 @@ def read(path: str | os.PathLike[str], *, sheet: str | None = None) -> LoadedFil
         return _unreadable(path, fmt, str(exc))
     except OSError as exc:
         return _unreadable(path, fmt, f"cannot open the file: {exc.strerror or exc}")
+    except RecursionError:
+        return _unreadable(path, fmt, "values are nested too deeply to read; flatten them")
     except Exception as exc:  # never a traceback for a bad file; say what the reader hit
         return _unreadable(
             path, fmt, f"cannot be read as {fmt} ({type(exc).__name__}: {exc}); check the file"
