@@ -50,6 +50,8 @@ def read_source(path: Path, sheet: str | None = None) -> SourceTable:
             return _read_items(path)
     except (OSError, ValueError, csv.Error, yaml.YAMLError, InputError) as exc:
         raise InputError(f"cannot read {path}: {exc}") from None
+    except RecursionError:
+        raise InputError(f"cannot read {path}: values are nested too deeply") from None
     raise InputError(f"cannot export from {path.name}: not a CSV, XLSX, YAML or JSON file")
 
 

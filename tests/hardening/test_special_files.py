@@ -21,6 +21,7 @@ from calendar_sched.errors import ConfigError, InputError
 from calendar_sched.files import HeldLock, read_regular
 from calendar_sched.load.channels import load_channels_file
 from calendar_sched.load.sources import read
+from calendar_sched.sheets.source_table import read_source
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX only")
 
@@ -174,3 +175,10 @@ def test_deeply_nested_documents_are_a_clear_report(tmp_path: Path, name: str) -
     (problem,) = read(path).problems
     assert problem.code == "unreadable-file"
     assert "nested too deeply" in problem.message
+
+
+def test_export_of_a_deeply_nested_source_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('{"posts": [{"text": ' + "[" * 50_000 + "]" * 50_000 + "}]}")
+    with pytest.raises(InputError, match="nested too deeply"):
+        read_source(path)
