@@ -49,6 +49,8 @@ CATALOGUE: dict[str, ErrorType] = {
         ErrorType("media-not-found", "Media file not found"),
         ErrorType("missing-setting", "Platform setting required"),
         ErrorType("duplicate-id", "Two entries share one id"),
+        ErrorType("bad-slots", "Posting slots cannot be read"),
+        ErrorType("no-free-slot", "No posting slot left for a row without a time"),
         ErrorType("past-publish-time", "Publish time is in the past", "warning"),
         ErrorType("default-applied", "A default was filled in", "warning"),
         ErrorType("duplicate-content", "Same text on the same channel within an hour", "warning"),
