@@ -24,12 +24,26 @@ from filelock import FileLock, Timeout
 
 from calendar_sched.errors import ConfigError, InputError, JournalLocked
 
+#: The process's umask, read once at import (reading it means setting it, so never later, when
+#: threads may be creating files).
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temp file beside ``path``, fsync it, then ``os.replace`` it."""
+    """Write ``data`` to a temp file beside ``path``, fsync it, then ``os.replace`` it.
+
+    The file gets the mode it had, or the one ``open`` would give a new file (``mkstemp``'s
+    temp files are private: an export or a pulled calendar would be unreadable to others).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~_UMASK
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

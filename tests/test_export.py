@@ -604,3 +604,19 @@ def test_xlsx_from_csv_has_real_dates_a_filter_wrapped_text_and_invalid_rows(
     assert not sheet.cell(2, header.index("id") + 1).alignment.wrap_text
     assert sheet.cell(3, header.index("status") + 1).value == "invalid"
     assert (tmp_path / "month.csv").read_text(encoding="utf-8").count("\n") == 3
+
+
+def test_atomic_write_gives_new_files_the_umask_mode_and_keeps_an_old_files(
+    tmp_path: Path,
+) -> None:
+    import os
+    import stat
+
+    out = tmp_path / "results.csv"
+    files.atomic_write_text(out, "a")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~umask  # not mkstemp's private 0600
+    out.chmod(0o640)
+    files.atomic_write_text(out, "b")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640
