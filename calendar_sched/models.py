@@ -13,7 +13,7 @@ Keyword arguments only, as the pydantic models they replace took them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from calendar_sched import identity
@@ -80,6 +80,14 @@ class ThreadItem:
     delay: int = 0  # minutes after the previous item, 0 or more (checked by normalize)
 
 
+@dataclass(frozen=True, slots=True)
+class Queued:
+    """A row with a day but no time: the posting queue picks its slot (``plan/slots.py``)."""
+
+    day: date  # in the calendar's zone
+    any_day: bool = False  # ``publish_at: queue``: this day (``--queue-from``) or a later one
+
+
 @dataclass(slots=True, kw_only=True)
 class Entry:
     """One calendar row or item, normalised."""
@@ -98,6 +106,7 @@ class Entry:
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)  # by identifier
     short_link: bool = False
     repeat_every_days: int | None = None
+    queued: Queued | None = None  # no time given: ``publish_at`` is the day's start until placed
 
     def text_for(self, identifier: str) -> str:
         """The main text for a provider: its override, else the default text."""
@@ -128,6 +137,7 @@ class Post:
     tags: list[str] = field(default_factory=list)
     short_link: bool = False
     repeat_every_days: int | None = None
+    queued: bool = False  # its entry has no time: the posting queue chose ``publish_at``
 
     @property
     def key(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from calendar_sched.load.dates import DateOrder
 from calendar_sched.load.media import MediaChecker
 from calendar_sched.load.normalize import Normalized, NormalizedFile, normalize_file, row_of
 from calendar_sched.load.publish_time import ZoneSource
+from calendar_sched.load.slots import SlotSpec
 from calendar_sched.models import Channel, Entry, Post, PostValue
 from calendar_sched.report import Report, RowError
 
@@ -41,6 +42,8 @@ class ValidateOptions:
     max_errors: int | None = 1000
     now: datetime | None = None  # for past-publish-time; None → now
     target: str = "postiz"  # postsyncer: settings are PostSyncer's, checked by its API not rules
+    slots: str | None = None  # --slots: rows with a date but no time go to posting slots
+    queue_from: date | None = None  # --queue-from: where ``publish_at: queue`` rows start
 
 
 @dataclass
@@ -57,6 +60,7 @@ class FileSummary:
     timezone_source: ZoneSource
     default_zone_used: bool = False  # some local time was read in the default zone
     row_zones: list[str] = field(default_factory=list)  # zones named in `timezone` cells
+    slots: SlotSpec | None = None  # its posting slots (--slots, else its slots:)
 
 
 @dataclass
@@ -101,6 +105,8 @@ def validate(paths: Sequence[str | Path], options: ValidateOptions | None = None
                 default_channels=options.default_channels,
                 media=media,
                 now=now,
+                slots=options.slots,
+                queue_from=options.queue_from,
             )
         )
     items = [item for loaded in files for item in loaded.items]
@@ -150,6 +156,7 @@ def _finish(
                 row_zones=sorted(
                     {i.read_in[0] for i in loaded.items if i.read_in and i.read_in[1]}
                 ),
+                slots=loaded.slots,
             )
         )
     report.entries = len(items)
@@ -341,6 +348,7 @@ def _build(
         tags=list(entry.tags),
         short_link=entry.short_link,
         repeat_every_days=entry.repeat_every_days,
+        queued=entry.queued is not None,
     )
     return post, violations, filled
 

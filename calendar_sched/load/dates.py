@@ -32,6 +32,8 @@ _TIME = re.compile(
 )
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SERIAL = re.compile(r"\d{5}(\.\d+)?")
+#: How a date without a time can still be scheduled: the posting queue (plan/slots.py).
+_SLOTS = ', or pass --slots "mon-fri 09:00,12:30" to place it in a posting slot'
 _NAMED_FORMATS = (
     "%d %B %Y",
     "%d %b %Y",
@@ -133,7 +135,7 @@ def parse_datetime(value: Any, order: DateOrder | None) -> datetime:
     if isinstance(value, datetime):
         return value
     if isinstance(value, date):
-        raise DateProblem("missing-field", f"{value.isoformat()} has no time; add the time")
+        raise DateProblem("missing-field", f"{value.isoformat()} has no time; add the time{_SLOTS}")
     if isinstance(value, bool):
         raise DateProblem("bad-datetime", f"{value!r} is not a date and time")
     if isinstance(value, int | float):
@@ -142,14 +144,14 @@ def parse_datetime(value: Any, order: DateOrder | None) -> datetime:
     if _looks_numeric(text):
         return from_serial(float(text))
     if _ISO_DAY.fullmatch(text):
-        raise DateProblem("missing-field", f"{text!r} has a date but no time; add the time")
+        raise DateProblem("missing-field", f"{text!r} has a date but no time; add the time{_SLOTS}")
     iso = _iso(text)
     if iso is not None:
         return iso
     day, rest = _split_date(text, order)
     if rest is None:
         raise DateProblem(
-            "missing-field", f"{text!r} has a date but no time; add the time (e.g. 09:30)"
+            "missing-field", f"{text!r} has a date but no time; add the time (e.g. 09:30){_SLOTS}"
         )
     return _combine(day, parse_time(rest))
 

@@ -24,6 +24,7 @@ from calendar_sched.load.channels import split_refs
 from calendar_sched.load.dates import DateOrder, cell_text
 from calendar_sched.load.media import MediaChecker, MediaProblem
 from calendar_sched.load.publish_time import PublishTimes, ZoneChoice, choose_zone, date_values
+from calendar_sched.load.slots import SlotSpec, file_slots, queue_start, read_queued
 from calendar_sched.load.sources.base import LoadedFile, RawRecord
 from calendar_sched.models import Entry, MediaRef, Position, PostType, ThreadItem
 from calendar_sched.report import RowError
@@ -48,6 +49,8 @@ class FileContext:
     default_channels: list[str]
     defaults: dict[str, Any]
     media: MediaChecker
+    slots: SlotSpec | None = None  # posting slots: rows with a date but no time are queued
+    queue_from: date | None = None  # ``publish_at: queue`` rows start here (--queue-from)
 
 
 @dataclass
@@ -76,6 +79,7 @@ class NormalizedFile:
     items: list[Normalized]
     problems: list[RowError]  # file-wide: unreadable-file, ambiguous-date-format, …
     zone: ZoneChoice
+    slots: SlotSpec | None = None  # the file's posting slots (--slots, else its slots:)
 
 
 def normalize_file(
@@ -86,8 +90,10 @@ def normalize_file(
     default_channels: Sequence[str] = (),
     media: MediaChecker | None = None,
     now: datetime | None = None,
+    slots: str | None = None,
+    queue_from: date | None = None,
 ) -> NormalizedFile:
-    """Normalise every record of one loaded file."""
+    """Normalise every record of one loaded file (``slots``: the ``--slots`` text)."""
     file = str(loaded.path)
     defaults = {k: v for k, v in loaded.defaults.items() if not dates.is_blank(v)}
     file_zone = loaded.timezone or cell_text(defaults.pop("timezone", None))
@@ -97,6 +103,9 @@ def normalize_file(
     if zone.problem:
         flag = "--timezone" if zone.source == "option" else "timezone"
         problems.append(RowError("bad-timezone", zone.problem, field=flag, file=file))
+    spec, slot_problem = file_slots(slots, loaded.slots, zone=zone.name or "UTC", file=file)
+    if slot_problem is not None:
+        problems.append(slot_problem)
     if order.problem:
         problems.append(
             RowError(
@@ -135,9 +144,11 @@ def normalize_file(
         default_channels=refs,
         defaults=defaults,
         media=media or MediaChecker(),
+        slots=spec,
+        queue_from=queue_from,
     )
     items = [normalize_record(record, ctx) for record in loaded.records]
-    return NormalizedFile(file, items, problems, zone)
+    return NormalizedFile(file, items, problems, zone, spec)
 
 
 def _folder_of(path: Path) -> Path:
@@ -213,7 +224,18 @@ def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
     media = _media(row, cells.get("media"), "media")
     thread = _thread(row, cells, dotted.thread)
     channels = _channels(row, cells)
-    publish_at, zone_name, past = ctx.times.read(row, cells, post_type)
+    queued = None
+    if post_type != "now":
+        order, spec = ctx.times.order.order, ctx.slots is not None
+        queued = read_queued(cells, order, slots=spec, queue_from=ctx.queue_from)
+    if isinstance(queued, dates.DateProblem):
+        row.add(queued.code, queued.message, "publish_at", cells.get("publish_at"))
+        publish_at, zone_name, past, queued = None, ctx.times.zone.name or "UTC", False, None
+    elif queued is not None:  # the posting queue picks its time (plan/slots.py)
+        zone_name, past = ctx.times.zone.name or "UTC", False
+        publish_at = queue_start(queued, zone_name)
+    else:
+        publish_at, zone_name, past = ctx.times.read(row, cells, post_type)
     tags = _tags(cells.get("tags"))
     short_link = _flag(row, cells.get("short_link"), "short_link")
     repeat = _repeat(row, cells.get("repeat_every_days"))
@@ -234,7 +256,12 @@ def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
                 publish_at.isoformat(),
             )
         entry = Entry(
-            key=key or derive_key(publish_at if post_type != "now" else None, text, channels),
+            key=key
+            or derive_key(
+                None if post_type == "now" or (queued and queued.any_day) else publish_at,
+                text,
+                channels,
+            ),
             position=record.position,
             publish_at=publish_at,
             timezone=zone_name,
@@ -248,6 +275,7 @@ def normalize_record(record: RawRecord, ctx: FileContext) -> Normalized:
             settings=settings,
             short_link=short_link,
             repeat_every_days=repeat,
+            queued=queued,
         )
     return Normalized(
         record.position,

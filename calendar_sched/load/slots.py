@@ -22,7 +22,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from calendar_sched.models import Channel
+from calendar_sched.load import dates
+from calendar_sched.load.dates import DateOrder, DateProblem
+from calendar_sched.models import Channel, Queued
+from calendar_sched.report import RowError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAY_NAMES = {name: i for i, name in enumerate(DAYS)} | {
@@ -44,6 +47,7 @@ _CLOCK = re.compile(r"^(\d{1,2})[:h.]?(\d{2})$")
 _MAX_GAP = 7 * 24 * 60
 _OVERRIDE_KEYS = ("channels", "platforms")
 _SPEC_HELP = 'write slots like "mon-fri 09:00,12:30,17:00; sat 10:00"'
+QUEUE_WORD = "queue"  # ``publish_at: queue``: the next free slot from --queue-from on
 
 #: Times of day per weekday, Monday first.
 Week = tuple[tuple[time, ...], ...]
@@ -322,3 +326,74 @@ def _lookup(value: Mapping[Any, Any], name: str) -> Any:
 def _shown(value: Any) -> str:
     text = str(value)
     return text if len(text) <= 200 else text[:199] + "…"
+
+
+def read_queued(
+    cells: Mapping[str, Any],
+    order: DateOrder | None,
+    *,
+    slots: bool,
+    queue_from: date | None,
+) -> Queued | DateProblem | None:
+    """A row's queue request: ``publish_at: queue``, or (with ``slots``) a date without a time.
+
+    None when the row is not one (it has a time, no date, or a value the usual reading reports);
+    a DateProblem (``missing-field``) for ``queue`` without slots or without ``--queue-from``.
+    """
+    at = cells.get("publish_at")
+    if isinstance(at, str) and at.strip().lower() == QUEUE_WORD:
+        if not slots:
+            return DateProblem(
+                "missing-field",
+                'publish_at: queue needs posting slots; pass --slots "mon-fri 09:00,12:30" '
+                "or add a top-level slots: to the calendar",
+            )
+        if queue_from is None:
+            return DateProblem(
+                "missing-field",
+                "publish_at: queue needs the day the queue starts; pass --queue-from YYYY-MM-DD",
+            )
+        return Queued(queue_from, any_day=True)
+    if not slots:
+        return None
+    value = at
+    if dates.is_blank(at):
+        value = cells.get("date") if dates.is_blank(cells.get("time")) else None
+    if dates.is_blank(value):
+        return None
+    try:
+        dates.parse_datetime(value, order)
+        return None  # a time is given
+    except DateProblem as problem:
+        if problem.code != "missing-field":
+            return None
+    try:
+        return Queued(dates.parse_date(value, order))
+    except DateProblem:
+        return None
+
+
+def file_slots(
+    option: str | None, written: Any, *, zone: str, file: str
+) -> tuple[SlotSpec | None, RowError | None]:
+    """The slots of one calendar file: ``--slots`` (``option``), else its ``slots:``.
+
+    Returns the spec read in the file's ``zone`` (None when neither is given) and the
+    ``bad-slots`` problem when the one that counts cannot be read.
+    """
+    if option is not None and option.strip():
+        value, source, where = option, "--slots", "--slots"
+    elif written is not None:
+        value, source, where = written, file, "slots"
+    else:
+        return None, None
+    try:
+        return parse_slots(value, zone=zone, source=source), None
+    except SlotProblem as problem:
+        shown = None if problem.value is None else _shown(problem.value)
+        return None, RowError("bad-slots", problem.message, field=where, value=shown, file=file)
+
+
+def queue_start(queued: Queued, zone: str) -> datetime:
+    """Where a queued entry stands until placed: the start of its day in ``zone``."""
+    return datetime.combine(queued.day, time(0), tzinfo=ZoneInfo(zone))

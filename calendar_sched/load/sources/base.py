@@ -36,4 +36,5 @@ class LoadedFile:
     layout: str = "calendar-sched"  # or "hootsuite"
     timezone: str | None = None  # YAML/JSON top-level `timezone`
     defaults: dict[str, Any] = field(default_factory=dict)  # YAML/JSON top-level `defaults`
+    slots: Any = None  # YAML/JSON top-level `slots` (posting slots), as written
     problems: list[RowError] = field(default_factory=list)  # unreadable-file, encoding-fallback…

@@ -294,6 +294,8 @@ def _read_top(data: dict[Any, Any], doc: _Doc) -> Any:
                     field="timezone",
                     value=value,
                 )
+        elif lowered == "slots":
+            doc.loaded.slots = value  # posting slots, read by load/slots.py
         elif lowered in DEFAULTS_KEYS:
             if isinstance(value, dict):
                 doc.loaded.defaults = _canonical(value, doc, None, {})
