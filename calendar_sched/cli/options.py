@@ -18,6 +18,7 @@ import click
 from calendar_sched import errors
 from calendar_sched.check.validation import ValidateOptions
 from calendar_sched.load.channels import load_channels_file, split_refs
+from calendar_sched.load.slots import SlotProblem, parse_slots
 from calendar_sched.models import Channel
 from calendar_sched.run.journal import journal_path_for
 from calendar_sched.run.options import EMBEDDED_WINDOW, POSTIZ_WINDOW
@@ -64,6 +65,18 @@ def source_options(func: F) -> F:
             show_default=True,
             help="Stop listing errors after this many.",
         ),
+        click.option(
+            "--slots",
+            callback=_check_slots,
+            help="Posting slots for rows with a date but no time, in the calendar's zone: "
+            '"mon-fri 09:00,12:30,17:00; sat 10:00" (replaces the file\'s slots:).',
+        ),
+        click.option(
+            "--queue-from",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            help="First day for rows whose publish_at is 'queue' (each takes the next free "
+            "slot from then on).",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -81,6 +94,8 @@ class SourceArgs:
     default_channels: str | None
     channels_file: str | None
     max_errors: int
+    slots: str | None = None
+    queue_from: datetime | None = None
 
     def validate_options(
         self,
@@ -99,10 +114,22 @@ class SourceArgs:
             max_errors=self.max_errors,
             now=now,
             target=target,
+            slots=self.slots,
+            queue_from=self.queue_from.date() if self.queue_from else None,
         )
 
 
 _SOURCE_NAMES = tuple(SourceArgs.__dataclass_fields__)
+
+
+def _check_slots(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--slots`` must read (a usage error otherwise); the library reads it again per file."""
+    if value is not None:
+        try:
+            parse_slots(value)
+        except SlotProblem as problem:
+            raise click.BadParameter(problem.message, ctx=ctx, param=param) from None
+    return value
 
 
 def source_args(func: F) -> F:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
@@ -40,6 +41,7 @@ from calendar_sched.plan.planner import Plan
 from calendar_sched.report import count
 from calendar_sched.run.options import RunOptions
 from calendar_sched.run.pipeline import PlanFigures, preview_calendar
+from calendar_sched.run.queue import QueueOutcome
 from calendar_sched.sheets.page import write_plan_page
 from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, resolve_target
 
@@ -160,6 +162,7 @@ def plan_command(
                 "not_listed": [w.to_dict() for w in not_listed],
                 "postsyncer": postsyncer_json(preview.postsyncer) if preview.postsyncer else None,
                 "existing": existing_json(check) if check else None,
+                "queue": preview.queue.to_dict() if preview.queue else None,
             }
         )
         return
@@ -168,6 +171,35 @@ def plan_command(
     demo = preview.validation.demo_channels and not resolve_target().embedded
     line = postsyncer_line(preview.postsyncer) if preview.postsyncer else ""
     _print_plan(result, demo=demo, compare=line, embedded=preview.embedded)
+    if preview.queue is not None:
+        print_queue(render.console(), preview.queue, preview.validation.posts)
+
+
+def print_queue(out: Console, queue: QueueOutcome, posts: list[Post], shown: int = 50) -> None:
+    """Where the posting queue put the rows without a time, and what that saved."""
+    out.print(
+        f"queue: {count(len(queue.times), 'row')} without a time ({count(queue.posts, 'post')}) "
+        f"placed in {count(queue.requests, 'request')} (lower bound {queue.lower_bound}); each "
+        f"post in its channel's next free slot (find-slot) needs {queue.next_free_requests}: "
+        f"{count(queue.saved, 'request')} saved",
+        markup=False,
+    )
+    firsts: dict[str, Post] = {}
+    for post in posts:
+        if post.queued:
+            firsts.setdefault(post.entry_key, post)
+    for number, (key, moment) in enumerate(sorted(queue.times.items(), key=lambda i: i[1])):
+        if number == shown:
+            out.print(f"  … and {len(queue.times) - shown} more (see --json)", markup=False)
+            break
+        first = firsts.get(key)
+        if first is None:
+            continue
+        local = moment.astimezone(ZoneInfo(first.timezone))
+        out.print(
+            f"  {first.describe(channel=False)}: {local:%a %Y-%m-%d %H:%M} {first.timezone}",
+            markup=False,
+        )
 
 
 def existing_json(check: ExistingCheck) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from calendar_sched.run.executor import execute, removed_keys
 from calendar_sched.run.journal import Journal, JournalState, read_state
 from calendar_sched.run.options import RunOptions, quota
 from calendar_sched.run.pulled_media import add_problems, pulled_media_problems
+from calendar_sched.run.queue import QueueOutcome, place_queued
 from calendar_sched.run.survey import record, survey
 from calendar_sched.targets.base import Backend, DonePost
 from calendar_sched.targets.config import resolve_target
@@ -90,6 +91,7 @@ class Preview:
     removed: dict[str, str] = field(default_factory=dict)
     #: run: new Post key → the key of the removed post it looks like an edit of.
     edits: dict[str, str] = field(default_factory=dict)
+    queue: QueueOutcome | None = None  # where rows without a time were placed (posting slots)
 
     @property
     def valid(self) -> bool:
@@ -193,6 +195,16 @@ def preview_calendar(
             unlisted = _unlisted(checked.posts, listed, done_now, opened.where)
             add_problems(checked, _unlisted_warnings(checked.posts, unlisted))
             checked = replace(checked, posts=[p for p in checked.posts if p.key not in unlisted])
+        # Rows without a time get their slots before the comparison and the plan
+        checked, queue = place_queued(
+            checked,
+            pack_key=PostizBackend().pack_key,
+            backend=opened.backend if opened is not None else None,
+            state=state,
+            now=now,
+        )
+        if not checked.report.valid:
+            return Preview(checked, queue=queue)
         if opened is not None:
             done = state.done if state else {}
             check, existing_error = _compare(checked.posts, opened.backend, done, options)
@@ -200,7 +212,7 @@ def preview_calendar(
         hashes = state.done_hashes() if state else {}
         add_problems(checked, pulled_media_problems(checked, check, hashes, strict=False))
         if not checked.report.valid:
-            return Preview(checked, existing=check, existing_error=existing_error)
+            return Preview(checked, existing=check, existing_error=existing_error, queue=queue)
     # The quota a run would pace to: the account's hour, the built-in sandbox's short window.
     target = quota(replace(options, target="postiz"), state.rate if state else None, env)
     costs = replace(target.costs, counts_uploads=options.count_uploads)
@@ -233,6 +245,7 @@ def preview_calendar(
         where=opened.where if opened is not None else None,
         embedded=target.embedded,
         postsyncer=syncer,
+        queue=queue,
     )
 
 
@@ -310,7 +323,18 @@ def run_calendar(
             if not options.dry_run:
                 journal.channels(read.channels or [], checked.posts)  # for export and status
             checked, unlisted = _on_listed_channels(checked, listed, journal, options, opened)
+            checked, queue = place_queued(
+                checked,
+                pack_key=opened.backend.pack_key,
+                backend=opened.backend,
+                state=journal.state,
+                now=now,
+            )
+            if not checked.report.valid:  # rows without a time that found no slot
+                preview = Preview(checked, where=opened.where, api=opened.api, queue=queue)
+                return RunOutcome(preview)
             backend, preview, replan = _prepare(checked, opened, journal, options, now)
+            preview = replace(preview, queue=queue)
             if not preview.valid:  # edited pulled posts whose media are unknown
                 return RunOutcome(preview)
             if preview.late and options.late is None and not opened.embedded:

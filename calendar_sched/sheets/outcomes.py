@@ -17,6 +17,7 @@ from typing import Any, Literal
 from calendar_sched.models import Position, Post
 from calendar_sched.run import journal
 from calendar_sched.run.journal import JournalState
+from calendar_sched.run.queue import journaled_times
 from calendar_sched.targets.base import RemotePost
 
 #: ``invalid``: a row validation refused (export only: such rows have no Posts).
@@ -86,6 +87,7 @@ def journal_outcomes(posts: Sequence[Post], journal_path: Path) -> list[PostOutc
         return pending_outcomes(posts)
     lines, _ = journal.read_lines(journal_path, [])  # damaged lines left out, as status does
     state = journal.read_state(journal_path)
+    posts = journaled_times(posts, state)  # rows without a time: where the queue put them
     return outcomes_from_state(posts, state, request_numbers(lines))
 
 
