@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 import tempfile
 from pathlib import Path
@@ -21,7 +22,17 @@ def sandbox() -> None:
 
 
 @sandbox.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (a loopback address unless --allow-remote).",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow a --host other machines can reach; the /_sandbox admin routes need no key.",
+)
 @click.option(
     "--port",
     type=click.IntRange(0, 65535),
@@ -35,7 +46,8 @@ def sandbox() -> None:
     type=click.IntRange(min=1),
     default=30,
     show_default=True,
-    help="Counted POST /posts per window.",
+    help="Counted POST /posts per window: Postiz's API_LIMIT as its docker-compose.yaml and "
+    ".env.example set it (unset, Postiz's code allows 90).",
 )
 @click.option(
     "--window",
@@ -72,6 +84,12 @@ def sandbox() -> None:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fault draws.")
 @click.option(
+    "--allow-loopback-urls",
+    is_flag=True,
+    help="Let upload-from-url fetch from this machine (http://127.0.0.1 too), which Postiz "
+    "refuses; for serving test files locally.",
+)
+@click.option(
     "--api",
     type=click.Choice(["postiz", "postsyncer"]),
     default="postiz",
@@ -92,9 +110,12 @@ def serve(
     fault_drop_after_commit: float,
     fault_latency_ms: int,
     seed: int,
+    allow_loopback_urls: bool,
     api: str,
+    allow_remote: bool,
 ) -> None:
     """Serve the Postiz Public API emulator until Ctrl-C; prints its URL and key."""
+    _check_host(host, allow_remote)
     key = api_key or f"sandbox-{secrets.token_hex(10)}"
     faults = Faults(fault_5xx, fault_drop_after_commit, fault_latency_ms)
     if api == "postsyncer":
@@ -138,6 +159,7 @@ def serve(
             tags=tags,
             faults=faults,
             seed=seed,
+            allow_loopback_urls=allow_loopback_urls,
         )
         try:
             serve_sandbox(config, host, port, on_ready=ready)
@@ -145,6 +167,31 @@ def serve(
             click.echo("Sandbox stopped.")
         except OSError as exc:
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def _check_host(host: str, allow_remote: bool) -> None:
+    """Refuse an address other machines can reach unless asked; warn when asked."""
+    if _loopback(host):
+        return
+    if not allow_remote:
+        raise click.UsageError(
+            f"--host {host} lets other machines reach the sandbox, whose /_sandbox admin "
+            "routes need no key; use 127.0.0.1, or add --allow-remote if you mean it",
+        )
+    click.echo(
+        f"warning: listening on {host}: anyone who can reach it can read the stats, revoke the "
+        "key and change faults through /_sandbox (no key needed)",
+        err=True,
+    )
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve anywhere
 
 
 def _serve_postsyncer(

@@ -20,11 +20,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from calendar_sched.load.media import sniff_upload
-from calendar_sched.sandbox import integrations, media, posts
+from calendar_sched.sandbox import integrations, media, posts, routes_extra
 from calendar_sched.sandbox.admin import sandbox_app
 from calendar_sched.sandbox.config import SandboxConfig
 from calendar_sched.sandbox.faults import FaultInjector, request_drop
+from calendar_sched.sandbox.fetch import FetchFailed, FetchPolicy, fetch, url_messages
 from calendar_sched.sandbox.store import Store
 from calendar_sched.sandbox.throttle import TOO_MANY, Decision, hit
 from calendar_sched.sandbox.validation import Rejected, bad_request, validate_create
@@ -90,22 +90,31 @@ class Sandbox:
 def create_app(config: SandboxConfig, *, clock: Clock = time.time) -> Starlette:
     """A Postiz Public API emulator; ``clock`` drives the throttler, publisher and dates."""
     sandbox = Sandbox(config, clock)
-    routes = [
-        Route("/public/v1/is-connected", _public(_is_connected), methods=["GET"]),
-        Route("/public/v1/integrations", _public(_integrations), methods=["GET"]),
-        Route("/public/v1/groups", _public(_groups), methods=["GET"]),
-        Route("/public/v1/find-slot/{id}", _public(_find_slot), methods=["GET"]),
-        Route(
-            "/public/v1/integration-settings/{id}", _public(_integration_settings), methods=["GET"]
-        ),
-        Route("/public/v1/posts", _public(_create_posts), methods=["POST"]),
-        Route("/public/v1/posts", _public(_list_posts), methods=["GET"]),
-        Route("/public/v1/posts/group/{group}", _public(_delete_group), methods=["DELETE"]),
-        Route("/public/v1/posts/{id}", _public(_delete_post), methods=["DELETE"]),
-        Route("/public/v1/upload", _public(_upload), methods=["POST"]),
-        Route("/public/v1/upload-from-url", _public(_upload_from_url), methods=["POST"]),
-        Route("/uploads/{path:path}", _serve_upload, methods=["GET"]),
+    public = [
+        ("/is-connected", _is_connected, "GET"),
+        ("/integrations", _integrations, "GET"),
+        ("/integrations/{id}", _delete_channel, "DELETE"),
+        ("/groups", _groups, "GET"),
+        ("/find-slot/{id}", _find_slot, "GET"),
+        ("/integration-settings/{id}", _integration_settings, "GET"),
+        ("/notifications", _notifications, "GET"),
+        ("/posts", _create_posts, "POST"),
+        ("/posts", _list_posts, "GET"),
+        ("/posts/group/{group}", _delete_group, "DELETE"),
+        ("/posts/{id}", _delete_post, "DELETE"),
+        ("/posts/{id}/missing", _missing, "GET"),
+        ("/posts/{id}/status", _change_status, "PUT"),
+        ("/posts/{id}/settings", _update_settings, "PUT"),
+        ("/upload", _upload, "POST"),
+        ("/upload-from-url", _upload_from_url, "POST"),
     ]
+    # Express routes are not strict: "/posts/" is served as "/posts" (same handler, same count).
+    routes = [
+        Route(f"/public/v1{path}{slash}", _public(handler), methods=[method])
+        for path, handler, method in public
+        for slash in ("", "/")
+    ]
+    routes.append(Route("/uploads/{path:path}", _serve_upload, methods=["GET"]))
     return sandbox_app(routes, sandbox, _not_found, response=_Json)
 
 
@@ -222,19 +231,47 @@ async def _delete_group(sandbox: Sandbox, request: Request, body: Any) -> Respon
     return _Json(posts.delete_group(sandbox.store, group, sandbox.clock()))
 
 
+async def _change_status(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return _Json(routes_extra.change_status(sandbox.store, request.path_params["id"], body))
+
+
+async def _update_settings(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    post_id = request.path_params["id"]
+    return _Json(routes_extra.update_settings(sandbox.store, post_id, body, sandbox.clock()))
+
+
+async def _missing(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return _Json(routes_extra.missing_content(sandbox.store, request.path_params["id"]))
+
+
+async def _notifications(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    return _Json(routes_extra.notifications(sandbox.store, dict(request.query_params)))
+
+
+async def _delete_channel(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    channel_id = request.path_params["id"]
+    status, answer = routes_extra.delete_channel(sandbox.store, channel_id, sandbox.clock())
+    return _Json(answer, status)
+
+
 async def _upload(sandbox: Sandbox, request: Request, body: Any) -> Response:
+    # multer's single("file"): a file part under another name, or a second one, is refused.
     try:
         form = await request.form(max_files=1)
     except HTTPException:
-        return _Json({"msg": "No file provided"}, 400)
+        raise bad_request("Unexpected field") from None
     try:
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
+        files = [(k, v) for k, v in form.multi_items() if not isinstance(v, str)]
+        if any(name != "file" for name, _ in files):
+            raise bad_request("Unexpected field")
+        if not files:
             return _Json({"msg": "No file provided"}, 400)
+        upload = files[0][1]
+        assert not isinstance(upload, str)
         data = await upload.read()
     finally:
         await form.close()
-    kind = sniff_upload(data)
+    kind = media.upload_type(data)
     if kind is None:
         raise bad_request("Unsupported file type.")
     cap = media.size_cap(
@@ -249,15 +286,29 @@ async def _upload(sandbox: Sandbox, request: Request, body: Any) -> Response:
 
 async def _upload_from_url(sandbox: Sandbox, request: Request, body: Any) -> Response:
     url = body.get("url") if isinstance(body, dict) else None
-    messages = media.url_messages(url)
+    policy = FetchPolicy(
+        allow_loopback=sandbox.config.allow_loopback_urls,
+        timeout=sandbox.config.fetch_timeout,
+        max_bytes=sandbox.config.video_max_bytes,
+    )
+    messages = await url_messages(url, policy)
     if messages:
         raise bad_request(messages)
     assert isinstance(url, str)
-    extension = url.split("?", 1)[0].rsplit(".", 1)[-1]
-    # The sandbox never reaches the internet: it stores a stand-in of the URL's type.
-    data = media.placeholder(extension)
-    kind = sniff_upload(data)
-    assert kind is not None
+    try:
+        data = await fetch(url, policy)
+    except FetchFailed as failed:
+        return _Json({"msg": failed.message}, 400)
+    kind = media.upload_type(data)
+    if kind is None:
+        return _Json({"msg": "Unsupported file type."}, 400)
+    cap = media.size_cap(
+        kind[0],
+        image_max=sandbox.config.image_max_bytes,
+        video_max=sandbox.config.video_max_bytes,
+    )
+    if len(data) > cap:
+        return _Json({"msg": "File is too large."}, 400)
     return _save_upload(sandbox, request, data, kind, source_url=url)
 
 

@@ -39,7 +39,7 @@ class SandboxConfig:
 
     api_key: str
     db_path: Path
-    limit: int = 30
+    limit: int = 30  # API_LIMIT of Postiz's docker-compose.yaml and .env.example (code: 90)
     window: float = 3600.0
     channels: tuple[Channel, ...] = field(default_factory=lambda: tuple(demo_channels()))
     verified: frozenset[str] = frozenset()  # channel ids with X "Verified" (longer posts)
@@ -49,7 +49,9 @@ class SandboxConfig:
     upload_dir: Path | None = None  # None = "<db file>.uploads" beside the database
     faults: Faults = Faults()
     seed: int = 0
-    body_cap: int = 100_000
+    body_cap: int = 102_400  # body-parser's default "100kb" (reference §3)
+    allow_loopback_urls: bool = False  # upload-from-url may fetch from 127.0.0.1 (tests)
+    fetch_timeout: float = 30.0
     image_max_bytes: int = 10 * 1024 * 1024
     video_max_bytes: int = 1024 * 1024 * 1024
 

@@ -283,6 +283,21 @@ class Store(SqliteState):
             (now_ms, group),
         )
 
+    def update_group(
+        self, group: str, *, state: str, settings: dict[str, Any] | None, restart: bool
+    ) -> int:
+        """Set a group's live rows' state (and settings); ``restart`` starts the workflow anew
+        (queued rows wake at their publish time, drafts never)."""
+        sets = "state = :state" + (", settings = :settings" if settings is not None else "")
+        if restart:
+            sets += ", wake_ms = CASE WHEN :state = 'QUEUE' THEN publish_ms END"
+        args = {"state": state, "settings": json.dumps(settings), "group": group}
+        return self._run(f"UPDATE posts SET {sets} WHERE grp = :group AND deleted_ms IS NULL", args)
+
+    def remove_channel(self, channel_id: str) -> bool:
+        """Take a channel out of the organisation; whether it was there."""
+        return self._run("DELETE FROM channels WHERE id = ?", (channel_id,)) > 0
+
     def list_posts(
         self, start_ms: int, end_ms: int, customer: str | None
     ) -> list[tuple[PostRow, ChannelRow]]:

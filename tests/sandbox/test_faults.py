@@ -11,6 +11,7 @@ from calendar_sched.sandbox.config import Faults
 from calendar_sched.sandbox.faults import ConnectionDropped, FaultInjector
 from calendar_sched.sandbox.server import RunningSandbox
 from tests.helpers.bodies import create, post, value
+from tests.helpers.media_server import serving
 from tests.helpers.sandbox import InProcessSandbox
 
 WINDOW = {"startDate": "2020-01-01T00:00:00Z", "endDate": "2030-01-01T00:00:00Z"}
@@ -69,12 +70,19 @@ def test_5xx_before_commit_writes_nothing(
     assert (stats["posts_total"], stats["faults_5xx"], stats["counted_requests"]) == (0, 1, 1)
 
 
-def test_drop_on_upload(sandbox_server: RunningSandbox, client: httpx.Client) -> None:
-    """Uploads can lose their answer too; the file is stored anyway."""
-    sandbox_server.set_faults(drop_after_commit=1.0)
-    with pytest.raises(httpx.RemoteProtocolError):
-        client.post("/upload-from-url", json={"url": "https://cdn.example.com/a.png"})
-    assert sandbox_server.stats()["uploads"] == 1
+def test_drop_on_upload(sandbox_server_factory: Callable[..., RunningSandbox]) -> None:
+    """Uploads can lose their answer too; the file (fetched from a local server) is stored."""
+    server = sandbox_server_factory(allow_loopback_urls=True)
+    server.set_faults(drop_after_commit=1.0)
+    with (
+        serving() as files,
+        httpx.Client(
+            base_url=f"{server.url}/public/v1", headers={"Authorization": server.api_key}
+        ) as client,
+        pytest.raises(httpx.RemoteProtocolError),
+    ):
+        client.post("/upload-from-url", json={"url": files.url("/cat.png")})
+    assert server.stats()["uploads"] == 1
 
 
 def test_drop_in_process_raises_a_protocol_error(sandbox_app: InProcessSandbox) -> None:

@@ -338,7 +338,7 @@ def test_tags_match_existing_labels_only(sandbox_app: InProcessSandbox) -> None:
 
 def test_body_over_100kb_is_413(sandbox_app: InProcessSandbox) -> None:
     """§3 body size limit: body-parser's default 100 kB → 413 before auth."""
-    body = create(post(value("x" * 100_500)))
+    body = create(post(value("x" * 102_400)))
     response = sandbox_app.http.post("/public/v1/posts", json=body)  # no key: 413 comes first
     assert response.status_code == 413
     assert response.json() == {"statusCode": 413, "message": "request entity too large"}

@@ -111,3 +111,41 @@ def test_serve_command_prints_url_and_key_and_serves(tmp_path: Path) -> None:
             if process.poll() is None:
                 process.kill()
     assert (tmp_path / "cli.db").is_file()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::", "sandbox.example"])
+def test_serve_refuses_a_remote_host_without_allow_remote(host: str) -> None:
+    """#19 item 16: a non-loopback --host is a usage error (exit 2) naming --allow-remote."""
+    result = CliRunner().invoke(main, ["sandbox", "serve", "--host", host, "--port", "0"])
+    assert result.exit_code == 2
+    assert "--allow-remote" in result.output
+    assert "/_sandbox" in result.output
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_loopback_hosts_need_no_flag(host: str) -> None:
+    """Loopback addresses pass the check (the bind itself may still fail on a busy port)."""
+    from calendar_sched.cli.sandbox import _check_host
+
+    _check_host(host, allow_remote=False)  # no exception
+
+
+def test_allow_remote_warns_that_admin_routes_are_open() -> None:
+    """#19 item 16: with --allow-remote the sandbox warns before listening. 192.0.2.10
+    (TEST-NET-1) is not an address of this machine, so nothing listens: the bind fails (4)."""
+    result = CliRunner().invoke(
+        main, ["sandbox", "serve", "--host", "192.0.2.10", "--port", "0", "--allow-remote"]
+    )
+    assert "warning: listening on 192.0.2.10" in result.output
+    assert "no key needed" in result.output
+    assert result.exit_code == 4
+    assert "cannot listen on 192.0.2.10:0" in result.output
+
+
+def test_serve_help_names_the_postiz_limit_setting() -> None:
+    """Reference §2: the default 30 is API_LIMIT of docker-compose.yaml/.env.example; code 90."""
+    result = CliRunner().invoke(main, ["sandbox", "serve", "--help"])
+    text = " ".join(result.output.split())
+    assert "API_LIMIT" in text
+    assert "90" in text
+    assert "--allow-loopback-urls" in text

@@ -12,6 +12,7 @@ from calendar_sched.sandbox.server import RunningSandbox
 from calendar_sched.sandbox.throttle import ThrottleState, hit
 from tests.helpers.bodies import create
 from tests.helpers.clock import FakeClock
+from tests.helpers.media_server import serving
 from tests.helpers.sandbox import InProcessSandbox
 
 TOO_MANY = {"statusCode": 429, "message": "ThrottlerException: Too Many Requests"}
@@ -92,6 +93,25 @@ def test_server_errors_count(sandbox_app: InProcessSandbox) -> None:
     assert sandbox_app.stats()["counted_requests"] == 1
 
 
+def test_body_cap_is_body_parsers_100kb(
+    sandbox_app_factory: Callable[..., InProcessSandbox],
+) -> None:
+    """§3 body size limit (MAIN: Nest's default Express json(), body-parser's "100kb"):
+    102,400 bytes pass the parser, 102,401 are 413 before auth."""
+    sandbox = sandbox_app_factory()
+    assert sandbox.config.body_cap == 102_400
+    raw = b'{"pad":"' + b"x" * (102_400 - 10) + b'"}'
+    assert len(raw) == 102_400
+    headers = {"Content-Type": "application/json"}
+    fits = sandbox.http.post("/public/v1/posts", content=raw, headers=headers)
+    over = sandbox.http.post("/public/v1/posts", content=raw + b" ", headers=headers)
+    assert (fits.status_code, fits.json()) == (401, {"msg": "No API Key found"})
+    assert (over.status_code, over.json()) == (
+        413,
+        {"statusCode": 413, "message": "request entity too large"},
+    )
+
+
 def test_parse_failures_are_not_counted(
     sandbox_app_factory: Callable[..., InProcessSandbox],
 ) -> None:
@@ -104,15 +124,22 @@ def test_parse_failures_are_not_counted(
     assert sandbox.stats()["counted_requests"] == 0
 
 
-def test_only_post_posts_is_throttled(sandbox_app: InProcessSandbox) -> None:
-    """§2: GETs, deletes and uploads pass unthrottled and carry no X-RateLimit headers."""
-    answers = [
-        sandbox_app.api.get("/integrations"),
-        sandbox_app.api.get("/posts", params={"startDate": "2027-01-01", "endDate": "2027-03-01"}),
-        sandbox_app.api.delete("/posts/group/nothing"),
-        sandbox_app.api.post("/upload-from-url", json={"url": "https://cdn.example.com/a.png"}),
-    ]
-    assert [a.status_code for a in answers] == [200, 200, 200, 201]
+def test_only_post_posts_is_throttled(
+    sandbox_app_factory: Callable[..., InProcessSandbox],
+) -> None:
+    """§2: GETs, deletes, PUTs and uploads pass unthrottled and carry no X-RateLimit headers."""
+    sandbox_app = sandbox_app_factory(allow_loopback_urls=True)
+    with serving() as files:
+        answers = [
+            sandbox_app.api.get("/integrations"),
+            sandbox_app.api.get(
+                "/posts", params={"startDate": "2027-01-01", "endDate": "2027-03-01"}
+            ),
+            sandbox_app.api.delete("/posts/group/nothing"),
+            sandbox_app.api.post("/upload-from-url", json={"url": files.url("/cat.png")}),
+            sandbox_app.api.put("/posts/nothing/status", json={"status": "draft"}),
+        ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 201, 400]
     assert all("X-RateLimit-Limit" not in a.headers for a in answers)
     assert sandbox_app.stats()["counted_requests"] == 0
 
