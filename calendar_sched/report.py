@@ -47,6 +47,7 @@ CATALOGUE: dict[str, ErrorType] = {
         ErrorType("too-many-media", "More media than the platform allows"),
         ErrorType("bad-media-type", "Media type not allowed"),
         ErrorType("media-not-found", "Media file not found"),
+        ErrorType("media-unreachable", "Remote media cannot be fetched (validate --check-urls)"),
         ErrorType("missing-setting", "Platform setting required"),
         ErrorType("duplicate-id", "Two entries share one id"),
         ErrorType("bad-slots", "Posting slots cannot be read"),
