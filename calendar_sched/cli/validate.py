@@ -36,8 +36,14 @@ _ZONE_NOTES = {
 @click.command()
 @source_args
 @output_options
+@click.option(
+    "--check-urls",
+    is_flag=True,
+    help="Also fetch the head of every remote media URL (HEAD, else a ranged GET) and report "
+    "the ones Postiz could not upload (media-unreachable, bad-media-type). Needs the network.",
+)
 @exit_codes
-def validate(source: SourceArgs, as_json: bool) -> None:
+def validate(source: SourceArgs, as_json: bool, check_urls: bool) -> None:
     """Check calendar files and list every problem, row by row (exit 1 when any)."""
     if source.timezone is not None:
         try:
@@ -45,6 +51,14 @@ def validate(source: SourceArgs, as_json: bool) -> None:
         except DateProblem as problem:
             raise click.BadParameter(problem.message, param_hint="--timezone") from None
     result = run_validate(source.files, source.validate_options(account_channels))
+    if check_urls:
+        # Loaded only when asked for: plain validate stays offline and quick to start.
+        from calendar_sched.check.urls import check_urls as probe_urls
+
+        found = probe_urls(result.posts)
+        result.report.extend(found)
+        for summary in result.files:
+            summary.errors += sum(1 for problem in found if problem.file == summary.file)
     if as_json:
         click.echo(json.dumps(as_dict(result), indent=2, ensure_ascii=False))
     else:

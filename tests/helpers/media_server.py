@@ -6,12 +6,17 @@ endpoint that refuses HEAD (405) so the ranged-GET fallback is exercised. Reques
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
+import ssl
 import struct
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
@@ -50,17 +55,22 @@ FILES: dict[str, tuple[int, str, bytes]] = {
 
 
 class MediaServer:
-    """The running server: ``url(path)`` and the requests it saw as (method, path, range)."""
+    """The running server: ``url(path)``, the requests it saw as (method, path, range), and the
+    most ``/slow.png`` requests it served at once."""
 
-    def __init__(self, server: ThreadingHTTPServer) -> None:
+    def __init__(self, server: ThreadingHTTPServer, scheme: str) -> None:
         self._server = server
+        self._scheme = scheme
         self.requests: list[tuple[str, str, str | None]] = []
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0
 
     @property
     def base(self) -> str:
-        """``http://127.0.0.1:<port>``."""
+        """``http(s)://127.0.0.1:<port>``."""
         host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self._scheme}://{host!s}:{port}"
 
     def url(self, path: str) -> str:
         """The full URL of a path."""
@@ -73,7 +83,16 @@ def _handler(owner: list[MediaServer]) -> type[BaseHTTPRequestHandler]:
             return  # quiet: pytest runs with warnings as errors, not with server logs
 
         def _answer(self, *, body: bool) -> None:
-            owner[0].requests.append((self.command, self.path, self.headers.get("Range")))
+            me = owner[0]
+            me.requests.append((self.command, self.path, self.headers.get("Range")))
+            if self.path.split("?", 1)[0] == "/slow.png":
+                with me.lock:
+                    me.in_flight += 1
+                    me.most_in_flight = max(me.most_in_flight, me.in_flight)
+                time.sleep(0.2)
+                with me.lock:
+                    me.in_flight -= 1
+                self.path = "/cat.png"
             if self.path == "/moved.png":
                 self.send_response(302)
                 self.send_header("Location", "/cat.png")
@@ -87,8 +106,9 @@ def _handler(owner: list[MediaServer]) -> type[BaseHTTPRequestHandler]:
                 return
             path = self.path.split("?", 1)[0]
             status, kind, data = FILES.get(path, (404, "text/plain", b"Not Found"))
-            if status == 200 and self.headers.get("Range") == "bytes=0-0":
-                status, data = 206, data[:1]
+            wanted = self.headers.get("Range", "")
+            if status == 200 and wanted.startswith("bytes=0-"):
+                status, data = 206, data[: int(wanted.removeprefix("bytes=0-")) + 1]
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
@@ -105,12 +125,53 @@ def _handler(owner: list[MediaServer]) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, written to ``folder`` (cert, key)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
 @contextmanager
-def serving() -> Iterator[MediaServer]:
-    """Serve ``FILES`` on a free 127.0.0.1 port until the block ends."""
+def serving(tls: tuple[Path, Path] | None = None) -> Iterator[MediaServer]:
+    """Serve ``FILES`` on a free 127.0.0.1 port until the block ends (https with ``tls``)."""
     owner: list[MediaServer] = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(owner))
-    running = MediaServer(server)
+    if tls is not None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*tls)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    running = MediaServer(server, "http" if tls is None else "https")
     owner.append(running)
     thread = threading.Thread(target=server.serve_forever, name="media server", daemon=True)
     thread.start()
