@@ -117,6 +117,11 @@ def test_a_full_day_leaves_the_row_unplaced_and_queue_rows_take_the_next_day() -
     assert placed.times["q3"] == local(MONDAY + timedelta(days=1), "09:00")
 
 
+def test_a_day_whose_slots_have_passed_is_named() -> None:
+    placed = place([entry("e1", "a")], slots_for("a"), now=local(MONDAY, "18:00"))
+    assert "the slots of Mon 2026-12-07 have passed" in placed.unplaced["e1"]
+
+
 def test_channels_without_a_common_slot_are_named() -> None:
     slots = {"a": ChannelSlots(SPEC.week, "Europe/Berlin"), "b": ChannelSlots(((),) * 7)}
     placed = place([entry("e1", "ab")], slots)

@@ -16,7 +16,11 @@ earliest day with a free slot. Deterministic: the same input gives the same time
 
 ``next_free_slots`` is the comparison: each post in its channel's next free slot, as calling
 Postiz's ``GET /find-slot/:id`` per post does (a slot is free when no post of the account is at
-that instant, so every post there gets an instant, and a request, of its own).
+that instant, so every post there gets an instant, and a request, of its own). The placement
+never needs more: each of its new instants carries at least one whole entry, so it adds at most
+one request per entry, and an entry has at least one post. The lower bound (``Placement.
+lower_bound``): on a day, a channel with k entries needs k instants, less the paid ones free on
+it. It is not always reachable: three entries on channels a+b, b+c and a+c need three instants.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from calendar_sched.load.slots import ChannelSlots
 #: Days after its first day that a ``queue`` entry may be placed on.
 HORIZON_DAYS = 366
 #: Search nodes per day for the exhaustive improvement; past it the best found so far stays.
-SEARCH_BUDGET = 20_000
+SEARCH_BUDGET = 5_000
+#: Days with more entries than this keep the greedy's placement (the search would not finish).
+SEARCH_ENTRIES = 40
 
 Pair = tuple[datetime, Hashable]  # an instant and what else a request must share
 
@@ -276,8 +282,13 @@ def _queue(state: _State, entry: QueuedEntry, horizon: int) -> datetime | None:
 
 
 def _why(state: _State, entry: QueuedEntry, day: date) -> str:
-    if not entry.channels or not all(state.slots_on(c, day) for c in entry.channels):
+    common = set(state.slots_on(entry.channels[0], day)) if entry.channels else set()
+    for channel in entry.channels[1:]:
+        common.intersection_update(state.slots_on(channel, day))
+    if not common:
         return f"its channels have no slot in common on {day:%a %Y-%m-%d}; add slots (--slots)"
+    if state.now is not None and max(common) <= state.now:
+        return f"the slots of {day:%a %Y-%m-%d} have passed; move the row to a later day"
     return (
         f"every slot of {day:%a %Y-%m-%d} is taken on its channels; add slots (--slots), move "
         "the row to another day, or write publish_at: queue to take the next free day"
@@ -304,16 +315,139 @@ def _place_day(
     state: _State, todo: Sequence[QueuedEntry], day: date, budget: int
 ) -> dict[str, datetime]:
     """Times for one day's entries: the greedy, then a bounded search for fewer new pairs."""
-    cands = [state.candidates(entry, day) for entry in todo]
-    conflicts = _conflicts(state, todo)
-    greedy, order = _greedy(state, todo, cands, conflicts)
+    work = _Day(state, todo, day)
+    greedy, order = work.greedy()
     bound = _lower_bound(state, todo, day)
-    cost = _cost(state, todo, greedy, cands)
-    if cost > bound:
-        better = _search(state, todo, cands, conflicts, order, cost, bound, budget)
+    cost = work.cost(greedy)
+    if cost > bound and len(order) <= SEARCH_ENTRIES:
+        better = work.search(order, cost, bound, budget)
         if better is not None:
             greedy = better
     return {todo[i].key: moment for i, moment in greedy.items()}
+
+
+#: What leaving an entry without a slot costs in the search: more than any number of requests.
+_UNPLACED = 1_000_000
+
+
+class _Day:
+    """One day's entries: their candidate instants and, as entries are placed, what is blocked."""
+
+    def __init__(self, state: _State, todo: Sequence[QueuedEntry], day: date) -> None:
+        self.state = state
+        self.todo = todo
+        self.cands = [state.candidates(entry, day) for entry in todo]
+        self.sets = [set(found) for found in self.cands]
+        self.conflicts = _conflicts(state, todo)
+        # entry → instant → how many placed neighbours block it there
+        self.blocked: list[dict[datetime, int]] = [{} for _ in todo]
+        self.open = [len(found) for found in self.cands]  # candidates not blocked
+        self.chosen: dict[int, datetime] = {}
+
+    def free(self, i: int) -> list[datetime]:
+        blocked = self.blocked[i]
+        return [t for t in self.cands[i] if not blocked.get(t)]
+
+    def put(self, i: int, moment: datetime) -> None:
+        self.chosen[i] = moment
+        self._block(i, moment, 1)
+
+    def take_back(self, i: int) -> None:
+        self._block(i, self.chosen.pop(i), -1)
+
+    def _block(self, i: int, moment: datetime, step: int) -> None:
+        for j, gap in self.conflicts[i]:
+            if not gap:
+                if moment in self.sets[j]:
+                    self._count(j, moment, step)
+                continue
+            for t in self.cands[j]:
+                if abs(t - moment) < gap:
+                    self._count(j, t, step)
+
+    def _count(self, j: int, moment: datetime, step: int) -> None:
+        blocked = self.blocked[j]
+        before = blocked.get(moment, 0)
+        blocked[moment] = before + step
+        if not before:
+            self.open[j] -= 1
+        elif before + step == 0:
+            self.open[j] += 1
+
+    def cost(self, chosen: Mapping[int, datetime]) -> int:
+        missing = sum(1 for i, found in enumerate(self.cands) if found and i not in chosen)
+        pairs = {(t, self.todo[i].group) for i, t in chosen.items()}
+        return missing * _UNPLACED + len(pairs - self.state.paid)
+
+    def greedy(self) -> tuple[dict[int, datetime], list[int]]:
+        """Most-constrained first; a paid (or already opened) pair when free, else the earliest."""
+        opened = set(self.state.paid)
+        left = [i for i in range(len(self.todo)) if self.cands[i]]
+        order: list[int] = []
+        while left:
+            best = min(left, key=lambda i: (self.open[i], -len(self.todo[i].channels), i))
+            left.remove(best)
+            order.append(best)
+            free = self.free(best)
+            if not free:
+                continue  # no slot left: reported unplaced
+            group = self.todo[best].group
+            joined = [t for t in free if (t, group) in opened]
+            moment = (joined or free)[0]
+            self.put(best, moment)
+            opened.add((moment, group))
+        chosen = dict(self.chosen)
+        for i in list(self.chosen):
+            self.take_back(i)
+        return chosen, order
+
+    def search(
+        self, order: list[int], cost: int, bound: int, budget: int
+    ) -> dict[int, datetime] | None:
+        """Branch and bound over the greedy's order: fewer unplaced entries, then fewer pairs.
+
+        Returns a better assignment than ``cost``, or None. Stops at ``bound`` or ``budget``.
+        """
+        paid = self.state.paid
+        todo = self.todo
+        best: list[dict[int, datetime] | None] = [None]
+        best_cost = [cost]
+        nodes = [0]
+        opened: dict[Pair, int] = {}  # new pairs in use → how many entries use them
+
+        def visit(pos: int, spent: int) -> bool:
+            """False once the budget is spent or the bound is reached: stop searching."""
+            if spent >= best_cost[0]:
+                return True
+            if pos == len(order):
+                best[0], best_cost[0] = dict(self.chosen), spent
+                return spent > bound
+            nodes[0] += 1
+            if nodes[0] > budget:
+                return False
+            i = order[pos]
+            group = todo[i].group
+            options = self.free(i)
+            # Pairs already paid or opened first: they cost nothing
+            options.sort(key=lambda t: ((t, group) not in paid and (t, group) not in opened, t))
+            for moment in options:
+                pair = (moment, group)
+                new = pair not in paid and pair not in opened
+                self.put(i, moment)
+                if pair not in paid:
+                    opened[pair] = opened.get(pair, 0) + 1
+                go_on = visit(pos + 1, spent + new)
+                if pair not in paid:
+                    opened[pair] -= 1
+                    if not opened[pair]:
+                        del opened[pair]
+                self.take_back(i)
+                if not go_on:
+                    return False
+            return visit(pos + 1, spent + _UNPLACED)  # last: no slot for this one
+
+        visit(0, 0)
+        return best[0]
 
 
 def _conflicts(state: _State, todo: Sequence[QueuedEntry]) -> list[list[tuple[int, timedelta]]]:
@@ -330,115 +464,3 @@ def _conflicts(state: _State, todo: Sequence[QueuedEntry]) -> list[list[tuple[in
                 if i != j:
                     out[i][j] = max(out[i].get(j, timedelta(0)), gap)
     return [sorted(found.items()) for found in out]
-
-
-def _fits(
-    moment: datetime, others: list[tuple[int, timedelta]], chosen: Mapping[int, datetime]
-) -> bool:
-    for j, gap in others:
-        other = chosen.get(j)
-        if other is not None and (other == moment or abs(other - moment) < gap):
-            return False
-    return True
-
-
-def _greedy(
-    state: _State,
-    todo: Sequence[QueuedEntry],
-    cands: list[list[datetime]],
-    conflicts: list[list[tuple[int, timedelta]]],
-) -> tuple[dict[int, datetime], list[int]]:
-    """Most-constrained first; a paid (or already opened) pair when free, else the earliest."""
-    chosen: dict[int, datetime] = {}
-    opened = set(state.paid)
-    left = [i for i in range(len(todo)) if cands[i]]
-    order: list[int] = []
-    while left:
-        best_i, best_free = -1, []
-        best_rank: tuple[int, int, int] | None = None
-        for i in left:
-            free = [t for t in cands[i] if _fits(t, conflicts[i], chosen)]
-            rank = (len(free), -len(todo[i].channels), i)
-            if best_rank is None or rank < best_rank:
-                best_i, best_free, best_rank = i, free, rank
-        left.remove(best_i)
-        order.append(best_i)
-        if not best_free:
-            continue  # no slot left: reported unplaced
-        group = todo[best_i].group
-        joined = [t for t in best_free if (t, group) in opened]
-        moment = (joined or best_free)[0]
-        chosen[best_i] = moment
-        opened.add((moment, group))
-    return chosen, order
-
-
-#: What leaving an entry without a slot costs in the search: more than any number of requests.
-_UNPLACED = 1_000_000
-
-
-def _cost(
-    state: _State,
-    todo: Sequence[QueuedEntry],
-    chosen: Mapping[int, datetime],
-    cands: list[list[datetime]],
-) -> int:
-    missing = sum(1 for i, found in enumerate(cands) if found and i not in chosen)
-    return missing * _UNPLACED + len({(t, todo[i].group) for i, t in chosen.items()} - state.paid)
-
-
-def _search(
-    state: _State,
-    todo: Sequence[QueuedEntry],
-    cands: list[list[datetime]],
-    conflicts: list[list[tuple[int, timedelta]]],
-    order: list[int],
-    cost: int,
-    bound: int,
-    budget: int,
-) -> dict[int, datetime] | None:
-    """Branch and bound over the greedy's order: fewer unplaced entries, then fewer new pairs.
-
-    Returns a better assignment than ``cost``, or None. Stops at ``bound`` or ``budget``.
-    """
-    order = [i for i in order if cands[i]]
-    paid = state.paid
-    best: list[dict[int, datetime] | None] = [None]
-    best_cost = [cost]
-    nodes = [0]
-    chosen: dict[int, datetime] = {}
-    opened: dict[Pair, int] = {}  # new pairs in use → how many entries use them
-
-    def visit(pos: int, spent: int) -> bool:
-        """False once the budget is spent or the bound is reached: stop searching."""
-        if spent >= best_cost[0]:
-            return True
-        if pos == len(order):
-            best[0], best_cost[0] = dict(chosen), spent
-            return spent > bound
-        nodes[0] += 1
-        if nodes[0] > budget:
-            return False
-        i = order[pos]
-        group = todo[i].group
-        options = [t for t in cands[i] if _fits(t, conflicts[i], chosen)]
-        # Pairs already paid or opened first: they cost nothing
-        options.sort(key=lambda t: ((t, group) not in paid and (t, group) not in opened, t))
-        for moment in options:
-            pair = (moment, group)
-            new = pair not in paid and pair not in opened
-            chosen[i] = moment
-            if pair not in paid:
-                opened[pair] = opened.get(pair, 0) + 1
-            go_on = visit(pos + 1, spent + new)
-            if pair not in paid:
-                opened[pair] -= 1
-                if not opened[pair]:
-                    del opened[pair]
-            del chosen[i]
-            if not go_on:
-                return False
-        return visit(pos + 1, spent + _UNPLACED)  # last: no slot for this one
-
-    visit(0, 0)
-    return best[0]
