@@ -6,6 +6,7 @@ import ipaddress
 import secrets
 import tempfile
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -96,6 +97,14 @@ def sandbox() -> None:
     show_default=True,
     help="Which API to emulate (postsyncer: Bearer token, every call counted, 60 per 60 s).",
 )
+@click.option(
+    "--rate-headers",
+    type=click.Choice(["always", "laravel", "429-only"]),
+    default="always",
+    show_default=True,
+    help="With --api postsyncer: X-RateLimit-* on successes (all; Limit and Remaining as stock "
+    "Laravel; none). A 429 always carries them.",
+)
 @exit_codes
 def serve(
     host: str,
@@ -113,6 +122,7 @@ def serve(
     allow_loopback_urls: bool,
     api: str,
     allow_remote: bool,
+    rate_headers: str,
 ) -> None:
     """Serve the Postiz Public API emulator until Ctrl-C; prints its URL and key."""
     _check_host(host, allow_remote)
@@ -132,6 +142,7 @@ def serve(
             db,
             faults,
             seed,
+            rate_headers,
         )
         return
     if channels_file is not None:
@@ -204,10 +215,12 @@ def _serve_postsyncer(
     db: Path | None,
     faults: Faults,
     seed: int,
+    rate_headers: str,
 ) -> None:
     # Loaded only when asked for: the Postiz emulator is the common case.
     from calendar_sched.sandbox.postsyncer.config import PostSyncerConfig, load_accounts
     from calendar_sched.sandbox.postsyncer.server import serve as serve_postsyncer
+    from calendar_sched.sandbox.postsyncer.throttle import RateHeaders
 
     defaults = PostSyncerConfig(token=token, db_path=Path("unused"))
     workspaces, accounts = defaults.workspaces, defaults.accounts
@@ -224,6 +237,7 @@ def _serve_postsyncer(
             seed=seed,
             workspaces=workspaces,
             accounts=accounts,
+            rate_headers=cast(RateHeaders, rate_headers),
         )
 
         def ready(url: str) -> None:

@@ -108,7 +108,7 @@ def _api(handler: Handler, ability: str) -> Callable[[Request], Awaitable[Respon
             sandbox.store.bump("rejected_401")
             return JSONResponse({"message": "Unauthenticated."}, 401)
         verdict = sandbox.count()
-        headers = verdict.headers(sandbox.clock())
+        headers = verdict.headers(sandbox.clock(), sandbox.config.rate_headers)
         if not verdict.allowed:
             return JSONResponse(TOO_MANY, 429, headers=headers)
         if ability not in sandbox.config.abilities:

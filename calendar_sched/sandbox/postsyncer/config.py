@@ -12,6 +12,7 @@ from calendar_sched.errors import InputError
 from calendar_sched.load.channels import demo_channels, validate_channels
 from calendar_sched.models import Channel
 from calendar_sched.sandbox.config import Faults
+from calendar_sched.sandbox.postsyncer.throttle import RateHeaders
 
 ABILITIES = frozenset({"workspaces", "accounts", "posts", "labels", "campaigns"})
 #: Postiz identifiers whose PostSyncer platform name differs.
@@ -53,6 +54,7 @@ class PostSyncerConfig:
     accounts: tuple[Account, ...] = field(default_factory=lambda: demo_accounts())
     faults: Faults = Faults()
     seed: int = 0
+    rate_headers: RateHeaders = "always"  # X-RateLimit-* on successes (see throttle.py)
 
 
 def from_channels(channels: Sequence[Channel], workspace_id: int = 1) -> tuple[Account, ...]:
