@@ -74,6 +74,12 @@ def test_yaml_mapping_with_overrides() -> None:
     ]
 
 
+def test_an_empty_day_has_no_slots() -> None:
+    spec = parse_slots({"times": "09:00", "sun": [], "sat": None})
+    assert spec.week[:5] == (hhmm("09:00"),) * 5
+    assert spec.week[5:] == ((), ())
+
+
 def test_a_channel_override_wins_over_its_platform() -> None:
     spec = parse_slots({"times": "09:00", "channels": {"x": "10:00", "Acme X": "11:00"}})
     assert spec.for_channel(X).week[0] == hhmm("11:00")

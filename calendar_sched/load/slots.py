@@ -213,8 +213,9 @@ def _read_default(value: Any) -> _Reading:
             else:
                 named.append((name, part))
         for name, part in named:
+            times = () if part in ([], "", None) else _times(part)  # [] : none that day
             for day in _days(name):
-                reading.week[day] = _times(part)
+                reading.week[day] = times
     elif value is None:
         raise SlotProblem(f"slots: is empty; {_SPEC_HELP}")
     else:
