@@ -16,9 +16,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from calendar_sched import RunOptions, run_calendar
+from calendar_sched.check.validation import ValidateOptions
 from calendar_sched.cli import main
 from calendar_sched.models import Channel
+from calendar_sched.run.events import Event
+from calendar_sched.run.journal import read_state
 from calendar_sched.sandbox.server import RunningSandbox
+from calendar_sched.targets.connect import connect
 
 CHANNELS = (
     Channel(id="bakery-bsky", name="Bakery Bluesky", identifier="bluesky"),
@@ -117,6 +122,13 @@ def test_date_only_rows_go_out_in_the_fewest_requests_and_stay_put(
         written = {row["id"]: row for row in csv.DictReader(handle)}
     assert {key: written[key]["publish_at_utc"] for key in times} == times
     assert {row["status"] for row in written.values()} == {"scheduled"}
+    page = tmp_path / "results.html"
+    shown = runner.invoke(main, ["export", str(calendar), *SLOTS, "--to", str(page)], env=env)
+    assert shown.exit_code == 0, shown.output
+    html = page.read_text(encoding="utf-8")
+    assert all(
+        f'"at":"{moment}"' in html or f'"at": "{moment}"' in html for moment in times.values()
+    )
 
     # A row added later goes where it can; no placed post moves
     _write(calendar, [*rows, ("e7", first, "", C)])
@@ -129,3 +141,43 @@ def test_date_only_rows_go_out_in_the_fewest_requests_and_stay_put(
     ran = runner.invoke(main, ["run", str(calendar), "--yes", *SLOTS], env=env)
     assert ran.exit_code == 0, ran.output
     assert bakery.stats()["counted_requests"] - before == 5
+
+
+def test_a_stopped_run_resumes_at_the_times_it_chose(
+    tmp_path: Path, sandbox_server_factory: Callable[..., RunningSandbox]
+) -> None:
+    server = sandbox_server_factory(channels=CHANNELS, limit=2, window=2.0)
+    env = {"POSTIZ_API_URL": server.url, "POSTIZ_API_KEY": server.api_key}
+    first = _day(5)
+    # Five rows on one channel: five instants, two requests per window
+    calendar = _write(tmp_path / "m.csv", [(f"q{n}", first, "", B) for n in range(5)])
+    read = ValidateOptions(timezone="UTC", slots="daily 08:00,09:00,10:00,11:00,12:00")
+    options = RunOptions(read=read, limit=2, window_seconds=2.0)
+    waiting: list[Event] = []
+
+    def stop_at_first_wait(event: Event) -> None:
+        if event.kind == "waiting":
+            waiting.append(event)
+
+    stopped = run_calendar(
+        [calendar], options, env=env, on_event=stop_at_first_wait, stop=lambda: bool(waiting)
+    )
+    assert stopped.status == "pending"
+    assert stopped.preview.queue is not None
+    chosen = stopped.preview.queue.times
+    assert sorted(chosen.values()) == [
+        datetime.fromisoformat(_at(first, hour)) for hour in range(8, 13)
+    ]
+    planned = read_state(RunOptions().journal_path([calendar])).planned
+    assert {key.split("@")[0]: p.publish_at for key, p in planned.items()} == chosen
+
+    resumed = run_calendar([calendar], options, env=env)
+    assert resumed.status == "done"
+    assert resumed.preview.queue is not None
+    assert resumed.preview.queue.times == chosen
+    assert resumed.preview.queue.kept == 5
+    assert server.stats()["counted_requests"] == 5
+    start = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+    with connect("postiz", env=env) as opened:
+        listed = opened.backend.list_posts(start, start + timedelta(days=1))
+    assert {p.publish_at for p in listed} == set(chosen.values())

@@ -15,6 +15,7 @@ import base64
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -335,6 +336,8 @@ def export_model(
         post = by_key.get(outcome.post_key)
         if post is None:
             continue
+        if post.queued and outcome.publish_at_utc is not None:  # the time the queue chose
+            post = replace(post, publish_at=outcome.publish_at_utc)
         build.add(
             post,
             status=outcome.status,
