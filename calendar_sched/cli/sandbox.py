@@ -85,6 +85,13 @@ def sandbox() -> None:
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fault draws.")
 @click.option(
+    "--fetch-urls/--no-fetch-urls",
+    default=True,
+    show_default=True,
+    help="upload-from-url resolves the host and fetches the file, as Postiz does; with "
+    "--no-fetch-urls it only checks the URL and stores a stand-in (offline).",
+)
+@click.option(
     "--allow-loopback-urls",
     is_flag=True,
     help="Let upload-from-url fetch from this machine (http://127.0.0.1 too), which Postiz "
@@ -119,6 +126,7 @@ def serve(
     fault_drop_after_commit: float,
     fault_latency_ms: int,
     seed: int,
+    fetch_urls: bool,
     allow_loopback_urls: bool,
     api: str,
     allow_remote: bool,
@@ -170,6 +178,7 @@ def serve(
             tags=tags,
             faults=faults,
             seed=seed,
+            fetch_urls=fetch_urls,
             allow_loopback_urls=allow_loopback_urls,
         )
         try:

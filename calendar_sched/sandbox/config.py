@@ -50,7 +50,10 @@ class SandboxConfig:
     faults: Faults = Faults()
     seed: int = 0
     body_cap: int = 102_400  # body-parser's default "100kb" (reference §3)
-    allow_loopback_urls: bool = False  # upload-from-url may fetch from 127.0.0.1 (tests)
+    # upload-from-url: resolve and fetch as Postiz does (sandbox serve), or only check the URL
+    # and store a stand-in of its type (the offline default of the library and the rehearsal).
+    fetch_urls: bool = False
+    allow_loopback_urls: bool = False  # when fetching, 127.0.0.1 (http too) is allowed
     fetch_timeout: float = 30.0
     image_max_bytes: int = 10 * 1024 * 1024
     video_max_bytes: int = 1024 * 1024 * 1024

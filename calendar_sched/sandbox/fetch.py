@@ -9,7 +9,8 @@ The controller then fetches through an SSRF-safe dispatcher; a failed fetch or a
 answer is ``{"msg":"Failed to fetch URL"}``.
 
 ``allow_loopback`` lets tests serve files from 127.0.0.1 (plain http included), which Postiz
-would refuse; every other address rule stays.
+would refuse; every other address rule stays. Without ``resolve`` (an offline sandbox) a name
+is taken as public and only IP literals are checked.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class FetchPolicy:
     """What the fetcher may reach and how much it reads."""
 
     allow_loopback: bool = False
+    resolve: bool = True  # False: names are not looked up (an offline sandbox)
     timeout: float = 30.0
     max_bytes: int = 1024 * 1024 * 1024
 
@@ -105,6 +107,8 @@ async def _safe(url: str, policy: FetchPolicy) -> bool:
         return False
     if not host or (host == "localhost" and not policy.allow_loopback):
         return False
+    if not policy.resolve and not _literal(host):
+        return parts.scheme == "https" and not host.endswith(".localhost")
     addresses = await resolve(host)
     if not addresses:
         return False
@@ -114,6 +118,14 @@ async def _safe(url: str, policy: FetchPolicy) -> bool:
         return True
     # Plain http only for a local test server, and only when loopback is allowed.
     return policy.allow_loopback and parts.scheme == "http" and _all_loopback(addresses)
+
+
+def _literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _all_loopback(addresses: list[str]) -> bool:

@@ -34,7 +34,8 @@ _OTHER_ISO_BRANDS = frozenset(
     | {"M4B", "M4A", "F4A", "F4B", "crx"}
 )
 
-# Smallest byte strings each type is recognised by (test fixtures and examples).
+# Smallest byte strings each type is recognised by: stand-ins for URLs an offline sandbox
+# does not fetch.
 _PLACEHOLDERS = {
     "png": bytes.fromhex(
         "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"

@@ -72,7 +72,7 @@ def test_5xx_before_commit_writes_nothing(
 
 def test_drop_on_upload(sandbox_server_factory: Callable[..., RunningSandbox]) -> None:
     """Uploads can lose their answer too; the file (fetched from a local server) is stored."""
-    server = sandbox_server_factory(allow_loopback_urls=True)
+    server = sandbox_server_factory(fetch_urls=True, allow_loopback_urls=True)
     server.set_faults(drop_after_commit=1.0)
     with (
         serving() as files,

@@ -18,6 +18,7 @@ from calendar_sched.sandbox.config import SandboxConfig
 from calendar_sched.sandbox.embedded import start_embedded
 from calendar_sched.sandbox.server import RunningSandbox
 from tests.helpers.bodies import create, post, value
+from tests.helpers.media_server import png, serving
 
 WINDOW = {"startDate": "2020-01-01T00:00:00Z", "endDate": "2030-01-01T00:00:00Z"}
 
@@ -149,3 +150,41 @@ def test_serve_help_names_the_postiz_limit_setting() -> None:
     assert "API_LIMIT" in text
     assert "90" in text
     assert "--allow-loopback-urls" in text
+
+
+def test_serve_fetches_upload_urls_by_default(tmp_path: Path) -> None:
+    """`sandbox serve` fetches upload-from-url targets as Postiz does; --allow-loopback-urls
+    lets it reach a file served on 127.0.0.1, and the bytes stored are the fetched ones."""
+    command = [
+        sys.executable, "-c", "from calendar_sched.cli import main; main()",
+        "sandbox", "serve", "--port", "0", "--api-key", "cli-key", "--allow-loopback-urls",
+        "--db", str(tmp_path / "cli.db"),
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with (
+        serving() as files,
+        subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env) as process,
+    ):
+        try:
+            assert process.stdout is not None
+            lines = [process.stdout.readline() for _ in range(3)]
+            url = lines[2].strip().removeprefix("export POSTIZ_API_URL=")
+            headers = {"Authorization": "cli-key"}
+            answer = httpx.post(
+                f"{url}/public/v1/upload-from-url",
+                json={"url": files.url("/cat.png")},
+                headers=headers,
+            )
+            assert answer.status_code == 201, answer.text
+            assert httpx.get(answer.json()["path"]).content == png()
+            gone = httpx.post(
+                f"{url}/public/v1/upload-from-url",
+                json={"url": files.url("/gone.png")},
+                headers=headers,
+            )
+            assert (gone.status_code, gone.json()) == (400, {"msg": "Failed to fetch URL"})
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=15) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()

@@ -128,7 +128,7 @@ def test_only_post_posts_is_throttled(
     sandbox_app_factory: Callable[..., InProcessSandbox],
 ) -> None:
     """§2: GETs, deletes, PUTs and uploads pass unthrottled and carry no X-RateLimit headers."""
-    sandbox_app = sandbox_app_factory(allow_loopback_urls=True)
+    sandbox_app = sandbox_app_factory(fetch_urls=True, allow_loopback_urls=True)
     with serving() as files:
         answers = [
             sandbox_app.api.get("/integrations"),

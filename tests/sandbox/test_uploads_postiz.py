@@ -32,9 +32,15 @@ def files() -> Iterator[MediaServer]:
 
 
 @pytest.fixture
+def fetching(sandbox_app_factory: Callable[..., InProcessSandbox]) -> InProcessSandbox:
+    """A sandbox whose upload-from-url resolves and fetches as Postiz does (sandbox serve)."""
+    return sandbox_app_factory(fetch_urls=True)
+
+
+@pytest.fixture
 def local(sandbox_app_factory: Callable[..., InProcessSandbox]) -> InProcessSandbox:
-    """A sandbox whose upload-from-url may fetch from this machine."""
-    return sandbox_app_factory(allow_loopback_urls=True)
+    """A fetching sandbox that may also fetch from this machine."""
+    return sandbox_app_factory(fetch_urls=True, allow_loopback_urls=True)
 
 
 def _bad(response: Any) -> list[str]:
@@ -126,11 +132,11 @@ def test_a_second_file_is_unexpected_field(sandbox_app: InProcessSandbox) -> Non
         ("https://no-such-host.invalid/a.png", UNSAFE),  # does not resolve
     ],
 )
-def test_upload_from_url_dto(sandbox_app: InProcessSandbox, url: str, expected: str) -> None:
+def test_upload_from_url_dto(fetching: InProcessSandbox, url: str, expected: str) -> None:
     """DTO ``UploadDto``: ValidUrlExtension and IsSafeWebhookUrl (https, resolves, no internal
     address) → 400 message[] before anything is fetched."""
-    assert expected in _bad(sandbox_app.api.post("/upload-from-url", json={"url": url}))
-    assert sandbox_app.stats()["uploads"] == 0
+    assert expected in _bad(fetching.api.post("/upload-from-url", json={"url": url}))
+    assert fetching.stats()["uploads"] == 0
 
 
 def test_missing_url_fails_the_dto(sandbox_app: InProcessSandbox) -> None:
@@ -141,13 +147,34 @@ def test_missing_url_fails_the_dto(sandbox_app: InProcessSandbox) -> None:
 
 
 def test_loopback_is_refused_by_default_even_with_a_file_there(
-    sandbox_app: InProcessSandbox, files: MediaServer
+    fetching: InProcessSandbox, files: MediaServer
 ) -> None:
     """IsSafeWebhookUrl: a loopback URL is refused, as Postiz would never reach it."""
     assert UNSAFE in _bad(
-        sandbox_app.api.post("/upload-from-url", json={"url": files.url("/cat.png")})
+        fetching.api.post("/upload-from-url", json={"url": files.url("/cat.png")})
     )
     assert files.requests == []
+
+
+def test_offline_sandbox_stores_a_stand_in_without_fetching(sandbox_app: InProcessSandbox) -> None:
+    """The library's default (and the rehearsal's): no DNS, no fetch, a stand-in of the URL's
+    type is stored; the DTO's extension and address-literal rules still apply."""
+    url = "https://cdn.example.com/images/cat.jpeg?size=large"
+    response = sandbox_app.api.post("/upload-from-url", json={"url": url})
+    assert response.status_code == 201
+    path = response.json()["path"]
+    assert path.endswith(".jpg")
+    served = sandbox_app.http.get(path.removeprefix("http://testserver"))
+    assert media.upload_type(served.content) == ("image/jpeg", "jpg")
+    for refused in (
+        "https://10.0.0.1/a.png",
+        "https://localhost/a.png",
+        "http://cdn.example/a.png",
+    ):
+        assert UNSAFE in _bad(sandbox_app.api.post("/upload-from-url", json={"url": refused}))
+    assert EXTENSION in _bad(
+        sandbox_app.api.post("/upload-from-url", json={"url": "https://cdn.example/a.pdf"})
+    )
 
 
 # upload-from-url: the fetch (CTRL uploadsFromUrl)
@@ -211,7 +238,7 @@ def test_too_large_for_its_type(
     sandbox_app_factory: Callable[..., InProcessSandbox], files: MediaServer
 ) -> None:
     """§4 step 2/4: over the size cap → 400 {"msg":"File is too large."}."""
-    sandbox = sandbox_app_factory(allow_loopback_urls=True, image_max_bytes=10)
+    sandbox = sandbox_app_factory(fetch_urls=True, allow_loopback_urls=True, image_max_bytes=10)
     response = sandbox.api.post("/upload-from-url", json={"url": files.url("/cat.png")})
     assert (response.status_code, response.json()) == (400, {"msg": "File is too large."})
 
