@@ -20,8 +20,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from calendar_sched.errors import ConfigError, InputError, JournalLocked
 
 #: The process's umask, read once at import (reading it means setting it, so never later, when
@@ -65,6 +63,8 @@ class HeldLock:
     def __init__(self, path: Path) -> None:
         self.path = path
         refuse_special(path)
+        from filelock import FileLock, Timeout  # only runs lock: not loaded by validate or plan
+
         self._lock = FileLock(path.with_name(path.name + ".lock"), timeout=0)
         self._holder = path.with_name(path.name + ".lock.holder")
         try:

@@ -7,23 +7,24 @@ identifier alone when exactly one channel has it (``x``), or a channel name (any
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from pydantic import TypeAdapter, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from calendar_sched.errors import InputError
 from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources.yaml import load_document
 from calendar_sched.models import Channel
 
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
 _SPLIT = re.compile(r"[,;|\r\n]+")
-_CHANNEL_LIST = TypeAdapter(list[Channel])
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,52 @@ def validate_channels(items: Sequence[Any]) -> list[Channel]:
 
     Raises pydantic's ``ValidationError`` (a ``ValueError``) when an item does not fit.
     """
-    return _CHANNEL_LIST.validate_python(items)
+    plain = _plain_channels(items)
+    return plain if plain is not None else _channel_list().validate_python(items)
+
+
+def _plain_channels(items: Iterable[Any]) -> list[Channel] | None:
+    channels = [_plain_channel(item) for item in items]
+    if all(channel is not None for channel in channels):
+        return [channel for channel in channels if channel is not None]
+    return None
+
+
+def _plain_channel(item: Any) -> Channel | None:
+    # A Channel when every field already has its exact type, so pydantic would return the same
+    # values (a fresh customer dict); None sends the list to pydantic, to coerce or explain.
+    if type(item) is not dict or any(type(item.get(key)) is not str for key in _REQUIRED):
+        return None
+    if any(item.get(key) is not None and type(item[key]) is not str for key in _OPTIONAL):
+        return None
+    disabled, customer = item.get("disabled", False), item.get("customer")
+    if type(disabled) is not bool:
+        return None
+    if customer is not None:
+        if type(customer) is not dict or any(type(key) is not str for key in customer):
+            return None
+        customer = dict(customer)
+    return Channel(
+        id=item["id"],
+        name=item["name"],
+        identifier=item["identifier"],
+        picture=item.get("picture"),
+        disabled=disabled,
+        profile=item.get("profile"),
+        customer=customer,
+    )
+
+
+_REQUIRED = ("id", "name", "identifier")
+_OPTIONAL = ("picture", "profile")
+
+
+@functools.cache
+def _channel_list() -> TypeAdapter[list[Channel]]:
+    # Built on first need: pydantic's import is a fifth of validate's start-up.
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(list[Channel])
 
 
 def parse_channels(data: Any, source: str = "channel list") -> list[Channel]:
@@ -174,6 +220,11 @@ def parse_channels(data: Any, source: str = "channel list") -> list[Channel]:
                 break
     if not isinstance(data, list):
         raise InputError(f"{source}: expected a list of channels like GET /public/v1/integrations")
+    plain = _plain_channels(data)
+    if plain is not None:
+        return plain
+    from pydantic import ValidationError  # only for a list that needs coercing or explaining
+
     try:
         return validate_channels(data)
     except ValidationError as exc:

@@ -24,8 +24,6 @@ from calendar_sched.targets.config import (
     resolve_target,
 )
 from calendar_sched.targets.connect import STATE_DIR
-from calendar_sched.targets.postsyncer import client as postsyncer_client
-from calendar_sched.targets.postsyncer.backend import postsyncer_costs
 
 #: A quota window of an embedded sandbox: short, so a month finishes in under a minute yet paces.
 EMBEDDED_WINDOW = 10.0
@@ -86,6 +84,10 @@ def quota(
         ConfigError: the environment names a target badly.
         ReserveTooLarge: the reserve leaves no request of a window for this run.
     """
+    # PostSyncer's client loads httpx: imported only for that target (``validate`` never is).
+    from calendar_sched.targets.postsyncer import client as postsyncer_client
+    from calendar_sched.targets.postsyncer.backend import postsyncer_costs
+
     api = choose_target(options.target, env)
     if api == "postsyncer":
         embedded = resolve_postsyncer_target(env).embedded

@@ -11,8 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from calendar_sched.models import Channel
 from calendar_sched.targets.base import Backend, CostModel
@@ -22,14 +21,12 @@ from calendar_sched.targets.config import (
     resolve_postsyncer_target,
     resolve_target,
 )
-from calendar_sched.targets.postiz.backend import PostizBackend
-from calendar_sched.targets.postiz.client import PostizClient
-from calendar_sched.targets.postsyncer.backend import (
-    PostSyncerBackend,
-    postsyncer_costs,
-    postsyncer_fingerprint,
-)
-from calendar_sched.targets.postsyncer.client import PostSyncerClient
+
+if TYPE_CHECKING:
+    import httpx
+
+# The backends (and httpx, a tenth of a second) are imported where a target is opened, so a
+# command that only reads STATE_DIR or finds no account (``validate``) does not load them.
 
 #: Where an embedded sandbox keeps its state (posts, uploads, quota), in the working directory.
 STATE_DIR = Path(".calendar-sched")
@@ -84,6 +81,10 @@ def connect(
     Raises:
         ConfigError: the environment names a target badly.
     """
+    from calendar_sched.targets.postiz.backend import PostizBackend
+    from calendar_sched.targets.postiz.client import PostizClient
+    from calendar_sched.targets.postsyncer.backend import postsyncer_costs
+
     api = choose_target(api, env)
     if api == "postsyncer":
         with _postsyncer(costs or postsyncer_costs(), state_dir, label, env) as opened:
@@ -113,6 +114,9 @@ def connect(
 def _postsyncer(
     costs: CostModel, state_dir: Path, label: str | None, env: Mapping[str, str] | None
 ) -> Iterator[Connection]:
+    from calendar_sched.targets.postsyncer.backend import PostSyncerBackend, postsyncer_fingerprint
+    from calendar_sched.targets.postsyncer.client import PostSyncerClient
+
     target = resolve_postsyncer_target(env)
     limit, window = costs.limit, costs.window_seconds
     if not target.embedded:
@@ -154,5 +158,8 @@ def account_channels(
     target = resolve_target(env)
     if target.embedded:
         return None
+    from calendar_sched.targets.postiz.backend import PostizBackend
+    from calendar_sched.targets.postiz.client import PostizClient
+
     with PostizClient(target.base_url, target.api_key, transport=transport) as client:
         return PostizBackend(client).discover()
