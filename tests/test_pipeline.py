@@ -182,7 +182,8 @@ def test_with_republish_is_a_new_backend_on_the_same_client() -> None:
 
 def test_preview_offline_plans_with_postsyncer_figures(tmp_path: Path) -> None:
     calendar = write_calendar(tmp_path / "cal.csv", 4, per_slot=2)
-    preview = preview_calendar([calendar], env={})
+    assert preview_calendar([calendar], env={}).postsyncer is None  # only when asked
+    preview = preview_calendar([calendar], RunOptions(compare_postsyncer=True), env={})
     assert preview.valid
     assert preview.plan is not None
     assert (preview.plan.requests_counted, len(preview.plan.posts)) == (2, 8)

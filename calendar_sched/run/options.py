@@ -53,7 +53,9 @@ class RunOptions:
     dry_run: bool = False  # run: plan (journal read, nothing recorded) and send nothing
     now: datetime | None = None  # the plan's start; None → the current time
     state_dir: Path = STATE_DIR  # where an embedded sandbox keeps its state
-    compare_postsyncer: bool = True  # preview: also plan the calendar through PostSyncer
+    #: preview: also plan the calendar through PostSyncer (a third of a large preview's time), as
+    #: ``plan --compare`` asks; off by default, as in ``plan``.
+    compare_postsyncer: bool = False
     #: run: what to do with posts sent after their publish time (passed, or late for the quota):
     #: ``publish`` (Postiz publishes them at once), ``skip``, or None: ask ``choose_late``.
     late: Literal["publish", "skip"] | None = None
