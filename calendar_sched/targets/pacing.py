@@ -14,7 +14,12 @@ rates (``drift_margin``) never sends early and wastes no whole second per window
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from calendar_sched.targets.base import RateState
+
+if TYPE_CHECKING:
+    from calendar_sched.targets.ledger import QuotaLedger
 
 # Seconds past a reset or block before the next counted call when its time is only guessed (no
 # header yet) or given as a clock time by another machine (PostSyncer's Unix resets): the server
@@ -44,6 +49,7 @@ class Budget:
         reserve: int = 0,
         rate: RateState | None = None,
         margin: float = SAFETY,
+        shared: QuotaLedger | None = None,
     ) -> None:
         self.limit = limit
         self.window_seconds = window_seconds
@@ -54,11 +60,20 @@ class Budget:
         self.blocked_until: float | None = None
         self.window_start: float | None = None  # our own estimate while the server says nothing
         self.used = 0
+        # Other runs against the same account spend from the same quota: each counted call is
+        # also taken from the account's ledger, and the server's answers go there too.
+        self.shared = shared
+        self._taken = False  # wait() took this call from the ledger; spent() must not again
         if rate is not None:
             self.adopt(rate)
 
     def adopt(self, rate: RateState) -> None:
         """Take what the server said last (its reset: the tighter one, within one window)."""
+        self._adopt(rate)
+        if self.shared is not None:
+            self.shared.adopt(self, rate)
+
+    def _adopt(self, rate: RateState) -> None:
         if rate.limit is not None:
             self.limit = rate.limit
         reset = rate.reset_at
@@ -69,7 +84,7 @@ class Budget:
         if rate.remaining is not None:
             self.remaining = rate.remaining
         if rate.blocked_until is not None:
-            self.block(rate.blocked_until)
+            self.blocked_until = max(rate.blocked_until, self.blocked_until or 0.0)
 
     def _same_window(self, known: float, reset: float, rate: RateState) -> bool:
         # A new window shows as more calls left than we counted, or a reset about a window later
@@ -82,6 +97,8 @@ class Budget:
     def block(self, until: float) -> None:
         """Nothing counted may be sent before ``until`` (after a 429)."""
         self.blocked_until = max(until, self.blocked_until or 0.0)
+        if self.shared is not None:
+            self.shared.block(self, until)
 
     def _reset(self) -> float | None:
         if self.reset_at is not None:
@@ -103,7 +120,18 @@ class Budget:
         return self.remaining if self.remaining is not None else self.limit - self.used
 
     def wait(self, now: float) -> float:
-        """Seconds until one more counted call is covered; 0 when it is now."""
+        """Seconds until one more counted call is covered; 0 when it is now.
+
+        With a shared ledger, 0 also means the call was taken from it: send it.
+        """
+        wait = self._own_wait(now)
+        if wait > 0 or self.shared is None or self._taken:
+            return wait
+        wait = self.shared.take(self, now)
+        self._taken = wait <= 0
+        return wait
+
+    def _own_wait(self, now: float) -> float:
         if self.blocked_until is not None and now < self.blocked_until + self.margin:
             return self.blocked_until + self.margin - now
         if self.available(now) > self.reserve:
@@ -116,6 +144,9 @@ class Budget:
 
     def spent(self, now: float) -> None:
         """Count one counted call just sent."""
+        if self.shared is not None and not self._taken:
+            self.shared.charge(self, now)
+        self._taken = False
         self._roll(now)
         if self.window_start is None:
             self.window_start = now

@@ -33,6 +33,7 @@ from calendar_sched.targets.http import (
     header_int,
     parse_retry_after,
 )
+from calendar_sched.targets.ledger import QuotaLedger
 from calendar_sched.targets.pacing import Budget
 
 Sleep = Callable[[float], None]
@@ -67,6 +68,7 @@ class PostSyncerClient(ApiClient):
         sleep: Sleep = time.sleep,
         limit: int = LIMIT,
         window_seconds: float = WINDOW_SECONDS,
+        ledger: QuotaLedger | None = None,
     ) -> None:
         base = normalize_postsyncer_url(base_url)
         super().__init__(
@@ -80,7 +82,8 @@ class PostSyncerClient(ApiClient):
         self.upload_url = normalize_postsyncer_url(upload_url or upload_url_for(base))
         self._sleep = sleep
         self._lock = threading.Lock()
-        self.budget = Budget(limit=limit, window_seconds=window_seconds)
+        # ``ledger`` shares the account's budget with other runs (QuotaLedger.for_account).
+        self.budget = Budget(limit=limit, window_seconds=window_seconds, shared=ledger)
         self.calls = 0
 
     def request(
