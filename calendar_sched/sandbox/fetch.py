@@ -87,10 +87,9 @@ async def resolve(host: str) -> list[str]:
 
 async def url_messages(url: object, policy: FetchPolicy) -> list[str]:
     """``UploadDto``'s ``message[]`` for a URL, empty when it passes (DNS is consulted)."""
-    if url is None:
-        return ["url should not be null or undefined", "url must be a string"]
-    if not isinstance(url, str):
-        return ["url must be a string", BAD_EXTENSION, UNSAFE_URL]
+    if not isinstance(url, str):  # every constraint fails (skipMissingProperties is false)
+        defined = ["url should not be null or undefined"] if url is None else []
+        return [*defined, "url must be a string", BAD_EXTENSION, UNSAFE_URL]
     messages = []
     if not url.split("?", 1)[0].endswith(POST_MEDIA_EXTENSIONS):
         messages.append(BAD_EXTENSION)

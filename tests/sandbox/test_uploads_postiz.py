@@ -140,9 +140,15 @@ def test_upload_from_url_dto(fetching: InProcessSandbox, url: str, expected: str
 
 
 def test_missing_url_fails_the_dto(sandbox_app: InProcessSandbox) -> None:
-    """DTO ``UploadDto``: ``@IsDefined() @IsString()`` url."""
+    """DTO ``UploadDto``: ``@IsDefined() @IsString()`` url; with skipMissingProperties false
+    every constraint of a missing url fails."""
     messages = _bad(sandbox_app.api.post("/upload-from-url", json={}))
-    assert "url should not be null or undefined" in messages
+    assert set(messages) == {
+        "url should not be null or undefined",
+        "url must be a string",
+        EXTENSION,
+        UNSAFE,
+    }
     assert "url must be a string" in _bad(sandbox_app.api.post("/upload-from-url", json={"url": 5}))
 
 
