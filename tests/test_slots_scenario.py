@@ -107,6 +107,7 @@ def test_date_only_rows_go_out_in_the_fewest_requests_and_stay_put(
 
     ran = runner.invoke(main, ["run", str(calendar), "--yes", *SLOTS], env=env)
     assert ran.exit_code == 0, ran.output
+    assert "6 rows without a time (9 posts) placed in 4 requests" in ran.output
     assert bakery.stats()["counted_requests"] - before == 4
 
     # A re-run keeps every time and sends nothing

@@ -190,7 +190,8 @@ def print_queue(out: Console, queue: QueueOutcome, posts: list[Post], shown: int
             firsts.setdefault(post.entry_key, post)
     for number, (key, moment) in enumerate(sorted(queue.times.items(), key=lambda i: i[1])):
         if number == shown:
-            out.print(f"  … and {len(queue.times) - shown} more (see --json)", markup=False)
+            if shown:
+                out.print(f"  … and {len(queue.times) - shown} more (see --json)", markup=False)
             break
         first = firsts.get(key)
         if first is None:

@@ -29,7 +29,7 @@ from calendar_sched.cli.options import (
     source_args,
     window_option,
 )
-from calendar_sched.cli.plan import print_existing, summary_line
+from calendar_sched.cli.plan import print_existing, print_queue, summary_line
 from calendar_sched.cli.progress import RunProgress
 from calendar_sched.errors import AuthError, JournalLocked, ReserveTooLarge
 from calendar_sched.models import Post
@@ -282,6 +282,8 @@ class _Display:
         elif preview.listing_counted and (options.skip_duplicates or options.republish):
             out.print("note: the existing-posts check is Postiz only; flags ignored")
         out.print(summary_line(preview.plan))
+        if preview.queue is not None:  # rows without a time: the summary, times in `plan`
+            print_queue(out, preview.queue, preview.validation.posts, shown=0)
         if preview.late_skipped:
             out.print(f"{len(preview.late_skipped)} late posts left out (--late skip):")
             print_late(out, preview.late_skipped, now=datetime.now(UTC), intro=False)
