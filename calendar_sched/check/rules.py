@@ -261,8 +261,12 @@ def text_length(identifier: str, text: str) -> int:
     23 characters counts in full; every other provider: UTF-16 code units (JS ``length``).
     """
     if identifier == "x":
-        return x_length(text)
+        return _x_length(text)
     return utf16_length(text)
+
+
+# A row's text is sized once for all its X channels (recent texts only: rows come in order).
+_x_length = functools.lru_cache(maxsize=1024)(x_length)
 
 
 def max_length(

@@ -63,13 +63,14 @@ def _describe(channels: Iterable[Channel]) -> str:
     return ", ".join(f"{label(c)} ({c.name})" for c in channels)
 
 
-def resolve(ref: str, channels: Sequence[Channel]) -> Resolution:
+def resolve(ref: str, channels: Sequence[Channel], index: ChannelIndex | None = None) -> Resolution:
     """Resolve one reference; never raises, unknown/ambiguous/disabled become error codes.
 
     An identifier or name shared by several channels resolves to the only enabled one.
+    ``index`` is ``ChannelIndex(channels)``, made once for many references.
     """
     wanted = ref.strip()
-    matches = _match(wanted, channels)
+    matches = (index or ChannelIndex(channels)).match(wanted)
     if len(matches) == 1:
         channel = matches[0]
         if channel.disabled:
@@ -101,27 +102,41 @@ def resolve(ref: str, channels: Sequence[Channel]) -> Resolution:
     return Resolution(wanted, None, "unknown-channel", f"no channel {wanted!r}; {hint}", near)
 
 
-def _match(wanted: str, channels: Sequence[Channel]) -> list[Channel]:
-    by_id = [c for c in channels if c.id == wanted]
-    if by_id:
-        return by_id
-    folded = _fold(wanted)
-    identifier, sep, profile = wanted.partition(":")
-    if sep:
-        ident = identifier.strip().lower()
-        who = _fold(profile).lstrip("@")
-        found = [
-            c
-            for c in channels
-            if c.identifier == ident
-            and (_fold(c.profile or "").lstrip("@") == who or _fold(c.name) == who)
-        ]
-        if found:
-            return found
-    by_identifier = [c for c in channels if c.identifier == folded]
-    if by_identifier:
-        return _prefer_enabled(by_identifier)
-    return _prefer_enabled([c for c in channels if _fold(c.name) == folded])
+class ChannelIndex:
+    """A channel list by each form a reference may take, so a lookup does not scan the list.
+
+    Every list keeps the channel list's order, so a match is the same list a scan would find.
+    """
+
+    def __init__(self, channels: Sequence[Channel]) -> None:
+        self.by_id: dict[str, list[Channel]] = {}
+        self.by_identifier: dict[str, list[Channel]] = {}
+        self.by_name: dict[str, list[Channel]] = {}  # folded name
+        self.by_profile: dict[tuple[str, str], list[Channel]] = {}  # identifier, profile or name
+        for channel in channels:
+            self.by_id.setdefault(channel.id, []).append(channel)
+            self.by_identifier.setdefault(channel.identifier, []).append(channel)
+            name = _fold(channel.name)
+            self.by_name.setdefault(name, []).append(channel)
+            for who in dict.fromkeys((_fold(channel.profile or "").lstrip("@"), name)):
+                self.by_profile.setdefault((channel.identifier, who), []).append(channel)
+
+    def match(self, wanted: str) -> list[Channel]:
+        """The channels ``wanted`` names: by id, ``identifier:profile``, identifier, or name."""
+        by_id = self.by_id.get(wanted)
+        if by_id:
+            return list(by_id)
+        folded = _fold(wanted)
+        identifier, sep, profile = wanted.partition(":")
+        if sep:
+            key = (identifier.strip().lower(), _fold(profile).lstrip("@"))
+            found = self.by_profile.get(key)
+            if found:
+                return list(found)
+        by_identifier = self.by_identifier.get(folded)
+        if by_identifier:
+            return _prefer_enabled(list(by_identifier))
+        return _prefer_enabled(list(self.by_name.get(folded, ())))
 
 
 def _prefer_enabled(found: list[Channel]) -> list[Channel]:
@@ -148,12 +163,15 @@ class Resolver:
 
     channels: Sequence[Channel]
     _cache: dict[str, Resolution] = field(default_factory=dict)
+    _index: ChannelIndex | None = None
 
     def __call__(self, ref: str) -> Resolution:
         """``resolve(ref, self.channels)``, memoised."""
         found = self._cache.get(ref)
         if found is None:
-            found = resolve(ref, self.channels)
+            if self._index is None:
+                self._index = ChannelIndex(self.channels)
+            found = resolve(ref, self.channels, self._index)
             self._cache[ref] = found
         return found
 

@@ -124,11 +124,14 @@ def kind_of(media_type: str) -> MediaKind:
 class MediaChecker:
     """Checks media references; caches local files by (path, size, mtime) and URLs across rows.
 
-    A calendar reuses a brand's few assets on many rows: each file is hashed once per run.
+    A calendar reuses a brand's few assets on many rows: each file is hashed once per run, and
+    each distinct reference (as written, from one folder) is looked up once per checker, which
+    lives as long as one validation.
     """
 
     _files: dict[tuple[str, int, int], MediaRef | MediaProblem] = field(default_factory=dict)
     _urls: dict[str, MediaRef | MediaProblem] = field(default_factory=dict)
+    _uses: dict[tuple[str, Path], MediaRef | MediaProblem] = field(default_factory=dict)
 
     def check(self, source: str, base_dir: Path) -> MediaRef | MediaProblem:
         """A MediaRef for a usable reference, else the problem with it."""
@@ -138,7 +141,11 @@ class MediaChecker:
             if found is None:
                 found = self._urls[source] = check_url(source)
             return found
-        return self._check_file(source, base_dir)
+        use = (source, base_dir)
+        found = self._uses.get(use)
+        if found is None:
+            found = self._uses[use] = self._check_file(source, base_dir)
+        return found
 
     def _check_file(self, source: str, base_dir: Path) -> MediaRef | MediaProblem:
         path = Path(os.path.expanduser(source))
