@@ -159,6 +159,7 @@ def run_once(job: Job, tree: Tree | None) -> tuple[float, float, float, int, str
     argv = [part for arg in job.argv for part in _expand(arg, tree)]
     cwd = tree.path / job.cwd if tree is not None else ROOT
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTIZ_", "POSTSYNCER_"))}
+    env["CALENDAR_SCHED_MAX_FILE_MB"] = "1000"  # a 300k-row calendar is over the 50 MB default
     if tree is not None:
         env["PYTHONPATH"] = str(tree.path)
     capture = subprocess.PIPE if not job.tool else subprocess.DEVNULL
@@ -226,6 +227,11 @@ def measure(
     return samples
 
 
+def _failed(got: Samples) -> str:
+    # validate/plan of the agency shape exit 0; anything else means the figure is not the job's.
+    return f" **(exit {', '.join(map(str, sorted(got.exits)))})**" if got.exits != {0} else ""
+
+
 def _fmt(value: float, digits: int = 2) -> str:
     return "-" if value != value else f"{value:,.{digits}f}"
 
@@ -253,7 +259,8 @@ def table(samples: dict[tuple[str, int, str], Samples], trees: list[Tree]) -> st
                     pandas_cell = f"{_fmt(base.median('wall'))} ({_fmt(base.median('inner'))})"
                     ratio, ratio_cpu = wall / base.median("wall"), cpu / base.median("cpu")
                 lines.append(
-                    f"| {size:,} | {pandas_cell} | {key} | {_fmt(wall)} | {_fmt(ratio, 1)} "
+                    f"| {size:,} | {pandas_cell} | {key}{_failed(got)} | {_fmt(wall)} "
+                    f"| {_fmt(ratio, 1)} "
                     f"| {_fmt(cpu)} | {_fmt(ratio_cpu, 1)} | {_fmt(got.median('rss_mb'), 0)} "
                     f"| {_fmt(wall / size * 1000, 3)} |"
                 )
@@ -283,7 +290,7 @@ def table(samples: dict[tuple[str, int, str], Samples], trees: list[Tree]) -> st
             if name != first.name:
                 continue
             before = samples[(key, size, name)]
-            cells = [f"{key}", f"{size:,}", _fmt(before.median("wall"))]
+            cells = [f"{key}{_failed(before)}", f"{size:,}", _fmt(before.median("wall"))]
             for tree in others:
                 after = samples[(key, size, tree.name)]
                 cells += [
