@@ -122,6 +122,11 @@ def test_validate_check_urls_reports_rows(tmp_path: Path, monkeypatch: pytest.Mo
         result = CliRunner().invoke(
             main, ["validate", str(calendar), "--json", "--timezone", "UTC", "--check-urls"]
         )
+        # One entry on two channels names its URL once; each distinct URL is probed once.
+        assert sum(1 for r in server.requests if r[:2] == ("HEAD", "/cat.png")) == 1
+        table = CliRunner().invoke(
+            main, ["validate", str(calendar), "--timezone", "UTC", "--check-urls"]
+        )
     assert result.exit_code == 1, result.output
     data = json.loads(result.output)
     assert [(e["row"], e["code"], e["field"]) for e in data["errors"]] == [
@@ -130,5 +135,6 @@ def test_validate_check_urls_reports_rows(tmp_path: Path, monkeypatch: pytest.Mo
     ]
     assert "404" in data["errors"][0]["message"]
     assert data["files"][0]["errors"] == 2
-    # One entry on two channels names its URL once; each distinct URL is probed once.
-    assert sum(1 for r in server.requests if r[:2] == ("HEAD", "/cat.png")) == 1
+    assert table.exit_code == 1
+    assert "media-unreachable" in table.output
+    assert "cal.csv: 3 entries, 4 posts on 2 channels, 2 errors" in " ".join(table.output.split())
