@@ -9,8 +9,9 @@ to run, ratios much less.
 The code measured is a commit exported with ``git archive`` into ``bench/.cache/trees/`` (never
 the working tree, which may hold other people's unfinished edits), run as
 ``python -c 'from calendar_sched.cli import main; main()'`` from that folder. ``--rev`` may be
-given several times (``--rev before=abc123 --rev after=HEAD``): each figure is then measured on
-each tree in turn, and the table shows after/before ratios.
+given several times (``--rev before=abc123 --rev after=HEAD``), or a prepared folder holding
+``calendar_sched/`` and ``samples/`` (``--tree mine=DIR``, e.g. a commit with only some patches
+applied): each figure is then measured on each tree in turn, with after/before ratios.
 
 Usage::
 
@@ -308,10 +309,16 @@ def main() -> int:
     parser.add_argument("--sizes", default="10000,100000", help="agency calendar rows")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--rev", action="append", default=[], help="[NAME=]REV, repeatable")
+    parser.add_argument(
+        "--tree", action="append", default=[], help="NAME=DIR: a prepared tree, repeatable"
+    )
     parser.add_argument("--jobs", default=",".join(JOBS), help=f"of {', '.join(JOBS)}")
     parser.add_argument("--xlsx-max", type=int, default=10_000, help="largest XLSX size")
     args = parser.parse_args()
-    trees = [export(*(r.split("=", 1) if "=" in r else (r, r))) for r in args.rev or ["HEAD"]]
+    trees = [export(*(r.split("=", 1) if "=" in r else (r, r))) for r in args.rev]
+    for name, folder in (t.split("=", 1) for t in args.tree):
+        trees.append(Tree(name, folder, "(prepared)", Path(folder).resolve()))
+    trees = trees or [export("HEAD", "HEAD")]
     sizes = [int(s) for s in args.sizes.split(",") if s]
     wanted = {j for j in args.jobs.split(",") if j}
     all_jobs = jobs(sizes, wanted, args.xlsx_max)
