@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from calendar_sched.check.validation import Validation
+from calendar_sched.errors import ApiError, AuthError
 from calendar_sched.load.normalize import row_of
-from calendar_sched.load.slots import ChannelSlots, SlotSpec
+from calendar_sched.load.slots import ChannelSlots
 from calendar_sched.models import Entry, Post
 from calendar_sched.plan.slots import QueuedEntry, next_free_slots, place
 from calendar_sched.report import RowError
@@ -104,7 +105,8 @@ def place_queued(
         assert entry.queued is not None
         assert spec is not None
         for post in posts:
-            slots.setdefault(post.channel.id, _channel_slots(spec, post))
+            if post.channel.id not in slots:
+                slots[post.channel.id] = spec.for_channel(post.channel)
         items.append(
             QueuedEntry(
                 key,
@@ -126,12 +128,14 @@ def place_queued(
 
     # The account's posts: others' take their slots, ours say where they went before
     previous = _journaled(by_entry, state, now)
-    listed = backend is not None and not backend.costs.counts_everything
-    if backend is not None and listed:
+    remotes = None
+    if backend is not None and not backend.costs.counts_everything:
+        remotes = _listing(backend, items)
+    if backend is not None and remotes is not None:
         fingerprint = backend.fingerprint
         ours = {p.value_id(fingerprint, 0): p for p in queued}
         timed = {p.value_id(fingerprint, 0) for p in checked.posts if not p.queued}
-        for remote in _listing(backend, items):
+        for remote in remotes:
             mine = ours.get(remote.id)
             if mine is not None:
                 previous.setdefault(mine.entry_key, remote.publish_at.astimezone(UTC))
@@ -166,7 +170,7 @@ def place_queued(
         lower_bound=placed.lower_bound,
         kept=len(placed.kept),
         posts=len(queued),
-        listed=listed,
+        listed=remotes is not None,
     )
     return replace(checked, posts=posts, entries=checked_entries), outcome
 
@@ -180,10 +184,6 @@ def journaled_times(posts: Sequence[Post], state: JournalState) -> list[Post]:
             post = replace(post, publish_at=planned.publish_at.astimezone(UTC))
         out.append(post)
     return out
-
-
-def _channel_slots(spec: SlotSpec, post: Post) -> ChannelSlots:
-    return spec.for_channel(post.channel)
 
 
 def _group(post: Post, pack_key: Callable[[Post], Hashable]) -> Hashable:
@@ -213,13 +213,19 @@ def _journaled(
     return out
 
 
-def _listing(backend: Backend, items: Iterable[QueuedEntry]) -> list[RemotePost]:
+def _listing(backend: Backend, items: Iterable[QueuedEntry]) -> list[RemotePost] | None:
+    """The account's posts over the queued days; None when the listing fails (not the key)."""
     days = [(item.day, item.any_day) for item in items]
     first = min(day for day, _ in days)
     last = max(day + timedelta(days=QUEUE_DAYS if any_day else 0) for day, any_day in days)
     start = datetime.combine(first - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     end = datetime.combine(last + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
-    return retry.retrying(counted=False)(lambda: backend.list_posts(start, end))
+    try:
+        return retry.retrying(counted=False)(lambda: backend.list_posts(start, end))
+    except AuthError:
+        raise
+    except ApiError:
+        return None  # placed without it: the run's own listing reports the failure
 
 
 def _unplaced(entry: Entry, why: str) -> RowError:
