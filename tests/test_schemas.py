@@ -40,7 +40,7 @@ def test_schema_documents_every_field() -> None:
     post = schema["$defs"]["PostInput"]
     assert set(post["properties"]) == set(PostInput.model_fields)
     assert all(prop.get("description") for prop in post["properties"].values())
-    assert set(schema["properties"]) == {"timezone", "defaults", "posts"}
+    assert set(schema["properties"]) == {"timezone", "defaults", "slots", "posts"}
     assert "Aliases: content, message, caption, body." in post["properties"]["text"]["description"]
 
 

@@ -85,3 +85,24 @@ def test_bad_slots_are_a_file_error(tmp_path: Path) -> None:
     codes = checked.report.flatten(["code", "field", "value"])
     assert ["bad-slots", "--slots", "someday"] in codes
     assert not checked.report.valid
+
+
+def test_the_documented_example_reads_and_fits_the_schema(tmp_path: Path) -> None:
+    import re
+
+    import yaml
+
+    from calendar_sched.load.schema import CalendarFile
+
+    text = (Path(__file__).parent.parent / "docs" / "queue.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", text, re.S)
+    assert example is not None
+    CalendarFile.model_validate(yaml.safe_load(example.group(1)))
+    path = write(tmp_path, "example.yaml", example.group(1))
+    checked = validate([path], options())
+    assert checked.report.valid, checked.report.errors
+    assert checked.entries[0].queued == Queued(date(2026, 12, 7))
+    spec = checked.files[0].slots
+    assert spec is not None
+    assert spec.gap_minutes == 60
+    assert spec.week[6] == ()

@@ -162,6 +162,12 @@ class CalendarFile(BaseModel):
     defaults: PostInput | None = Field(
         default=None, description="Fields every entry gets unless it sets them itself."
     )
+    slots: str | list[str | int] | dict[str, Any] | None = Field(
+        default=None,
+        description="Posting slots for entries with a date but no time (docs/queue.md): "
+        '"mon-fri 09:00,12:30; sat 10:00", a list of times, or {times: …, mon-fri: …, gap: '
+        "minutes, channels: {x: …}}.",
+    )
     posts: list[PostInput] = Field(description="The entries. Alias: entries.")
 
 
