@@ -61,7 +61,7 @@ class Placement:
     unplaced: dict[str, str] = field(default_factory=dict)  # entry key → why
     kept: set[str] = field(default_factory=set)  # previous placements kept
     requests: int = 0  # distinct (instant, group) the placed entries add to what was paid
-    lower_bound: int = 0  # the fewest the slots allow, for the date-only entries
+    lower_bound: int = 0  # fewer requests than this cannot place the entries
 
 
 @dataclass
@@ -211,6 +211,14 @@ def place(
                 out.times[entry.key] = found
     placed = {(out.times[e.key], e.group) for e in entries if e.key in out.times}
     out.requests = len(placed - before)
+    if any(entry.any_day for entry in entries):
+        # A channel's entries each need an instant of their own; at most the paid ones are free
+        load: dict[str, int] = {}
+        for entry in entries:
+            for channel in entry.channels:
+                load[channel] = load.get(channel, 0) + 1
+        joinable = len({moment for moment, _ in before})
+        out.lower_bound = max(out.lower_bound, max(load.values(), default=0) - joinable)
     return out
 
 
