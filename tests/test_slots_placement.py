@@ -149,6 +149,11 @@ def test_previous_placements_stay_and_invalid_ones_move() -> None:
     assert placed.times["e2"] == five
     assert placed.times["e1"] != five
     assert placed.kept == {"e2"}
+    # The row's day changed (Tuesday's time was kept for it): it moves to its new day
+    tuesday = local(MONDAY + timedelta(days=1), "09:00")
+    placed = place(entries, slots, previous={"e1": tuesday})
+    assert placed.times["e1"] == local(MONDAY, "09:00")
+    assert placed.kept == set()
 
 
 def test_deterministic() -> None:

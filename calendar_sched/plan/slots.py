@@ -29,6 +29,7 @@ import bisect
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from calendar_sched.load.slots import ChannelSlots
 
@@ -270,14 +271,13 @@ def _keepable(state: _State, entry: QueuedEntry, moment: datetime, horizon: int)
 
 
 def _day_of(state: _State, entry: QueuedEntry, moment: datetime, horizon: int) -> date | None:
-    """The day (of the entry's allowed ones) whose slots hold ``moment``, if any."""
-    days = [entry.day]
-    if entry.any_day:
-        days = [entry.day + timedelta(days=n) for n in range(horizon + 1)]
-    for day in days:
-        if moment in state.slots_on(entry.channels[0] if entry.channels else "", day):
-            return day
-    return None
+    """The day (in the slots' zone) ``moment`` falls on, if the entry may go that day."""
+    spec = state.slots.get(entry.channels[0]) if entry.channels else None
+    if spec is None:
+        return None
+    day = moment.astimezone(ZoneInfo(spec.zone)).date()
+    last = entry.day + timedelta(days=horizon if entry.any_day else 0)
+    return day if entry.day <= day <= last else None
 
 
 def _queue(state: _State, entry: QueuedEntry, horizon: int) -> datetime | None:
