@@ -14,6 +14,7 @@ COMMANDS = {
     "channels": "calendar_sched.cli.channels:channels_command",
     "export": "calendar_sched.cli.export:export_command",
     "ids": "calendar_sched.cli.ids:ids_command",
+    "mcp": "calendar_sched.cli.mcp:mcp_command",
     "plan": "calendar_sched.cli.plan:plan_command",
     "pull": "calendar_sched.cli.pull:pull_command",
     "run": "calendar_sched.cli.run:run_command",
@@ -31,6 +32,7 @@ SUMMARIES = {
     "(CSV/XLSX/JSON).",
     "ids": "Write an id column into FILE (CSV/TSV/XLSX), so edited rows update their posts in "
     "place.",
+    "mcp": "Serve validate, plan, run and status as MCP tools (stdio by default).",
     "plan": "Preview the fewest API requests for FILE..., their quota windows and ETA.",
     "pull": "Write existing posts (all states) as a calendar; `run` on it sends only your edits.",
     "run": "Schedule FILE... exactly once, paced to the quota. Run it again to resume.",
