@@ -32,7 +32,7 @@ SUMMARIES = {
     "(CSV/XLSX/JSON).",
     "ids": "Write an id column into FILE (CSV/TSV/XLSX), so edited rows update their posts in "
     "place.",
-    "mcp": "Serve validate, plan, run and status as MCP tools (stdio by default).",
+    "mcp": "Serve validate, plan, run, status, export and pull as MCP tools (stdio by default).",
     "plan": "Preview the fewest API requests for FILE..., their quota windows and ETA.",
     "pull": "Write existing posts (all states) as a calendar; `run` on it sends only your edits.",
     "run": "Schedule FILE... exactly once, paced to the quota. Run it again to resume.",

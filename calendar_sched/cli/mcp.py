@@ -25,11 +25,11 @@ from calendar_sched.mcp.workspace import DEFAULT_WORKSPACE
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_WORKSPACE,
     show_default=True,
-    help="Folder for inline calendars.",
+    help="Folder for inline calendars, exports and pulled files.",
 )
 @exit_codes
 def mcp_command(http: bool, host: str, port: int, workspace: Path) -> None:
-    """Serve validate, plan, run and status as MCP tools (stdio by default).
+    """Serve validate, plan, run, status, export and pull as MCP tools (stdio by default).
 
     The target comes from the environment, as for `run`: POSTIZ_API_URL/POSTIZ_API_KEY or
     POSTSYNCER_API_TOKEN, else the built-in sandbox. Logs go to stderr only.

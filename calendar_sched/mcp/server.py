@@ -24,6 +24,7 @@ from calendar_sched.errors import CalendarSchedError, ReserveTooLarge
 from calendar_sched.load.channels import load_channels_file
 from calendar_sched.load.dates import DateProblem, zone
 from calendar_sched.load.schema import calendar_schema
+from calendar_sched.mcp import outputs
 from calendar_sched.mcp.runs import Runs
 from calendar_sched.mcp.shapes import channels_json, preview_json, validation_json
 from calendar_sched.mcp.workspace import DEFAULT_WORKSPACE, ToolInputError, Workspace, input_error
@@ -272,6 +273,58 @@ def build_server(workspace: Path = DEFAULT_WORKSPACE) -> MCPServer[Any]:
         def call() -> Answer:
             files = space.calendar_files(path, rows)
             return Answer(runs.status(files, RunOptions()))
+
+        return await answer(call)
+
+    @server.tool(
+        description="Write the calendar's rows (or one row per post) with status, post ids, "
+        "UTC time and errors to a CSV, XLSX or JSON file and return its path (`calendar-sched "
+        "export --json`); default file under <workspace>/exports/. Offline from the journal; "
+        "refresh asks the target for current states with one free GET /posts."
+    )
+    async def export_results(
+        path: PathArg = None,
+        rows: RowsArg = None,
+        format: Literal["csv", "xlsx", "json"] = "csv",
+        out: Annotated[str | None, Field(description="File to write (default: workspace).")] = None,
+        per_post: bool = False,
+        refresh: bool = False,
+    ) -> CallToolResult:
+        def call() -> Answer:
+            files = space.calendar_files(path, rows)
+            data = outputs.export_results(
+                files, space, out=out, file_format=format, per_post=per_post, refresh=refresh
+            )
+            return Answer(data)
+
+        return await answer(call)
+
+    @server.tool(
+        description="Write the target's existing posts between two days as an editable "
+        "calendar file (YAML, CSV or XLSX; `calendar-sched pull --json`) and return its path; "
+        "running that file sends only the edits. One free GET /posts, no counted request."
+    )
+    async def pull_posts(
+        from_date: Annotated[str, Field(description="First day, YYYY-MM-DD.")],
+        to_date: Annotated[str, Field(description="Last day (whole day), YYYY-MM-DD.")],
+        channels: Annotated[
+            str | None, Field(description="Only these channels (comma-separated).")
+        ] = None,
+        timezone: str = "UTC",
+        format: Literal["yaml", "csv", "xlsx"] = "yaml",
+        out: Annotated[str | None, Field(description="File to write (default: workspace).")] = None,
+    ) -> CallToolResult:
+        def call() -> Answer:
+            data = outputs.pull_posts(
+                from_date,
+                to_date,
+                space,
+                channels=channels,
+                timezone=timezone,
+                out=out,
+                file_format=format,
+            )
+            return Answer(data)
 
         return await answer(call)
 

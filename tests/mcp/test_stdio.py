@@ -51,6 +51,8 @@ def test_validate_plan_run_and_bad_inputs_over_stdio(workdir: Path) -> None:
                 "plan_calendar",
                 "run_calendar",
                 "run_status",
+                "export_results",
+                "pull_posts",
             } <= tools
             resources = {str(r.uri) for r in (await session.list_resources()).resources}
             assert resources == {
@@ -93,6 +95,20 @@ def test_validate_plan_run_and_bad_inputs_over_stdio(workdir: Path) -> None:
             assert rerun["status"] == "done", rerun
             assert rerun["requests_sent"] == 61  # nothing more was counted
 
+            error, export = await call(
+                session, "export_results", path="december.csv", format="json"
+            )
+            assert not error, export
+            assert Path(export["path"]).is_file()
+            assert (export["rows"], export["statuses"]) == (62, {"scheduled": 282, "draft": 1})
+
+            error, pulled = await call(
+                session, "pull_posts", from_date="2026-12-01", to_date="2026-12-31"
+            )
+            assert not error, pulled
+            assert Path(pulled["path"]).is_file()
+            assert (pulled["entries"], pulled["states"]) == (283, {"QUEUE": 282, "DRAFT": 1})
+
             error, missing = await call(session, "validate_calendar", path="nowhere.csv")
             assert error
             assert missing["errors"][0]["code"] == "unreadable-file"
@@ -103,13 +119,19 @@ def test_validate_plan_run_and_bad_inputs_over_stdio(workdir: Path) -> None:
             error, broken = await call(session, "validate_calendar", path="broken.csv")
             assert error
             assert not broken["valid"]
-            assert broken["errors"]
+            assert {(e["row"], e["code"]) for e in broken["errors"]} == {
+                (2, "bad-datetime"),
+                (2, "empty-post"),
+            }
 
             error, typed = await call(
                 session, "plan_calendar", rows=[{"text": 5, "channels": 7, "publish_at": []}]
             )
             assert error
-            assert typed["errors"], typed
+            assert {(e["field"], e["code"]) for e in typed["errors"]} == {
+                ("publish_at", "bad-value"),
+                ("publish_at", "missing-field"),
+            }, typed["errors"]
 
             error, not_rows = await call(session, "validate_calendar", rows=["a string"])
             assert error
