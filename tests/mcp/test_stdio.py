@@ -73,6 +73,18 @@ def test_validate_plan_run_and_bad_inputs_over_stdio(workdir: Path) -> None:
             assert not error, report
             assert (report["entries"], report["posts"], report["errors"]) == (62, 283, [])
 
+            inline = [{"text": "Hello", "channels": "x", "publish_at": "2030-01-05T10:00:00Z"}]
+            error, first = await call(session, "validate_calendar", rows=inline)
+            assert not error, first
+            assert (first["entries"], first["posts"]) == (1, 1)
+            (written,) = first["calendar"]
+            assert Path(written).parent == Path(".calendar-sched/mcp")
+            assert Path(written).name.startswith("inline-")
+            error, again_inline = await call(session, "plan_calendar", rows=inline)
+            assert not error
+            assert again_inline["calendar"] == [written]  # same rows, same file and journal
+            assert again_inline["requests"] == 1
+
             error, plan = await call(session, "plan_calendar", path="december.csv")
             assert not error, plan
             assert (plan["requests"], plan["posts"]) == (61, 283)
