@@ -76,6 +76,13 @@ class Runs:
         if run is not None and run.thread is not None:
             run.thread.join(timeout)
 
+    def progress(self, files: list[Path], options: RunOptions) -> tuple[bool, Event | None]:
+        """Whether the run of ``files`` is still working, and its last event."""
+        run = self._runs.get(options.journal_path(files).resolve())
+        if run is None:
+            return False, None
+        return run.running, run.last
+
     def _work(self, run: Run, options: RunOptions) -> None:
         def on_event(event: Event) -> None:
             run.last = event

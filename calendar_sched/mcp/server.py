@@ -14,8 +14,9 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import anyio
 import anyio.to_thread
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
 from mcp.types import CallToolResult, ContentBlock, TextContent
 from pydantic import Field
 
@@ -220,10 +221,12 @@ def build_server(workspace: Path = DEFAULT_WORKSPACE) -> MCPServer[Any]:
         "background; returns at once with status running (or done), the journal's counts and "
         "next_window_at. Poll run_status. Calling it again while the calendar runs returns its "
         "status; after it stopped, it resumes from the journal (done posts cost nothing). "
+        "With wait_seconds it stays up to that long, sending progress notifications. "
         "Costs the plan's counted requests (see plan_calendar). Against a real account it "
         "sends only with confirm: true; otherwise it returns the plan to show the user."
     )
     async def run_calendar(
+        ctx: Context[Any, Any],
         path: PathArg = None,
         rows: RowsArg = None,
         confirm: Annotated[bool, Field(description="Required to send to a real account.")] = False,
@@ -234,7 +237,18 @@ def build_server(workspace: Path = DEFAULT_WORKSPACE) -> MCPServer[Any]:
         reserve: Annotated[int, Field(ge=0)] = 0,
         late: LateArg = None,
         skip_duplicates: bool = False,
+        wait_seconds: Annotated[
+            float,
+            Field(
+                ge=0,
+                le=600,
+                description="Stay up to this long (sending progress notifications) before "
+                "answering; 0 answers at once.",
+            ),
+        ] = 0,
     ) -> CallToolResult:
+        chosen: dict[str, Any] = {}
+
         def call() -> Answer:
             files = space.calendar_files(path, rows)
             run_options = options(
@@ -259,10 +273,24 @@ def build_server(workspace: Path = DEFAULT_WORKSPACE) -> MCPServer[Any]:
                         "Show the plan to the user and call again with confirm: true.",
                     }
                 )
+            chosen.update(files=files, options=run_options)
             status, _ = runs.start(files, run_options)
             return Answer(status, error=status.get("status") in ("invalid", "error"))
 
-        return await answer(call)
+        result = await answer(call)
+        if not wait_seconds or "files" not in chosen:
+            return result
+        files, run_options = chosen["files"], chosen["options"]
+        deadline = anyio.current_time() + wait_seconds
+        while anyio.current_time() < deadline:
+            working, last = runs.progress(files, run_options)
+            if last is not None and last.total:
+                await ctx.report_progress(last.done, last.total, last.message)
+            if not working:
+                break
+            await anyio.sleep(0.5)
+        final = runs.status(files, run_options)
+        return await answer(lambda: Answer(final, error=final["status"] in ("invalid", "error")))
 
     @server.tool(
         description="The state of a calendar's run: running/done/pending/failed, done, "

@@ -98,7 +98,21 @@ def test_validate_plan_run_and_bad_inputs_over_stdio(workdir: Path) -> None:
             error, again = await call(session, "run_calendar", path="december.csv")
             assert not error
             assert again["status"] == "running"
-            final = await run_to_end(session, "december.csv", time.monotonic() + 40)
+            seen: list[tuple[float, float | None]] = []
+
+            async def on_progress(done: float, total: float | None, message: str | None) -> None:
+                seen.append((done, total))
+
+            waited = await session.call_tool(
+                "run_calendar",
+                {"path": "december.csv", "wait_seconds": 40},
+                progress_callback=on_progress,
+            )
+            assert isinstance(waited, CallToolResult)
+            assert not waited.is_error
+            assert len(seen) >= 2  # notified while the run waited for the next windows
+            assert seen[-1] == (283, 283)
+            final = await run_to_end(session, "december.csv", time.monotonic() + 5)
             assert final["status"] == "done", final
             assert (final["requests_sent"], final["done"], final["pending"]) == (61, 283, 0)
 
