@@ -76,8 +76,8 @@ LateArg = Annotated[
 class Answer:
     """One tool result: JSON text (and the same data structured), plus a note on the target."""
 
-    def __init__(self, data: Any, *, error: bool = False, env: Any = None) -> None:
-        self.data, self.error, self.env = data, error, env
+    def __init__(self, data: Any, *, error: bool = False) -> None:
+        self.data, self.error = data, error
 
     def result(self) -> CallToolResult:
         """The MCP result: the JSON first, then where runs go."""

@@ -13,6 +13,7 @@ from typing import Any
 from calendar_sched.check.validation import Validation
 from calendar_sched.load.channels import label
 from calendar_sched.models import Channel, utc_iso
+from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.run.journal import JournalState
 from calendar_sched.run.pipeline import Preview
 from calendar_sched.targets.postiz.backend import PostizBackend
@@ -66,13 +67,29 @@ def preview_json(preview: Preview) -> dict[str, Any]:
     return data
 
 
-def _existing(check: Any) -> dict[str, Any]:
-    """The account comparison, as plain data (whatever fields the check has)."""
-    try:
-        raw = asdict(check)
-    except TypeError:
-        return {"summary": str(check)}
-    return {k: v for k, v in raw.items() if isinstance(v, int | str | list | dict | None)}
+def _existing(check: ExistingCheck) -> dict[str, Any]:
+    """What the comparison with the account's posts found (``existing`` in ``plan --json``)."""
+    return {
+        "listed": check.listed,
+        "unchanged": check.unchanged,
+        "updates": check.updates,
+        "held_published": check.held,
+        "republish": check.republish,
+        "missing": check.missing,
+        "skipped_duplicates": check.skipped,
+        "duplicates": [
+            {
+                "post": dup.post.key,
+                "entry": dup.post.entry_key,
+                "channel": dup.post.channel.id,
+                "existing_id": dup.existing.id,
+                "existing_state": dup.existing.state,
+                "existing_publish_at": utc_iso(dup.existing.publish_at),
+            }
+            for dup in check.duplicates
+        ],
+        "warnings": [w.to_dict() for w in check.warnings],
+    }
 
 
 def channels_json(channels: list[Channel], backend: PostizBackend, *, live: bool) -> list[Any]:
