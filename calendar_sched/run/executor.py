@@ -49,6 +49,7 @@ from calendar_sched.targets.pacing import Budget, drift_margin
 
 if TYPE_CHECKING:
     from calendar_sched.plan.planner import Plan, PlannedRequest
+    from calendar_sched.targets.ledger import QuotaLedger
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
@@ -69,6 +70,7 @@ def execute(
     prune: bool = False,
     delete: Collection[str] = (),
     attempts: int = retry.DEFAULT_ATTEMPTS,
+    ledger: QuotaLedger | None = None,
 ) -> RunResult:
     """Apply ``plan`` through ``backend``, journaling every call; safe to run again to resume.
 
@@ -83,6 +85,8 @@ def execute(
         prune: delete Posts the journal holds that the calendar no longer has.
         delete: delete these of them even without ``prune`` (edited rows: ``--edits replace``).
         attempts: tries per call for transient failures.
+        ledger: the account's quota ledger: every counted request is also taken from it, so
+            runs at once against one account stay within its limit together.
 
     Returns:
         The ``RunResult``; ``stopped`` is set when interrupted or paused with work pending.
@@ -93,6 +97,7 @@ def execute(
     runner = _Runner(
         plan, backend, journal, clock, sleep, on_event, stop, prune, frozenset(delete), attempts
     )
+    runner.share_quota(ledger)
     return runner.run()
 
 
@@ -151,6 +156,10 @@ class _Runner:
         self.reconciler = Reconciler(
             backend, journal, self.posts, self.hashes, self._free_call, self._emit
         )
+
+    def share_quota(self, ledger: QuotaLedger | None) -> None:
+        """Take every counted request from ``ledger`` too (other runs on the same account)."""
+        self.budget.shared = ledger
 
     # Driver
 

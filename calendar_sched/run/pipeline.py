@@ -362,6 +362,7 @@ def run_calendar(
                 stop=stop,
                 prune=options.prune,
                 delete=preview.edits.values() if edits == "replace" else (),
+                ledger=opened.ledger,
             )
             result.failed.update(unlisted)
             result.total += len(unlisted)

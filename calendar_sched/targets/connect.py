@@ -25,6 +25,8 @@ from calendar_sched.targets.config import (
 if TYPE_CHECKING:
     import httpx
 
+    from calendar_sched.targets.ledger import QuotaLedger
+
 # The backends (and httpx, a tenth of a second) are imported where a target is opened, so a
 # command that only reads STATE_DIR or finds no account (``validate``) does not load them.
 
@@ -34,12 +36,18 @@ STATE_DIR = Path(".calendar-sched")
 
 @dataclass(frozen=True)
 class Connection:
-    """An open backend and a line saying where it points."""
+    """An open backend and a line saying where it points.
+
+    ``ledger`` is the account's quota ledger for the executor's budget to share with other runs
+    on this machine (a Postiz account); None for a sandbox, and for PostSyncer, whose client
+    paces every call against the ledger itself.
+    """
 
     backend: Backend
     where: str
     api: str
     embedded: bool
+    ledger: QuotaLedger | None = None
 
 
 def sandbox_label(api: str, costs: CostModel, state_dir: Path = STATE_DIR) -> str:
@@ -92,9 +100,12 @@ def connect(
         return
     target = resolve_target(env)
     if not target.embedded:
+        from calendar_sched.targets.ledger import QuotaLedger
+
+        ledger = QuotaLedger.for_account(target.base_url, target.api_key, _state_dir(env))
         with PostizClient(target.base_url, target.api_key) as client:
             backend = PostizBackend(client, costs=costs, fingerprint=target.fingerprint)
-            yield Connection(backend, client.base_url, api, embedded=False)
+            yield Connection(backend, client.base_url, api, embedded=False, ledger=ledger)
         return
     # The emulators load starlette and uvicorn (about 0.4 s): only a rehearsal pays for them.
     from calendar_sched.sandbox.embedded import start_embedded
@@ -120,12 +131,15 @@ def _postsyncer(
     target = resolve_postsyncer_target(env)
     limit, window = costs.limit, costs.window_seconds
     if not target.embedded:
+        from calendar_sched.targets.ledger import QuotaLedger
+
         with PostSyncerClient(
             target.base_url,
             target.token,
             upload_url=target.upload_url,
             limit=limit,
             window_seconds=window,
+            ledger=QuotaLedger.for_account(target.base_url, target.token, _state_dir(env)),
         ) as client:
             yield Connection(
                 PostSyncerBackend(client, costs=costs), client.base_url, "postsyncer", False
@@ -144,6 +158,13 @@ def _postsyncer(
         )
         where = label or sandbox_label("postsyncer", costs, state_dir)
         yield Connection(backend, where, "postsyncer", embedded=True)
+
+
+def _state_dir(env: Mapping[str, str] | None) -> Path:
+    """Where quota ledgers are kept (``CALENDAR_SCHED_STATE_DIR``, else the user's state dir)."""
+    from calendar_sched.targets.ledger import user_state_dir
+
+    return user_state_dir(env)
 
 
 def account_channels(

@@ -92,9 +92,20 @@ class QuotaLedger:
         """Record what the server answered (remaining, reset, a block)."""
         with self._locked():
             shared = self._load(local)
+            start = shared.window_start
+            if rate.reset_at is not None and start is not None and rate.reset_at <= start:
+                # An answer to a call of a window that ended before this one began (it was
+                # slow to come back): its counts are not this window's; only a block stands.
+                if rate.blocked_until is not None:
+                    shared.block(rate.blocked_until)
+                    self._save(shared)
+                return
             known, known_reset = shared.remaining, shared.reset_at
             shared.adopt(rate)
-            if known is not None and rate.remaining is not None and rate.remaining > known:
+            if rate.remaining is not None and shared.remaining is not None:
+                # Without a word from the server before, what this window's taken calls leave
+                # of the limit it gives (calls of other runs may not have reached it yet).
+                counted = known if known is not None else max(0, shared.limit - shared.used)
                 # More left than counted: a new window, or calls other runs took that had not
                 # reached the server when it answered. Only a reset a window later says new.
                 later = (
@@ -103,7 +114,7 @@ class QuotaLedger:
                     and rate.reset_at - known_reset >= shared.window_seconds / 2
                 )
                 if not later:
-                    shared.remaining = known
+                    shared.remaining = min(shared.remaining, counted)
             self._save(shared)
 
     def block(self, local: Budget, until: float) -> None:

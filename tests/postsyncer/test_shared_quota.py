@@ -137,3 +137,31 @@ def test_two_processes_at_once_never_exceed_the_limit(
     assert [run.returncode for run in runs] == [0, 0], outputs
     stats = real_sandbox.stats()
     assert (stats["counted_requests"], stats["rejected_429"]) == (12, 0)
+
+
+def test_an_answer_counts_the_calls_other_runs_took_before_it(tmp_path: Path) -> None:
+    """A's first answer says 3 left of 4, but B took a call the server had not seen yet: 2 left,
+    even though both runs started out assuming a limit of 30."""
+    clock = FakeClock(1_000_000_000.0)
+    a = _budget(QuotaLedger.for_account(URL, TOKEN, tmp_path), limit=30)
+    b = _budget(QuotaLedger.for_account(URL, TOKEN, tmp_path), limit=30)
+    _send(a, clock)
+    _send(b, clock)
+    a.adopt(RateState(limit=4, remaining=3, reset_at=1_000_000_060.0))
+    assert [_send(run, clock) for run in (a, b)] == [1_000_000_000.0] * 2
+    assert b.wait(clock.now) > 0  # four taken: the fifth waits for the reset
+
+
+def test_a_late_answer_from_the_last_window_keeps_this_windows_count(tmp_path: Path) -> None:
+    """An answer that comes back after the window it was counted in has reset says nothing of the
+    new window: the calls taken since are still counted."""
+    clock = FakeClock(1_000_000_000.0)
+    a = _budget(QuotaLedger.for_account(URL, TOKEN, tmp_path), limit=2)
+    b = _budget(QuotaLedger.for_account(URL, TOKEN, tmp_path), limit=2)
+    _send(a, clock)
+    a.adopt(RateState(limit=2, remaining=1, reset_at=1_000_000_060.0))
+    clock.now = 1_000_000_061.0
+    _send(b, clock)  # a new window
+    a.adopt(RateState(limit=2, remaining=0, reset_at=1_000_000_060.0))  # late, of the old one
+    assert _send(b, clock) == 1_000_000_061.0
+    assert a.wait(clock.now) > 0  # B's two are this window's limit
