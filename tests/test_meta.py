@@ -67,7 +67,7 @@ def test_readme_opens_with_the_two_set_up_commands() -> None:
     lines = (root / "README.md").read_text().splitlines()
     block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 3]
     assert block[0].endswith("calendar-sched run samples/december.csv")
-    assert block[1].endswith(".venv/bin/pytest --cov")
+    assert block[1].endswith(".venv/bin/pytest -n 2 --cov")
     assert block[1] in (root / ".ci" / "run").read_text()
 
 
