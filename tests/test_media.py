@@ -175,3 +175,27 @@ def test_a_file_is_hashed_once_per_run(tmp_path: Path, monkeypatch: pytest.Monke
         "a.png",
         "./a.png",
     ]
+
+
+def test_validate_judges_local_media_as_postiz_uploads_do(tmp_path: Path) -> None:
+    """The bytes test is the sandbox's (``file-type``'s answers, Postiz's upload pipe): an APNG
+    is refused at its row, an MP4 of an unmapped brand (Sony's XAVC) is a video."""
+    from calendar_sched.check.validation import ValidateOptions, validate
+    from tests.helpers.media_server import mp4, png
+
+    (tmp_path / "moving.png").write_bytes(png(animated=True))
+    (tmp_path / "still.png").write_bytes(png())
+    (tmp_path / "camera.mp4").write_bytes(mp4(b"XAVC"))
+    (tmp_path / "cal.csv").write_text(
+        "id,publish_at,channels,text,media\n"
+        "a,2030-12-01T09:00:00Z,x,Animated,moving.png\n"
+        "b,2030-12-02T09:00:00Z,x,Still,still.png\n"
+        "c,2030-12-03T09:00:00Z,x,From the camera,camera.mp4\n",
+        encoding="utf-8",
+    )
+    result = validate([tmp_path / "cal.csv"], ValidateOptions(timezone="UTC"))
+    errors = [(e.row, e.code) for e in result.report.errors]
+    assert errors == [(2, "bad-media-type")]
+    assert "animated PNG" in result.report.errors[0].message
+    kinds = {post.position.row: [m.kind for m in post.values[0].media] for post in result.posts}
+    assert kinds == {3: ["image"], 4: ["video"]}

@@ -19,24 +19,12 @@ from calendar_sched.models import MediaKind, MediaRef
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_VIDEO_BYTES = 1024 * 1024 * 1024
 
-# ISO base-media brands that file-type reports as video/mp4 (qt, heic, avif, m4v are not).
-_MP4_BRANDS = {
-    b"isom",
-    b"iso2",
-    b"iso3",
-    b"iso4",
-    b"iso5",
-    b"iso6",
-    b"mp41",
-    b"mp42",
-    b"mp71",
-    b"avc1",
-    b"dash",
-    b"mmp4",
-    b"MSNV",
-    b"NDAS",
-    b"f4v ",
-}
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# ISO major brands file-type reports as HEIF/HEIC, QuickTime, M4V, audio or Canon raw: refused.
+_OTHER_ISO_BRANDS = frozenset(
+    {"mif1", "msf1", "heic", "heix", "hevc", "hevx", "qt", "M4V", "M4VH", "M4VP"}
+    | {"M4B", "M4A", "F4A", "F4B", "crx"}
+)
 #: The uploadable types a post may use: upload extension → media type.
 _POST_TYPES = {"jpg": "jpeg", "png": "png", "gif": "gif", "webp": "webp", "mp4": "mp4"}
 _CHUNK = 1024 * 1024
@@ -59,36 +47,63 @@ class MediaProblem:
     message: str
 
 
-def sniff_upload(head: bytes) -> tuple[str, str] | None:
-    """(MIME type, extension) of a type Postiz uploads accept, from the first bytes; else None.
+def sniff_upload(data: bytes) -> tuple[str, str] | None:
+    """(MIME type, extension) of bytes Postiz's uploads accept; None when they are refused.
 
-    The allow-list of ``CustomFileValidationPipe``: jpeg, png, gif, webp, tiff, bmp, avif, mp4.
+    The allow-list of ``CustomFileValidationPipe`` (jpeg, png, gif, webp, tiff, bmp, avif, mp4)
+    applied to what ``file-type`` reports: a PNG with an ``acTL`` chunk before its first
+    ``IDAT`` is ``image/apng`` (refused); an ISO file whose major brand ``file-type`` maps
+    nowhere else (``XAVC``, ``mp42``, ...) is ``video/mp4`` (accepted), while ``M4V`` is
+    ``video/x-m4v``, ``qt`` QuickTime, ``3gp*`` 3GPP and ``M4A`` audio (all refused). The sandbox
+    judges uploads with this same function.
     """
-    if head.startswith(b"\xff\xd8\xff"):
+    if data.startswith(b"\xff\xd8\xff"):
         return "image/jpeg", "jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png", "png"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
+    if data.startswith(_PNG_SIGNATURE):
+        return None if _animated_png(data) else ("image/png", "png")
+    if data[:6] in (b"GIF87a", b"GIF89a"):
         return "image/gif", "gif"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp", "webp"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
+    if data[:4] in (b"II*\x00", b"MM\x00*"):
         return "image/tiff", "tif"
-    if head[:2] == b"BM" and len(head) >= 14:
+    if data[:2] == b"BM" and len(data) >= 14:
         return "image/bmp", "bmp"
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in (b"avif", b"avis"):
-            return "image/avif", "avif"
-        if brand in _MP4_BRANDS:
-            return "video/mp4", "mp4"
+    if data[4:8] == b"ftyp" and len(data) > 8 and data[8] & 0x60:
+        return _iso_type(data[8:12].decode("latin-1").replace("\0", " ", 1).strip())
     return None
+
+
+def _animated_png(data: bytes) -> bool:
+    position = len(_PNG_SIGNATURE)
+    while position + 8 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        if kind == b"IDAT" or length >= 2**31:
+            return False
+        if kind == b"acTL":
+            return True
+        position += 12 + length
+    return False
+
+
+def _iso_type(brand: str) -> tuple[str, str] | None:
+    # The major brands file-type maps to something other than video/mp4 (all refused here),
+    # and the few it maps to video/mp4 under another extension.
+    if brand in ("avif", "avis"):
+        return "image/avif", "avif"
+    if brand in ("M4P", "F4V", "F4P"):
+        return "video/mp4", brand.lower()
+    if brand in _OTHER_ISO_BRANDS or brand.startswith("3g"):
+        return None
+    return "video/mp4", "mp4"
 
 
 def sniff(head: bytes) -> str | None:
     """The media type of a file from its first bytes: jpeg, png, gif, webp, mp4 or None.
 
     Uploads may also be tiff, bmp or avif, but their paths fail Postiz's post media check.
+    ``head`` should reach past a PNG's first ``IDAT`` (an APNG says so before it).
     """
     found = sniff_upload(head)
     return None if found is None else _POST_TYPES.get(found[1])
@@ -106,6 +121,8 @@ def describe(head: bytes) -> str:
     for magic, name in known.items():
         if head.startswith(magic):
             return name
+    if head.startswith(_PNG_SIGNATURE):
+        return "an animated PNG (APNG), which Postiz refuses"
     if head[4:8] == b"ftyp":
         brand = head[8:12].decode("latin-1").strip()
         names = {"qt": "a QuickTime movie", "heic": "a HEIC image", "avif": "an AVIF image"}
@@ -202,7 +219,7 @@ def _inspect(source: str, path: Path) -> MediaRef | MediaProblem:
         with path.open("rb") as handle:
             while chunk := handle.read(_CHUNK):
                 if not head:
-                    head = chunk[:64]
+                    head = chunk  # the first MiB: enough for the type (an APNG's acTL chunk)
                 digest.update(chunk)
                 size += len(chunk)
     except OSError as exc:

@@ -1,8 +1,7 @@
 """Uploads (reference §4): the type allow-list, size caps and local file storage.
 
-Types are sniffed as Postiz's ``file-type`` does (``upload_type``); the client's own bytes test,
-``calendar_sched.load.media.sniff_upload``, covers the same types except for the APNG and
-ISO-brand edges handled here.
+Types are sniffed as Postiz's ``file-type`` does by ``calendar_sched.load.media.sniff_upload``,
+the same function ``validate`` judges local media with, so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -26,13 +25,6 @@ MIME_BY_EXT = {
     "tif": "image/tiff",
     "mp4": "video/mp4",
 }
-
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# ISO major brands file-type reports as HEIF/HEIC, QuickTime, M4V, audio or Canon raw.
-_OTHER_ISO_BRANDS = frozenset(
-    {"mif1", "msf1", "heic", "heix", "hevc", "hevx", "qt", "M4V", "M4VH", "M4VP"}
-    | {"M4B", "M4A", "F4A", "F4B", "crx"}
-)
 
 # Smallest byte strings each type is recognised by: stand-ins for URLs an offline sandbox
 # does not fetch.
@@ -62,43 +54,8 @@ def size_cap(mime: str, *, image_max: int, video_max: int) -> int:
 
 
 def upload_type(data: bytes) -> tuple[str, str] | None:
-    """(MIME, extension) of bytes ``CustomFileValidationPipe`` accepts; None when it refuses.
-
-    What ``file-type``'s ``fromBuffer`` reports decides: a PNG with an ``acTL`` chunk before its
-    first ``IDAT`` is ``image/apng`` (refused); an ISO file whose major brand ``file-type`` maps
-    nowhere else (``XAVC``, ``mp42``, ...) is ``video/mp4`` (accepted), while ``M4V`` is
-    ``video/x-m4v``, ``qt`` QuickTime, ``3gp*`` 3GPP and ``M4A`` audio (all refused).
-    """
-    if data.startswith(_PNG_SIGNATURE):
-        return None if _animated_png(data) else ("image/png", "png")
-    if data[4:8] == b"ftyp" and data[8] & 0x60:
-        return _iso_type(data[8:12].decode("latin-1").replace("\0", " ", 1).strip())
+    """(MIME, extension) of bytes ``CustomFileValidationPipe`` accepts; None when it refuses."""
     return sniff_upload(data)
-
-
-def _animated_png(data: bytes) -> bool:
-    position = len(_PNG_SIGNATURE)
-    while position + 8 <= len(data):
-        length = int.from_bytes(data[position : position + 4], "big")
-        kind = data[position + 4 : position + 8]
-        if kind == b"IDAT" or length >= 2**31:
-            return False
-        if kind == b"acTL":
-            return True
-        position += 12 + length
-    return False
-
-
-def _iso_type(brand: str) -> tuple[str, str] | None:
-    # The major brands file-type maps to something other than video/mp4 (all refused here),
-    # and the few it maps to video/mp4 under another extension.
-    if brand in ("avif", "avis"):
-        return "image/avif", "avif"
-    if brand in ("M4P", "F4V", "F4P"):
-        return "video/mp4", brand.lower()
-    if brand in _OTHER_ISO_BRANDS or brand.startswith("3g"):
-        return None
-    return "video/mp4", "mp4"
 
 
 def placeholder(extension: str) -> bytes:
