@@ -69,9 +69,9 @@ class YamlDocument:
 def load_document(text: str) -> YamlDocument:
     """The data of a YAML document, read safely and checked before it is built.
 
-    Aliases are counted before anything is built (``yaml_nodes.check_expansion``), plain
-    scalars follow YAML 1.2, tags other than plain data are refused, and keys given twice are
-    listed (building a mapping keeps only the last).
+    One walk of the node graph (``yaml_nodes.scan``) gives plain scalars YAML 1.2 types and
+    lists keys given twice (building a mapping keeps only the last); aliases are counted before
+    anything is built (``yaml_nodes.check_expansion``); tags other than plain data are refused.
 
     Raises:
         InputError: an empty, broken, unsafe, self-referring or exploding document.
@@ -81,10 +81,10 @@ def load_document(text: str) -> YamlDocument:
         root = loader.get_single_node()
         if root is None:
             raise InputError("the file is empty; add a posts: list")
-        yaml_nodes.check_expansion(root, len(text.encode("utf-8")))
-        yaml_nodes.plain_scalars(root)
-        document = YamlDocument(None, yaml_nodes.key_lines(root))
-        document.repeated = yaml_nodes.repeated_keys(root)
+        found = yaml_nodes.scan(root)  # each node once: an alias bomb is a small graph
+        if found.shared:
+            yaml_nodes.check_expansion(root, len(text.encode("utf-8")))
+        document = YamlDocument(None, yaml_nodes.key_lines(root), repeated=found.repeated)
         posts = _posts_node(root)
         if isinstance(posts, yaml.SequenceNode):  # before building: merges rewrite the nodes
             document.item_lines = [yaml_nodes.line_of(item) for item in posts.value]

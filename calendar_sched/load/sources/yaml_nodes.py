@@ -4,15 +4,17 @@ Anchors and aliases make the graph a DAG: ``<<: *defaults`` on every post is fin
 hundred bytes of nested aliases expand to billions of values (the "billion laughs"). The
 expanded size is counted on the graph itself, each node once, and a document that would expand
 beyond a budget relative to its own size is refused, as is an alias that contains itself.
-The same walk finds keys given twice in one mapping, which YAML loaders silently resolve to the
-last value. Every walk here is iterative: nesting depth cannot overflow the stack.
+
+``scan`` walks the graph once, each node once, whatever its aliases: it gives plain scalars their
+YAML 1.2 types, finds keys given twice in one mapping (which YAML loaders silently resolve to the
+last value) and says whether any node is shared, so the expansion is counted only for documents
+that use aliases. Every walk here is iterative: nesting depth cannot overflow the stack.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import yaml
 
@@ -46,26 +48,14 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _unique_nodes(root: yaml.Node) -> Iterator[yaml.Node]:
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        stack.extend(_children(node))
-
-
 def check_expansion(root: yaml.Node, text_size: int) -> None:
     """Refuse a document whose aliases expand beyond the budget, or refer to themselves.
+
+    Call it for a graph ``scan`` found shared nodes in: a tree is no bigger than its text.
 
     Raises:
         InputError: naming the line of the alias that goes over, the budget and the fix.
     """
-    if not _shared(root):
-        return  # a tree: it is no bigger than the text it was read from
     budget = EXPANSION_BASE + EXPANSION_PER_BYTE * text_size
     sizes: dict[int, int] = {}
     on_path: set[int] = set()
@@ -97,39 +87,6 @@ def check_expansion(root: yaml.Node, text_size: int) -> None:
         stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
 
 
-def _shared(root: yaml.Node) -> bool:
-    """True when some node is reached twice: an alias (possibly to an enclosing node)."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            return True
-        seen.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.append(key)
-                stack.append(value)
-    return False
-
-
-def plain_scalars(root: yaml.Node) -> None:
-    """Give plain scalars YAML 1.2 types: ``no``, ``12:30``, ``0123``, dates stay text."""
-    for node in _unique_nodes(root):
-        if not isinstance(node, yaml.ScalarNode) or node.style:
-            continue  # quoted or block scalars (plain is None in PyYAML, '' in libyaml)
-        value = node.value
-        if (
-            (node.tag == _INT and not _INT_12.fullmatch(value))
-            or (node.tag == _FLOAT and not _FLOAT_12.fullmatch(value))
-            or (node.tag == _BOOL and value.lower() not in _BOOL_12)
-            or node.tag == _TIMESTAMP
-        ):
-            node.tag = _STR
-
-
 @dataclass(frozen=True)
 class RepeatedKey:
     """A key given twice in one mapping: where, and where it was first."""
@@ -140,23 +97,60 @@ class RepeatedKey:
     top: bool  # in the document's top-level mapping, not inside an entry
 
 
-def repeated_keys(root: yaml.Node) -> list[RepeatedKey]:
-    """Keys given more than once in one mapping (``<<`` merges excepted), in file order."""
-    found: list[RepeatedKey] = []
-    for node in _unique_nodes(root):
-        top = node is root
-        if not isinstance(node, yaml.MappingNode):
+@dataclass
+class Scan:
+    """What one walk over a document's node graph found."""
+
+    shared: bool = False  # some node is reached twice: an alias
+    repeated: list[RepeatedKey] = field(default_factory=list)  # in file order
+
+
+def scan(root: yaml.Node) -> Scan:
+    """Walk every node once: retag plain scalars to YAML 1.2 (``no``, ``12:30``, ``0123`` and
+    dates stay text), list keys given twice in one mapping (``<<`` merges excepted), and note
+    whether any node is shared."""
+    found = Scan()
+    seen: set[int] = set()
+    stack = [root]
+    scalar, mapping, sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            found.shared = True
             continue
-        first: dict[str, int] = {}
-        for key, _ in node.value:
-            if not isinstance(key, yaml.ScalarNode) or key.tag == _MERGE:
-                continue
-            name = key.value.strip()
-            if name in first:
-                found.append(RepeatedKey(name, line_of(key), first[name], top))
-            else:
-                first[name] = line_of(key)
-    return sorted(found, key=lambda item: item.line)
+        seen.add(id(node))
+        if isinstance(node, scalar):
+            if not node.style:  # quoted or block scalars (plain is None in PyYAML, '' in libyaml)
+                _retag(node)
+        elif isinstance(node, mapping):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+                if not isinstance(key, scalar) or key.tag == _MERGE:
+                    continue
+                name = key.value.strip()
+                if name in first:
+                    found.repeated.append(
+                        RepeatedKey(name, line_of(key), first[name], node is root)
+                    )
+                else:
+                    first[name] = line_of(key)
+        elif isinstance(node, sequence):
+            stack.extend(node.value)
+    found.repeated.sort(key=lambda item: item.line)
+    return found
+
+
+def _retag(node: yaml.ScalarNode) -> None:
+    tag, value = node.tag, node.value
+    if (
+        (tag == _INT and not _INT_12.fullmatch(value))
+        or (tag == _FLOAT and not _FLOAT_12.fullmatch(value))
+        or (tag == _BOOL and value.lower() not in _BOOL_12)
+        or tag == _TIMESTAMP
+    ):
+        node.tag = _STR
 
 
 def span_of(node: yaml.Node) -> tuple[int, int]:
