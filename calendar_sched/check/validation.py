@@ -78,6 +78,26 @@ class Validation:
     # refused (``pulled-media-unknown``). Post keys.
     media_unknown: set[str] = field(default_factory=set)
 
+    def to_dict(self) -> dict[str, Any]:
+        """``validate --json`` (and the MCP tool's answer): the report plus one summary per file."""
+        data = self.report.to_dict()
+        data["files"] = [
+            {
+                "file": s.file,
+                "entries": s.entries,
+                "posts": s.posts,
+                "channels": s.channels,
+                "errors": s.errors,
+                "warnings": s.warnings,
+                "timezone": s.timezone,
+                "timezone_source": s.timezone_source,
+                "row_zones": s.row_zones,
+            }
+            for s in self.files
+        ]
+        data["demo_channels"] = self.demo_channels
+        return data
+
 
 def validate(paths: Sequence[str | Path], options: ValidateOptions | None = None) -> Validation:
     """Validate calendar files.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -19,13 +18,12 @@ from calendar_sched.cli.options import (
     resolve_journal,
     source_args,
 )
-from calendar_sched.models import utc_iso
 from calendar_sched.plan.duplicates import listing_range
 from calendar_sched.report import count
 from calendar_sched.run.journal import read_state
 from calendar_sched.sheets.outcomes import journal_outcomes, refresh_outcomes
 from calendar_sched.sheets.page import write_export_page
-from calendar_sched.sheets.results import export_rows
+from calendar_sched.sheets.results import export_rows, export_summary
 
 
 @click.command("export")
@@ -73,12 +71,7 @@ def export_command(
     read = source.validate_options(channels=lambda: list(recorded) if recorded else None)
     checked = validate(list(files), read)
     outcomes = journal_outcomes(checked.posts, journal)
-    summary: dict[str, object] = {
-        "exported_at": utc_iso(datetime.now(UTC)),
-        "journal": str(journal) if journal.exists() else "none (nothing sent yet)",
-        "requests_sent": state.requests_sent,
-        "invalid_rows": len({e.row for e in checked.report.errors if e.row is not None}),
-    }
+    summary = export_summary(journal, state, checked.report.errors)
     if refresh and checked.posts:
         start, end = listing_range(checked.posts)
         with target_backend() as (backend, where):

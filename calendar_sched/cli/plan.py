@@ -161,7 +161,7 @@ def plan_command(
                 **plan_json(result),
                 "not_listed": [w.to_dict() for w in not_listed],
                 "postsyncer": postsyncer_json(preview.postsyncer) if preview.postsyncer else None,
-                "existing": existing_json(check) if check else None,
+                "existing": check.to_dict() if check else None,
                 "queue": preview.queue.to_dict() if preview.queue else None,
             }
         )
@@ -201,31 +201,6 @@ def print_queue(out: Console, queue: QueueOutcome, posts: list[Post], shown: int
             f"  {first.describe(channel=False)}: {local:%a %Y-%m-%d %H:%M} {first.timezone}",
             markup=False,
         )
-
-
-def existing_json(check: ExistingCheck) -> dict[str, Any]:
-    """What the comparison with the account's posts found (``existing`` in ``plan --json``)."""
-    return {
-        "listed": check.listed,
-        "unchanged": check.unchanged,
-        "updates": check.updates,
-        "held_published": check.held,
-        "republish": check.republish,
-        "missing": check.missing,
-        "skipped_duplicates": check.skipped,
-        "duplicates": [
-            {
-                "post": dup.post.key,
-                "entry": dup.post.entry_key,
-                "channel": dup.post.channel.id,
-                "existing_id": dup.existing.id,
-                "existing_state": dup.existing.state,
-                "existing_publish_at": utc_iso(dup.existing.publish_at),
-            }
-            for dup in check.duplicates
-        ],
-        "warnings": [w.to_dict() for w in check.warnings],
-    }
 
 
 def print_existing(out: Console, check: ExistingCheck) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 from rich import box
@@ -60,31 +59,10 @@ def validate(source: SourceArgs, as_json: bool, check_urls: bool) -> None:
         for summary in result.files:
             summary.errors += sum(1 for problem in found if problem.file == summary.file)
     if as_json:
-        click.echo(json.dumps(as_dict(result), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         render(result, Console(highlight=False))
     raise click.exceptions.Exit(EXIT_OK if result.report.valid else EXIT_INVALID)
-
-
-def as_dict(result: Validation) -> dict[str, Any]:
-    """The ``--json`` shape: the report plus one summary per file."""
-    data = result.report.to_dict()
-    data["files"] = [
-        {
-            "file": s.file,
-            "entries": s.entries,
-            "posts": s.posts,
-            "channels": s.channels,
-            "errors": s.errors,
-            "warnings": s.warnings,
-            "timezone": s.timezone,
-            "timezone_source": s.timezone_source,
-            "row_zones": s.row_zones,
-        }
-        for s in result.files
-    ]
-    data["demo_channels"] = result.demo_channels
-    return data
 
 
 def render(result: Validation, console: Console) -> None:

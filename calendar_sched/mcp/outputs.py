@@ -6,7 +6,7 @@ the agent says, else under the workspace (``exports/``, ``pulled/``).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,12 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from calendar_sched.check.validation import ValidateOptions, validate
 from calendar_sched.load.channels import split_refs
 from calendar_sched.mcp.workspace import Workspace, input_error
-from calendar_sched.models import utc_iso
 from calendar_sched.plan.duplicates import listing_range
 from calendar_sched.run.journal import journal_path_for, read_state
 from calendar_sched.sheets.outcomes import journal_outcomes, refresh_outcomes
 from calendar_sched.sheets.pull import listing_window, pull_calendar
-from calendar_sched.sheets.results import export_rows
+from calendar_sched.sheets.results import export_rows, export_summary
 from calendar_sched.targets.connect import STATE_DIR, connect
 
 
@@ -48,12 +47,7 @@ def export_results(
     )  # the channels the run resolved against
     checked = validate([str(f) for f in files], ValidateOptions(channels=recorded))
     outcomes = journal_outcomes(checked.posts, journal)
-    summary: dict[str, Any] = {
-        "exported_at": utc_iso(datetime.now(UTC)),
-        "journal": str(journal) if journal.exists() else "none (nothing sent yet)",
-        "requests_sent": state.requests_sent,
-        "invalid_rows": len({e.row for e in checked.report.errors if e.row is not None}),
-    }
+    summary = export_summary(journal, state, checked.report.errors)
     if refresh and checked.posts:
         start, end = listing_range(checked.posts)
         with connect("postiz", state_dir=STATE_DIR) as opened:

@@ -27,7 +27,7 @@ from calendar_sched.load.dates import DateProblem, zone
 from calendar_sched.load.schema import calendar_schema
 from calendar_sched.mcp import outputs
 from calendar_sched.mcp.runs import Runs
-from calendar_sched.mcp.shapes import channels_json, preview_json, validation_json
+from calendar_sched.mcp.shapes import channels_json, preview_json
 from calendar_sched.mcp.workspace import DEFAULT_WORKSPACE, ToolInputError, Workspace, input_error
 from calendar_sched.report import CATALOGUE
 from calendar_sched.run.options import RunOptions
@@ -187,7 +187,7 @@ def build_server(workspace: Path = DEFAULT_WORKSPACE) -> MCPServer[Any]:
         def call() -> Answer:
             files = space.calendar_files(path, rows)
             result = validate([str(f) for f in files], _read(channels_file, timezone, True))
-            data = {**validation_json(result), "calendar": [str(f) for f in files]}
+            data = {**result.to_dict(), "calendar": [str(f) for f in files]}
             return Answer(data, error=not result.report.valid)
 
         return await answer(call)

@@ -1,7 +1,8 @@
 """The JSON a tool answers with: the same keys as the commands' ``--json``.
 
-The commands' shapers live in ``calendar_sched.cli`` (with click and rich), which this package
-does not import; these build the same keys from the library's results.
+The validation report and the account comparison shape themselves (``Validation.to_dict``,
+``ExistingCheck.to_dict``), for the commands and the tools alike; these are the other figures,
+built with the keys the commands use (the commands' own code imports click and rich).
 """
 
 from __future__ import annotations
@@ -10,34 +11,11 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from calendar_sched.check.validation import Validation
 from calendar_sched.load.channels import label
 from calendar_sched.models import Channel, utc_iso
-from calendar_sched.plan.account import ExistingCheck
 from calendar_sched.run.journal import JournalState
 from calendar_sched.run.pipeline import Preview
 from calendar_sched.targets.postiz.backend import PostizBackend
-
-
-def validation_json(result: Validation) -> dict[str, Any]:
-    """``validate --json``: the report plus one summary per file."""
-    data = result.report.to_dict()
-    data["files"] = [
-        {
-            "file": s.file,
-            "entries": s.entries,
-            "posts": s.posts,
-            "channels": s.channels,
-            "errors": s.errors,
-            "warnings": s.warnings,
-            "timezone": s.timezone,
-            "timezone_source": s.timezone_source,
-            "row_zones": s.row_zones,
-        }
-        for s in result.files
-    ]
-    data["demo_channels"] = result.demo_channels
-    return data
 
 
 def preview_json(preview: Preview) -> dict[str, Any]:
@@ -61,35 +39,10 @@ def preview_json(preview: Preview) -> dict[str, Any]:
         "embedded": preview.embedded,
     }
     check = preview.existing
-    data["existing"] = None if check is None else _existing(check)
+    data["existing"] = None if check is None else check.to_dict()
     if preview.existing_error is not None:
         data["existing_error"] = preview.existing_error
     return data
-
-
-def _existing(check: ExistingCheck) -> dict[str, Any]:
-    """What the comparison with the account's posts found (``existing`` in ``plan --json``)."""
-    return {
-        "listed": check.listed,
-        "unchanged": check.unchanged,
-        "updates": check.updates,
-        "held_published": check.held,
-        "republish": check.republish,
-        "missing": check.missing,
-        "skipped_duplicates": check.skipped,
-        "duplicates": [
-            {
-                "post": dup.post.key,
-                "entry": dup.post.entry_key,
-                "channel": dup.post.channel.id,
-                "existing_id": dup.existing.id,
-                "existing_state": dup.existing.state,
-                "existing_publish_at": utc_iso(dup.existing.publish_at),
-            }
-            for dup in check.duplicates
-        ],
-        "warnings": [w.to_dict() for w in check.warnings],
-    }
 
 
 def channels_json(channels: list[Channel], backend: PostizBackend, *, live: bool) -> list[Any]:

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from calendar_sched.identity import first_value_id, remote_value_id
-from calendar_sched.models import Post
+from calendar_sched.models import Post, utc_iso
 from calendar_sched.plan.duplicates import (
     Duplicate,
     duplicate_warnings,
@@ -70,6 +71,30 @@ class ExistingCheck:
     def warnings(self) -> list[RowError]:
         """One ``duplicate-existing`` warning per duplicate."""
         return duplicate_warnings(self.duplicates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the comparison found, as ``existing`` in ``plan --json`` and the MCP plan."""
+        return {
+            "listed": self.listed,
+            "unchanged": self.unchanged,
+            "updates": self.updates,
+            "held_published": self.held,
+            "republish": self.republish,
+            "missing": self.missing,
+            "skipped_duplicates": self.skipped,
+            "duplicates": [
+                {
+                    "post": dup.post.key,
+                    "entry": dup.post.entry_key,
+                    "channel": dup.post.channel.id,
+                    "existing_id": dup.existing.id,
+                    "existing_state": dup.existing.state,
+                    "existing_publish_at": utc_iso(dup.existing.publish_at),
+                }
+                for dup in self.duplicates
+            ],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
 
     def done(self, journaled: Mapping[str, str]) -> dict[str, str]:
         """The planner's ``done`` once ``record`` ran: ``journaled`` with the resolutions."""

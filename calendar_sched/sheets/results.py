@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from calendar_sched.models import Position
+from calendar_sched.models import Position, utc_iso
 from calendar_sched.report import RowError
+from calendar_sched.run.journal import JournalState
 from calendar_sched.sheets.outcomes import PostOutcome, row_status, summarize
 from calendar_sched.sheets.source_table import SourceTable, read_source
 from calendar_sched.sheets.writers import Table, output_format, write_table
@@ -44,6 +45,18 @@ class ExportResult:
     format: str
     rows: int
     statuses: dict[str, int] = field(default_factory=dict)
+
+
+def export_summary(
+    journal: Path, state: JournalState, errors: Sequence[RowError]
+) -> dict[str, Any]:
+    """The summary an export carries: when, from which journal, requests sent, invalid rows."""
+    return {
+        "exported_at": utc_iso(datetime.now(UTC)),
+        "journal": str(journal) if journal.exists() else "none (nothing sent yet)",
+        "requests_sent": state.requests_sent,
+        "invalid_rows": len({e.row for e in errors if e.row is not None}),
+    }
 
 
 def results_table(
