@@ -234,37 +234,29 @@ class _Display:
     def choose_late(self, preview: Preview) -> Literal["publish", "skip"] | None:
         """``run_calendar``'s ``choose_late``: name the late posts; ask only at a terminal."""
         print_late(self.out, preview.late, now=datetime.now(UTC))
-        if self.yes:
-            return None
-        try:
-            answer = click.prompt(
-                "Publish them at once, skip them, or stop?",
-                type=click.Choice(["publish", "skip", "stop"]),
-                default="stop",
-            )
-        except click.Abort:  # no one to answer (a script, end of input)
-            return None
-        if answer == "publish":
-            return "publish"
-        return "skip" if answer == "skip" else None
+        answer = self._ask("Publish them at once, skip them, or stop?", ("publish", "skip"))
+        return "publish" if answer == "publish" else "skip" if answer == "skip" else None
 
     def choose_edits(self, preview: Preview) -> Literal["replace", "keep"] | None:
         """``run_calendar``'s ``choose_edits``: name the edited rows; ask only at a terminal."""
         print_edits(self.out, preview)
+        answer = self._ask(
+            "Replace the old posts (delete them), keep both, or stop?", ("replace", "keep")
+        )
+        self.replacing = answer == "replace"
+        return "replace" if answer == "replace" else "keep" if answer == "keep" else None
+
+    def _ask(self, question: str, choices: tuple[str, str]) -> str | None:
+        """One of ``choices``, or None for stop, --yes, or no one to answer (a script)."""
         if self.yes:
             return None
         try:
-            answer = click.prompt(
-                "Replace the old posts (delete them), keep both, or stop?",
-                type=click.Choice(["replace", "keep", "stop"]),
-                default="stop",
+            answer: str = click.prompt(
+                question, type=click.Choice([*choices, "stop"]), default="stop"
             )
         except click.Abort:  # no one to answer (a script, end of input)
             return None
-        if answer == "replace":
-            self.replacing = True
-            return "replace"
-        return "keep" if answer == "keep" else None
+        return None if answer == "stop" else answer
 
     def show(self, preview: Preview) -> None:
         """What the run is about to do: the account check, the plan summary, what is skipped."""
