@@ -143,7 +143,7 @@ class RunOutcome:
 def preview_calendar(
     files: Files, options: RunOptions | None = None, *, env: Mapping[str, str] | None = None
 ) -> Preview:
-    """Validate calendar files and plan them for Postiz, with PostSyncer's figures beside.
+    """Validate calendar files and plan them; PostSyncer's figures too with compare_postsyncer.
 
     The account's posts are listed (one free call) when ``options.check_existing`` says so, by
     default when a Postiz account is configured; nothing is sent and the journal is only read.
