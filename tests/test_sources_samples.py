@@ -158,3 +158,26 @@ def test_broken_sample_reads_without_reader_problems(row: int, entry_id: str) ->
     by_row = {r.position.row: r.cells for r in loaded.records}
     assert sorted(by_row) == list(range(2, 12))
     assert by_row[row]["id"] == entry_id
+
+
+def test_the_readme_command_works_once_the_sample_month_has_passed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README's first command on the day a newcomer tries it, however late: the same sample
+    month two years earlier still rehearses to the end (exit 0), naming the passed posts."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from calendar_sched.cli import main
+
+    shutil.copytree(SAMPLES, tmp_path / "samples")
+    month = tmp_path / "samples" / "december.csv"
+    text = month.read_text("utf-8")
+    assert "2026-12-" in text
+    month.write_text(text.replace("2026-12-", "2024-12-"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["run", "samples/december.csv", "--limit", "100"])
+    assert result.exit_code == 0, result.output
+    assert "already passed" in result.output
+    assert "283/283 posts scheduled, 61 counted requests sent" in result.output
