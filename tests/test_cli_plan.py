@@ -103,6 +103,8 @@ def test_write_json_streams_rows_exactly_as_json_dumps_prints(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     rows = [('é\n"<', None), (True, 1.5), ([1, {"z": [2]}], {}), (False, [])]
+    # The last chunk holds an integer too big for orjson: the stdlib writes it.
+    rows += [("\x00\x1f\x7f\u2028 😀 \\/", 2**40), ("huge", 2**70)]
     data = {
         "n": 1,
         "rows": Rows(("a", "b"), lambda: rows),
