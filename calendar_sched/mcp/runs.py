@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from calendar_sched.errors import CalendarSchedError
-from calendar_sched.mcp.shapes import journal_counts
 from calendar_sched.run.events import Event
-from calendar_sched.run.journal import read_state
+from calendar_sched.run.journal import JournalState, read_state
 from calendar_sched.run.options import RunOptions
 from calendar_sched.run.pipeline import RunOutcome, run_calendar
+from calendar_sched.run.status import journal_status
 
 logger = logging.getLogger("calendar_sched.mcp")
 
@@ -104,7 +104,7 @@ class Runs:
         data: dict[str, Any] = {
             "calendar": [str(f) for f in files],
             "journal": str(journal),
-            **journal_counts(read_state(journal), now=time.time()),
+            **_counts(read_state(journal)),
         }
         if run is None:
             data["status"] = "idle" if journal.exists() else "not_started"
@@ -132,3 +132,10 @@ class Runs:
                     "time; nothing was sent. Call run_calendar with late: publish or late: skip."
                 )
         return data
+
+
+def _counts(state: JournalState) -> dict[str, Any]:
+    """``status --json`` without its per-post list: done, pending, failed, in doubt, requests."""
+    found = journal_status(state, now=time.time())
+    del found["posts"]
+    return found

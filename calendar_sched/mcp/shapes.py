@@ -8,12 +8,10 @@ built with the keys the commands use (the commands' own code imports click and r
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
 
 from calendar_sched.load.channels import label
-from calendar_sched.models import Channel, utc_iso
-from calendar_sched.run.journal import JournalState
+from calendar_sched.models import Channel
 from calendar_sched.run.pipeline import Preview
 from calendar_sched.targets.postiz.backend import PostizBackend
 
@@ -55,23 +53,3 @@ def channels_json(channels: list[Channel], backend: PostizBackend, *, live: bool
         }
         for channel in channels
     ]
-
-
-def journal_counts(state: JournalState, *, now: float) -> dict[str, Any]:
-    """``status --json``'s counts: done, pending, failed, in doubt, requests, next window."""
-    pending = set(state.pending_keys())
-    done = sum(1 for k in state.done if k not in pending and k not in state.in_doubt)
-    failed = sum(1 for k in state.failed if k not in pending and k not in state.done)
-    next_window = state.next_window_at(now)
-    return {
-        "done": done,
-        "pending": len(pending),
-        "failed": failed,
-        "in_doubt": len(state.in_doubt),
-        "requests_sent": state.requests_sent,
-        "extra_requests": state.extra_requests,
-        "next_window_at": (
-            utc_iso(datetime.fromtimestamp(next_window, UTC)) if next_window else None
-        ),
-        "eta_seconds": state.eta_seconds(now),
-    }

@@ -1,0 +1,62 @@
+"""What a run's journal says, offline: the shape of ``status --json`` and of ``run_status``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from calendar_sched.models import utc_iso
+from calendar_sched.run.journal import JournalState
+
+
+def journal_status(state: JournalState, *, now: float) -> dict[str, Any]:
+    """``status --json`` (and the MCP ``run_status``): counts, then one entry per Post."""
+    posts: list[dict[str, Any]] = []
+    keys = list(state.planned) + [k for k in (*state.done, *state.failed) if k not in state.planned]
+    pending = set(state.pending_keys())
+    for key in dict.fromkeys([*keys, *state.in_doubt]):
+        done, failed = state.done.get(key), state.failed.get(key)
+        item: dict[str, Any] = {"key": key}
+        if key in state.in_doubt:
+            item["state"] = "in_doubt"
+        elif key in pending:
+            item["state"] = "pending" if done is None else "pending_update"
+        elif failed is not None:
+            item.update(state="failed", message=failed.message, code=failed.code)
+        elif done is not None:
+            item["state"] = "already_published" if done.already_published else "done"
+        else:
+            continue
+        if done is not None:
+            item["remote_id"] = done.remote_id
+        item.update(_channel_of(state, key))
+        posts.append(item)
+    next_window = state.next_window_at(now)
+    counts = {name: sum(1 for p in posts if p["state"] == name) for name in ("failed", "in_doubt")}
+    return {
+        "done": sum(1 for p in posts if p["state"] in ("done", "already_published")),
+        "pending": sum(1 for p in posts if p["state"].startswith("pending")),
+        "failed": counts["failed"],
+        "in_doubt": counts["in_doubt"],
+        "requests_sent": state.requests_sent,
+        "extra_requests": state.extra_requests,
+        "last_request": state.last_request,
+        "next_window_at": (
+            utc_iso(datetime.fromtimestamp(next_window, UTC)) if next_window else None
+        ),
+        "eta_seconds": state.eta_seconds(now),
+        "posts": posts,
+    }
+
+
+def _channel_of(state: JournalState, key: str) -> dict[str, str]:
+    """The channel a Post went to, as the run resolved it (id, and name when recorded)."""
+    planned, done = state.planned.get(key), state.done.get(key)
+    channel_id = (planned.channel_id if planned else "") or (done.channel_id if done else "")
+    entry, _, last = key.rpartition("@")  # a key is <entry key>@<channel id>
+    if not channel_id and last in state.entry_channels.get(entry, ()):
+        channel_id = last  # failed before it was planned (a channel the target lacks)
+    if not channel_id:
+        return {}
+    channel = state.channel(channel_id)
+    return {"channel_id": channel_id, **({"channel": channel.name} if channel else {})}
