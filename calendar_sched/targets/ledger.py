@@ -61,7 +61,7 @@ class QuotaLedger:
         self.api_url = api_url
         from filelock import FileLock  # loaded only by runs that send
 
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # The folder is made on first use: commands that send nothing counted never need it.
         self._lock = FileLock(path.with_name(path.name + ".lock"), timeout=_LOCK_TIMEOUT)
 
     @classmethod
@@ -129,11 +129,17 @@ class QuotaLedger:
         from filelock import Timeout
 
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
-        except Timeout:
+        except Timeout:  # an OSError too: first
             raise ConfigError(
                 f"the quota ledger {self.path} stayed locked for {_LOCK_TIMEOUT:g} s; is a run "
                 "stuck? Stop it, or delete the .lock file beside the ledger"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot keep the account's quota ledger in {self.path.parent} "
+                f"({exc.strerror or exc}); set {STATE_DIR_VAR} to a folder this user can write"
             ) from None
         try:
             yield

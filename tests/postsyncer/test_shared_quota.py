@@ -92,6 +92,7 @@ def test_a_block_or_a_lower_remaining_reaches_the_other_run(tmp_path: Path) -> N
 def test_a_damaged_ledger_starts_over(tmp_path: Path) -> None:
     clock = FakeClock(1_000_000_000.0)
     ledger = QuotaLedger.for_account(URL, TOKEN, tmp_path)
+    ledger.path.parent.mkdir(parents=True)
     ledger.path.write_text("{not json", encoding="utf-8")
     assert _send(_budget(ledger), clock) == 1_000_000_000.0
 
@@ -165,3 +166,20 @@ def test_a_late_answer_from_the_last_window_keeps_this_windows_count(tmp_path: P
     a.adopt(RateState(limit=2, remaining=0, reset_at=1_000_000_060.0))  # late, of the old one
     assert _send(b, clock) == 1_000_000_061.0
     assert a.wait(clock.now) > 0  # B's two are this window's limit
+
+
+def test_an_unwritable_state_dir_is_a_clear_error_only_when_a_call_is_counted(
+    tmp_path: Path,
+) -> None:
+    """Opening the ledger writes nothing (plan, pull and channels never need it); the first
+    counted call says which folder failed and how to choose another."""
+    from calendar_sched.errors import ConfigError
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the state folder should be", encoding="utf-8")
+    ledger = QuotaLedger.for_account(URL, TOKEN, blocker / "state")
+    budget = _budget(ledger)
+    with pytest.raises(ConfigError, match="CALENDAR_SCHED_STATE_DIR") as caught:
+        budget.wait(1_000_000_000.0)
+    assert str(blocker) in str(caught.value)
+    assert TOKEN not in str(caught.value)
