@@ -25,6 +25,7 @@ from calendar_sched.check.x_length import (
     utf16_length,
     weighted_length,
     x_length,
+    x_length_bound,
 )
 
 
@@ -209,6 +210,33 @@ def test_texts_are_weighed_without_parse_tweet(monkeypatch: pytest.MonkeyPatch) 
 
 
 # --- Postiz's rule: the larger of the weighted and the UTF-16 length, untrimmed ---
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_ANY_TEXT, _COMPOSED, st.text(st.sampled_from("©®#*1\ufe0f\u20e3a.\u0301e"))))
+def test_the_cheap_bound_is_never_below_the_length(text: str) -> None:
+    """Validation skips weighing a text whose bound is within the limit: it must never be lower
+    (keycaps, text-style emoji, combining marks, URLs and line ends included)."""
+    assert x_length_bound(text) >= x_length(text)
+
+
+def test_the_sample_month_is_validated_without_loading_twitter_text() -> None:
+    """No X text of the sample is near 280: none is weighed, and twitter-text stays unloaded."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    probe = (
+        "import sys\n"
+        "from calendar_sched.check.validation import validate\n"
+        "result = validate(['samples/december.csv'])\n"
+        "assert result.report.valid and len(result.posts) == 283\n"
+        "print('twitter_text' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "False"
 
 
 @settings(max_examples=500, deadline=None)
