@@ -106,3 +106,21 @@ def test_the_documented_example_reads_and_fits_the_schema(tmp_path: Path) -> Non
     assert spec is not None
     assert spec.gap_minutes == 60
     assert spec.week[6] == ()
+
+
+def test_queued_rows_are_not_duplicates_of_each_other_before_they_have_a_time(
+    tmp_path: Path,
+) -> None:
+    """Two rows with the same text on one day: their times are chosen later (one post per
+    channel per slot), so no "0 min apart" warning; rows with a time are still compared."""
+    text = (
+        "date,time,channels,text\n"
+        "2026-12-07,,x,Same text\n"
+        "2026-12-07,,x,Same text\n"
+        "2026-12-08,09:00,x,Timed twice\n"
+        "2026-12-08,09:30,x,Timed twice\n"
+    )
+    checked = validate([write(tmp_path, "d.csv", text)], options(slots="daily 09:00,17:00"))
+    found = [(w.row, w.code) for w in checked.report.warnings if w.code == "duplicate-content"]
+    assert found == [(5, "duplicate-content")]
+    assert "30 min apart" in next(w.message for w in checked.report.warnings if w.row == 5)

@@ -413,7 +413,7 @@ def _violation_error(
 
 
 def _duplicate_content(items: list[Normalized], posts_by_item: list[list[Post]]) -> None:
-    """Warn when the same text goes to the same channel twice within an hour."""
+    """Warn when the same text goes to the same channel twice within an hour (rows with a time)."""
     # Nearly every (channel, text) is used once: keep first uses as bare tuples, lists for more.
     once: dict[tuple[str, str], tuple[datetime, int]] = {}
     again: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
@@ -421,7 +421,8 @@ def _duplicate_content(items: list[Normalized], posts_by_item: list[list[Post]])
     for index, group in enumerate(posts_by_item):
         for post in group:
             text = post.values[0].text.strip()
-            if text and post.type != "draft":
+            # A queued post's time is chosen later, one post per channel per slot: not compared.
+            if text and post.type != "draft" and not post.queued:
                 key = (post.channel.id, text)
                 use = (post.publish_at, index)
                 if key in once:
