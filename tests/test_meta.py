@@ -1,6 +1,10 @@
 """Meta-tests that keep the package surface honest."""
 
 import re
+import shutil
+from pathlib import Path
+
+import pytest
 
 import calendar_sched
 from calendar_sched.report import CATALOGUE
@@ -89,3 +93,20 @@ def test_public_names_are_the_functions_whatever_loads_first() -> None:
         "assert ValidateOptions.__name__ == 'ValidateOptions'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_readme_library_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README's "As a library" block, run as written (in a copy of the samples' folder): it
+    previews and then schedules the sample month against the built-in sandbox."""
+    root = Path(__file__).parent.parent
+    readme = (root / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    assert len(blocks) == 1, "README has one Python example"
+    shutil.copytree(root / "samples", tmp_path / "samples")
+    for name in ("POSTIZ_API_URL", "POSTIZ_API_KEY", "POSTSYNCER_API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    exec(compile(blocks[0], "README.md", "exec"), {})
+    assert capsys.readouterr().out.split() == ["True", "61", "done"]
