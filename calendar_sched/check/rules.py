@@ -319,11 +319,25 @@ def check_post(
     ``validatePosts``); media rules on the first item, or on every item where the provider's
     ``checkValidity`` looks at them all (bluesky).
     """
+    empty, rest = check_shape(identifier, items, settings, post_type=post_type)
+    if post_type == "draft":
+        return [*empty, *rest]
+    return [*empty, *check_lengths(identifier, items, settings, verified=verified), *rest]
+
+
+def check_shape(
+    identifier: str, items: Sequence[Item], settings: dict[str, Any], *, post_type: str = "schedule"
+) -> tuple[list[Violation], list[Violation]]:
+    """``check_post`` but the lengths: (empty items, then media, provider and settings rules).
+
+    They read of the text only whether it is empty, so posts of one platform whose items have
+    the same emptiness and media kinds, the same settings and type share the answer.
+    """
     rule = rule_for(identifier)
-    found: list[Violation] = []
+    empty: list[Violation] = []
     for index, item in enumerate(items):
         if not item.media and not js_trim(item.text):
-            found.append(
+            empty.append(
                 Violation(
                     "empty-post",
                     "the post has neither text nor media; add one of them",
@@ -332,14 +346,26 @@ def check_post(
                     "text",
                 )
             )
+    rest: list[Violation] = []
     if post_type == "draft":
         # The settings DTO runs on drafts too (the client sends no per-post type); checkValidity
         # and the length check do not (posts.service.ts mapTypeToPost, validatePosts).
         extra = provider_checks.check(identifier, items, settings)
-        found.extend(v for v in extra if (v.field or "").startswith("settings."))
-        found.extend(_check_settings(rule, settings))
-        return found
+        rest.extend(v for v in extra if (v.field or "").startswith("settings."))
+        rest.extend(_check_settings(rule, settings))
+        return empty, rest
+    rest.extend(_check_media(rule, items))
+    rest.extend(provider_checks.check(identifier, items, settings))
+    rest.extend(_check_settings(rule, settings))
+    return empty, rest
+
+
+def check_lengths(
+    identifier: str, items: Sequence[Item], settings: dict[str, Any], *, verified: bool = False
+) -> list[Violation]:
+    """``text-too-long`` for each item over the provider's limit (not checked on drafts)."""
     limit = max_length(identifier, verified=verified, settings=settings)
+    found: list[Violation] = []
     for index, item in enumerate(items):
         if identifier == "x" and x_length_bound(item.text) <= limit:
             continue  # surely within: no need to weigh it
@@ -355,9 +381,6 @@ def check_post(
                     "text",
                 )
             )
-    found.extend(_check_media(rule, items))
-    found.extend(provider_checks.check(identifier, items, settings))
-    found.extend(_check_settings(rule, settings))
     return found
 
 

@@ -6,7 +6,7 @@ the Posts (Entry × resolved channel) of the entries without errors, ready for p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -229,6 +229,7 @@ class _Builder:
     def __init__(self, resolver: Resolver, *, postiz_settings: bool = True) -> None:
         self.resolver = resolver
         self.postiz_settings = postiz_settings
+        self.shapes = _Shapes(postiz_settings)
         self._applied: dict[tuple[str, str, str], tuple[RowError, int]] = {}
         # Rows repeat a few channel combinations: the channels of each one that resolves cleanly.
         self._resolved: dict[tuple[str, ...], list[Channel]] = {}
@@ -249,7 +250,7 @@ class _Builder:
             [rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread],
         )
         for channel in channels:
-            post, violations, defaults = _build(entry, channel, shared, self.postiz_settings)
+            post, violations, defaults = _build(entry, channel, shared, self.shapes)
             if remote_value_id(entry.key) is not None and not entry.media and not item.media_none:
                 deferred = [v for v in violations if v.code == "media-required" and v.item == 0]
                 if deferred:
@@ -342,8 +343,59 @@ class _Shared:
     thread: list[rules.Item]
 
 
+_Shape = tuple[dict[str, Any], list[str], list[rules.Violation], list[rules.Violation]]
+
+
+class _Shapes:
+    """Settings with defaults and the rules that ignore the text (``rules.check_shape``), once
+    per platform, type, settings and items' emptiness and media kinds: rows repeat them."""
+
+    def __init__(self, postiz_settings: bool) -> None:
+        self.postiz_settings = postiz_settings
+        self._known: dict[Hashable, _Shape] = {}
+
+    def get(
+        self, identifier: str, own: dict[str, Any], post_type: str, items: list[rules.Item]
+    ) -> _Shape:
+        """(settings to copy, defaults filled, empty-item violations, the other violations)."""
+        key = _shape_key(identifier, own, post_type, items)
+        found = self._known.get(key) if key is not None else None
+        if found is not None:
+            return found
+        if self.postiz_settings:
+            settings, filled = rules.fill_defaults(identifier, own)
+        else:
+            settings, filled = dict(own), []
+        empty, rest = rules.check_shape(identifier, items, settings, post_type=post_type)
+        if not self.postiz_settings:  # Postiz's settings rules do not apply; PostSyncer's own do
+            rest = [v for v in rest if not (v.field or "").startswith("settings.")]
+        found = (settings, filled, empty, rest)
+        if key is not None:
+            if len(self._known) >= _COMBINATIONS:
+                self._known.clear()
+            self._known[key] = found
+        return found
+
+
+def _shape_key(
+    identifier: str, own: dict[str, Any], post_type: str, items: list[rules.Item]
+) -> Hashable | None:
+    # Types are part of the key: 1, 1.0 and True are equal in Python, not in a payload.
+    key = (
+        identifier,
+        post_type,
+        tuple((not item.media and not rules.js_trim(item.text), *item.media) for item in items),
+        tuple((name, type(value), value) for name, value in sorted(own.items())),
+    )
+    try:
+        hash(key)
+    except TypeError:  # a list or mapping among the settings: checked on its own
+        return None
+    return key
+
+
 def _build(
-    entry: Entry, channel: Channel, shared: _Shared, postiz_settings: bool = True
+    entry: Entry, channel: Channel, shared: _Shared, shapes: _Shapes
 ) -> tuple[Post, list[rules.Violation], list[str]]:
     identifier = channel.identifier
     text = entry.text_for(identifier)
@@ -351,11 +403,13 @@ def _build(
     if entry.thread:
         values += [PostValue(text=t.text, media=list(t.media), delay=t.delay) for t in entry.thread]
     own = entry.settings.get(identifier, _NO_SETTINGS)  # copied below, never changed
-    settings, filled = rules.fill_defaults(identifier, own) if postiz_settings else (dict(own), [])
     items = [rules.Item(text, shared.kinds), *shared.thread]
-    violations = rules.check_post(identifier, items, settings, post_type=entry.type)
-    if not postiz_settings:  # Postiz's settings rules do not apply; PostSyncer's 422s name its own
-        violations = [v for v in violations if not (v.field or "").startswith("settings.")]
+    template, filled, empty, rest = shapes.get(identifier, own, entry.type, items)
+    settings = dict(template)
+    if entry.type == "draft":
+        violations = [*empty, *rest]
+    else:
+        violations = [*empty, *rules.check_lengths(identifier, items, settings), *rest]
     post = Post(
         entry_key=entry.key,
         position=entry.position,
