@@ -377,3 +377,29 @@ def test_repeated_channel_cells_resolve_the_same_on_every_row(tmp_path: Path) ->
         ("r5", "demo-x"),
     ]
     assert result.posts[0].channel is result.posts[2].channel
+
+
+def test_posts_alike_but_for_their_settings_keep_their_own(tmp_path: Path) -> None:
+    """Rules that ignore the text are checked once per platform, settings and media shape; the
+    settings a post carries stay its own, even where Python calls them equal (1 == True)."""
+    (tmp_path / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)
+    calendar = {
+        "timezone": "UTC",
+        "posts": [
+            {
+                "publish_at": f"2030-12-0{n + 1} 09:00",
+                "channels": ["linkedin-page:acme-inc"],
+                "text": f"Post {n}",
+                "media": ["a.png", "a.png"],
+                "settings": {"linkedin-page": {"post_as_images_carousel": value}},
+            }
+            for n, value in enumerate([1, True, True, ["x"]])
+        ],
+    }
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(calendar), encoding="utf-8")
+    result = validate([tmp_path / "c.yaml"], ValidateOptions(now=NOW))
+    assert result.report.valid, result.report.to_json()
+    values = [post.settings["post_as_images_carousel"] for post in result.posts]
+    assert values == [1, True, True, ["x"]]
+    assert [type(value) for value in values[:2]] == [int, bool]
+    assert result.posts[1].settings is not result.posts[2].settings  # copies, not one dict
