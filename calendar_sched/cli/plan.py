@@ -43,7 +43,6 @@ from calendar_sched.report import count
 from calendar_sched.run.options import RunOptions
 from calendar_sched.run.pipeline import PlanFigures, preview_calendar
 from calendar_sched.run.queue import QueueOutcome
-from calendar_sched.sheets.page import write_plan_page
 from calendar_sched.targets.config import POSTSYNCER_TOKEN_VAR, resolve_target
 
 
@@ -124,6 +123,8 @@ def plan_command(
         below = f"--limit ({exc.limit})" if exc.given else f"the limit ({exc.limit})"
         raise click.BadParameter(f"must be below {below}", param_hint="--reserve") from None
     if page is not None:  # an invalid calendar's page shows its problems on their days
+        from calendar_sched.sheets.page import write_plan_page  # jinja2: only for --html
+
         click.echo(f"Wrote the calendar page to {write_plan_page(page, preview)}", err=True)
     if not preview.valid or preview.plan is None:
         render.print_report(preview.validation.report, as_json=as_json)
