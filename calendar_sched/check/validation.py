@@ -380,11 +380,14 @@ class _Shapes:
 def _shape_key(
     identifier: str, own: dict[str, Any], post_type: str, items: list[rules.Item]
 ) -> Hashable | None:
+    shape = tuple((not item.media and not rules.js_trim(item.text), *item.media) for item in items)
+    if not own:
+        return identifier, post_type, shape
     # Types are part of the key: 1, 1.0 and True are equal in Python, not in a payload.
     key = (
         identifier,
         post_type,
-        tuple((not item.media and not rules.js_trim(item.text), *item.media) for item in items),
+        shape,
         tuple((name, type(value), value) for name, value in sorted(own.items())),
     )
     try:
