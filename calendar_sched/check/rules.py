@@ -319,7 +319,21 @@ def check_post(
     ``validatePosts``); media rules on the first item, or on every item where the provider's
     ``checkValidity`` looks at them all (bluesky).
     """
-    empty, rest = check_shape(identifier, items, settings, post_type=post_type)
+    shape = check_shape(identifier, items, settings, post_type=post_type)
+    return with_lengths(shape, identifier, items, settings, post_type=post_type, verified=verified)
+
+
+def with_lengths(
+    shape: tuple[list[Violation], list[Violation]],
+    identifier: str,
+    items: Sequence[Item],
+    settings: dict[str, Any],
+    *,
+    post_type: str = "schedule",
+    verified: bool = False,
+) -> list[Violation]:
+    """A post's violations from its ``check_shape`` answer: the lengths between (not on drafts)."""
+    empty, rest = shape
     if post_type == "draft":
         return [*empty, *rest]
     return [*empty, *check_lengths(identifier, items, settings, verified=verified), *rest]

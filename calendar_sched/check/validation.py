@@ -343,7 +343,7 @@ class _Shared:
     thread: list[rules.Item]
 
 
-_Shape = tuple[dict[str, Any], list[str], list[rules.Violation], list[rules.Violation]]
+_Shape = tuple[dict[str, Any], list[str], tuple[list[rules.Violation], list[rules.Violation]]]
 
 
 class _Shapes:
@@ -357,7 +357,7 @@ class _Shapes:
     def get(
         self, identifier: str, own: dict[str, Any], post_type: str, items: list[rules.Item]
     ) -> _Shape:
-        """(settings to copy, defaults filled, empty-item violations, the other violations)."""
+        """(settings to copy, defaults filled, ``rules.check_shape``'s answer)."""
         key = _shape_key(identifier, own, post_type, items)
         found = self._known.get(key) if key is not None else None
         if found is not None:
@@ -369,7 +369,7 @@ class _Shapes:
         empty, rest = rules.check_shape(identifier, items, settings, post_type=post_type)
         if not self.postiz_settings:  # Postiz's settings rules do not apply; PostSyncer's own do
             rest = [v for v in rest if not (v.field or "").startswith("settings.")]
-        found = (settings, filled, empty, rest)
+        found = (settings, filled, (empty, rest))
         if key is not None:
             if len(self._known) >= _COMBINATIONS:
                 self._known.clear()
@@ -407,12 +407,9 @@ def _build(
         values += [PostValue(text=t.text, media=list(t.media), delay=t.delay) for t in entry.thread]
     own = entry.settings.get(identifier, _NO_SETTINGS)  # copied below, never changed
     items = [rules.Item(text, shared.kinds), *shared.thread]
-    template, filled, empty, rest = shapes.get(identifier, own, entry.type, items)
+    template, filled, shape = shapes.get(identifier, own, entry.type, items)
     settings = dict(template)
-    if entry.type == "draft":
-        violations = [*empty, *rest]
-    else:
-        violations = [*empty, *rules.check_lengths(identifier, items, settings), *rest]
+    violations = rules.with_lengths(shape, identifier, items, settings, post_type=entry.type)
     post = Post(
         entry_key=entry.key,
         position=entry.position,
