@@ -95,9 +95,18 @@ def execute(
         AuthError: the key was refused; nothing is lost and a re-run resumes.
     """
     runner = _Runner(
-        plan, backend, journal, clock, sleep, on_event, stop, prune, frozenset(delete), attempts
+        plan,
+        backend,
+        journal,
+        clock,
+        sleep,
+        on_event,
+        stop,
+        prune,
+        frozenset(delete),
+        attempts,
+        ledger,
     )
-    runner.share_quota(ledger)
     return runner.run()
 
 
@@ -114,6 +123,7 @@ class _Runner:
         prune: bool,
         delete: frozenset[str],
         attempts: int,
+        ledger: QuotaLedger | None,
     ) -> None:
         self.plan = plan
         self.backend = backend
@@ -138,6 +148,9 @@ class _Runner:
             # backend whose client gives clock times paces each of its calls itself as well.
             margin=drift_margin(plan.window_seconds),
         )
+        # Every counted request is also taken from the account's ledger (other runs on it);
+        # shared after the journal's last rate is adopted: that one is old news to the ledger.
+        self.budget.shared = ledger
         self._seen_rate = backend.rate_state
         self.failed_now: set[str] = set()
         self._lock = threading.Lock()
@@ -156,10 +169,6 @@ class _Runner:
         self.reconciler = Reconciler(
             backend, journal, self.posts, self.hashes, self._free_call, self._emit
         )
-
-    def share_quota(self, ledger: QuotaLedger | None) -> None:
-        """Take every counted request from ``ledger`` too (other runs on the same account)."""
-        self.budget.shared = ledger
 
     # Driver
 

@@ -100,9 +100,9 @@ def connect(
         return
     target = resolve_target(env)
     if not target.embedded:
-        from calendar_sched.targets.ledger import QuotaLedger
+        from calendar_sched.targets.ledger import QuotaLedger, user_state_dir
 
-        ledger = QuotaLedger.for_account(target.base_url, target.api_key, _state_dir(env))
+        ledger = QuotaLedger.for_account(target.base_url, target.api_key, user_state_dir(env))
         with PostizClient(target.base_url, target.api_key) as client:
             backend = PostizBackend(client, costs=costs, fingerprint=target.fingerprint)
             yield Connection(backend, client.base_url, api, embedded=False, ledger=ledger)
@@ -131,7 +131,7 @@ def _postsyncer(
     target = resolve_postsyncer_target(env)
     limit, window = costs.limit, costs.window_seconds
     if not target.embedded:
-        from calendar_sched.targets.ledger import QuotaLedger
+        from calendar_sched.targets.ledger import QuotaLedger, user_state_dir
 
         with PostSyncerClient(
             target.base_url,
@@ -139,7 +139,7 @@ def _postsyncer(
             upload_url=target.upload_url,
             limit=limit,
             window_seconds=window,
-            ledger=QuotaLedger.for_account(target.base_url, target.token, _state_dir(env)),
+            ledger=QuotaLedger.for_account(target.base_url, target.token, user_state_dir(env)),
         ) as client:
             yield Connection(
                 PostSyncerBackend(client, costs=costs), client.base_url, "postsyncer", False
@@ -158,13 +158,6 @@ def _postsyncer(
         )
         where = label or sandbox_label("postsyncer", costs, state_dir)
         yield Connection(backend, where, "postsyncer", embedded=True)
-
-
-def _state_dir(env: Mapping[str, str] | None) -> Path:
-    """Where quota ledgers are kept (``CALENDAR_SCHED_STATE_DIR``, else the user's state dir)."""
-    from calendar_sched.targets.ledger import user_state_dir
-
-    return user_state_dir(env)
 
 
 def account_channels(
