@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from calendar_sched.load.media import sniff_upload
 from calendar_sched.sandbox import integrations, media, posts, routes_extra
 from calendar_sched.sandbox.admin import sandbox_app
 from calendar_sched.sandbox.config import SandboxConfig
@@ -271,7 +272,7 @@ async def _upload(sandbox: Sandbox, request: Request, body: Any) -> Response:
         data = await upload.read()
     finally:
         await form.close()
-    kind = media.upload_type(data)
+    kind = sniff_upload(data)
     if kind is None:
         raise bad_request("Unsupported file type.")
     cap = media.size_cap(
@@ -306,7 +307,7 @@ async def _upload_from_url(sandbox: Sandbox, request: Request, body: Any) -> Res
             data = await fetch(url, policy)
         except FetchFailed as failed:
             return _Json({"msg": failed.message}, 400)
-    kind = media.upload_type(data)
+    kind = sniff_upload(data)
     if kind is None:
         return _Json({"msg": "Unsupported file type."}, 400)
     cap = media.size_cap(

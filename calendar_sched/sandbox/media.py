@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from calendar_sched.load.media import sniff_upload
-
 #: MIME type by file extension, for files served back.
 MIME_BY_EXT = {
     "jpg": "image/jpeg",
@@ -51,11 +49,6 @@ class StoredFile:
 def size_cap(mime: str, *, image_max: int, video_max: int) -> int:
     """The largest size accepted for a type."""
     return video_max if mime.startswith("video/") else image_max
-
-
-def upload_type(data: bytes) -> tuple[str, str] | None:
-    """(MIME, extension) of bytes ``CustomFileValidationPipe`` accepts; None when it refuses."""
-    return sniff_upload(data)
 
 
 def placeholder(extension: str) -> bytes:

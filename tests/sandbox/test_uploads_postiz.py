@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from calendar_sched.sandbox import fetch, media
+from calendar_sched.load.media import sniff_upload
+from calendar_sched.sandbox import fetch
 from tests.helpers.media_server import HTML, MediaServer, mp4, png, serving
 from tests.helpers.sandbox import InProcessSandbox
 
@@ -59,7 +60,7 @@ def test_apng_is_refused_as_file_type_reports_image_apng(sandbox_app: InProcessS
     response = sandbox_app.api.post("/upload", files={"file": ("a.png", png(animated=True))})
     assert response.status_code == 400
     assert response.json()["message"] == "Unsupported file type."
-    assert media.upload_type(png()) == ("image/png", "png")
+    assert sniff_upload(png()) == ("image/png", "png")
 
 
 @pytest.mark.parametrize("brand", [b"XAVC", b"mp42", b"isom", b"dash", b"MSNV"])
@@ -80,7 +81,7 @@ def test_iso_brands_file_type_names_otherwise_are_refused(
     sandbox_app: InProcessSandbox, brand: bytes, reported: str
 ) -> None:
     """PIPE: M4V is video/x-m4v, qt QuickTime, 3gp* 3GPP: none is in the allow-list."""
-    assert media.upload_type(mp4(brand)) is None, reported
+    assert sniff_upload(mp4(brand)) is None, reported
     response = sandbox_app.api.post("/upload", files={"file": ("clip.mp4", mp4(brand))})
     assert (response.status_code, response.json()["message"]) == (400, "Unsupported file type.")
 
@@ -171,7 +172,7 @@ def test_offline_sandbox_stores_a_stand_in_without_fetching(sandbox_app: InProce
     path = response.json()["path"]
     assert path.endswith(".jpg")
     served = sandbox_app.http.get(path.removeprefix("http://testserver"))
-    assert media.upload_type(served.content) == ("image/jpeg", "jpg")
+    assert sniff_upload(served.content) == ("image/jpeg", "jpg")
     for refused in (
         "https://10.0.0.1/a.png",
         "https://localhost/a.png",
