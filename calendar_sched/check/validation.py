@@ -116,10 +116,10 @@ def validate(paths: Sequence[str | Path], options: ValidateOptions | None = None
     media = MediaChecker()
     files = []
     for path in paths:
-        loaded = sources.read(path, sheet=options.sheet)
+        # The file's raw records are dropped once normalised (a third of the peak memory).
         files.append(
             normalize_file(
-                loaded,
+                sources.read(path, sheet=options.sheet),
                 timezone=options.timezone,
                 date_format=options.date_format,
                 default_channels=options.default_channels,
@@ -244,14 +244,13 @@ class _Builder:
         own = item.problems[:]  # the row's own problems, before any rule's
         built: list[Post] = []
         filled: list[tuple[str, str, Any]] = []
-        shared = _Shared(
-            entry.publish_at.astimezone(UTC),
-            [m.kind for m in entry.media],
-            [rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread],
-        )
+        shared = _Shared(entry, self.shapes)
+        pulled = remote_value_id(entry.key) is not None and not entry.media and not item.media_none
         for channel in channels:
-            post, violations, defaults = _build(entry, channel, shared, self.shapes)
-            if remote_value_id(entry.key) is not None and not entry.media and not item.media_none:
+            form = shared.form(channel.identifier)
+            post = form.post(entry, channel, shared.publish_at)
+            violations = form.violations
+            if pulled:
                 deferred = [v for v in violations if v.code == "media-required" and v.item == 0]
                 if deferred:
                     self.media_unknown.add(post.key)
@@ -259,8 +258,8 @@ class _Builder:
             if violations:
                 _add_violations(item, own, channel, violations)
             built.append(post)
-            if defaults:
-                filled += [(channel.identifier, key, post.settings[key]) for key in defaults]
+            if form.filled:
+                filled += [(channel.identifier, key, post.settings[key]) for key in form.filled]
         if item.has_errors:
             return []
         for identifier, key, value in filled:
@@ -334,13 +333,72 @@ class _Builder:
         return out
 
 
-@dataclass
 class _Shared:
-    """What every Post of one entry shares: its UTC instant and its items' media kinds."""
+    """What the Posts of one entry share: its UTC instant, its thread, and per platform its
+    values, settings and rule violations (an entry on three LinkedIn pages is checked once).
 
-    publish_at: datetime
-    kinds: list[str]  # of the main post's media
-    thread: list[rules.Item]
+    The Posts share these lists and dicts with each other: Posts are read as built, never
+    changed in place (``dataclasses.replace`` makes a changed one).
+    """
+
+    def __init__(self, entry: Entry, shapes: _Shapes) -> None:
+        self.entry = entry
+        self.shapes = shapes
+        self.publish_at = entry.publish_at.astimezone(UTC)
+        self.kinds = [m.kind for m in entry.media]
+        self.thread = [rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread]
+        self.follow_ups = [
+            PostValue(text=t.text, media=t.media, delay=t.delay) for t in entry.thread
+        ]
+        self._forms: dict[str, _Form] = {}
+        self._values: dict[str, list[PostValue]] = {}
+
+    def form(self, identifier: str) -> _Form:
+        """The entry as it goes to one platform."""
+        found = self._forms.get(identifier)
+        if found is not None:
+            return found
+        entry = self.entry
+        text = entry.text_for(identifier)
+        values = self._values.get(text)
+        if values is None:
+            values = self._values[text] = [
+                PostValue(text=text, media=entry.media),
+                *self.follow_ups,
+            ]
+        own = entry.settings.get(identifier, _NO_SETTINGS)
+        items = [rules.Item(text, self.kinds), *self.thread]
+        settings, filled, shape = self.shapes.get(identifier, own, entry.type, items)
+        violations = rules.with_lengths(shape, identifier, items, settings, post_type=entry.type)
+        # Its own copy: entries alike but for their settings' types (1, True) stay apart.
+        found = self._forms[identifier] = _Form(values, dict(settings), filled, violations)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """One entry's values, settings (defaults filled) and violations on one platform."""
+
+    values: list[PostValue]
+    settings: dict[str, Any]
+    filled: list[str]  # the settings keys whose defaults were filled in
+    violations: list[rules.Violation]
+
+    def post(self, entry: Entry, channel: Channel, publish_at: datetime) -> Post:
+        return Post(
+            entry_key=entry.key,
+            position=entry.position,
+            channel=channel,
+            publish_at=publish_at,
+            timezone=entry.timezone,
+            type=entry.type,
+            values=self.values,
+            settings=self.settings,
+            tags=entry.tags,
+            short_link=entry.short_link,
+            repeat_every_days=entry.repeat_every_days,
+            queued=entry.queued is not None,
+        )
 
 
 _Shape = tuple[dict[str, Any], list[str], tuple[list[rules.Violation], list[rules.Violation]]]
@@ -395,36 +453,6 @@ def _shape_key(
     except TypeError:  # a list or mapping among the settings: checked on its own
         return None
     return key
-
-
-def _build(
-    entry: Entry, channel: Channel, shared: _Shared, shapes: _Shapes
-) -> tuple[Post, list[rules.Violation], list[str]]:
-    identifier = channel.identifier
-    text = entry.text_for(identifier)
-    values = [PostValue(text=text, media=list(entry.media))]
-    if entry.thread:
-        values += [PostValue(text=t.text, media=list(t.media), delay=t.delay) for t in entry.thread]
-    own = entry.settings.get(identifier, _NO_SETTINGS)  # copied below, never changed
-    items = [rules.Item(text, shared.kinds), *shared.thread]
-    template, filled, shape = shapes.get(identifier, own, entry.type, items)
-    settings = dict(template)
-    violations = rules.with_lengths(shape, identifier, items, settings, post_type=entry.type)
-    post = Post(
-        entry_key=entry.key,
-        position=entry.position,
-        channel=channel,
-        publish_at=shared.publish_at,
-        timezone=entry.timezone,
-        type=entry.type,
-        values=values,
-        settings=settings,
-        tags=list(entry.tags),
-        short_link=entry.short_link,
-        repeat_every_days=entry.repeat_every_days,
-        queued=entry.queued is not None,
-    )
-    return post, violations, filled
 
 
 def _add_violations(

@@ -93,7 +93,10 @@ def normalize_file(
     slots: str | None = None,
     queue_from: date | None = None,
 ) -> NormalizedFile:
-    """Normalise every record of one loaded file (``slots``: the ``--slots`` text)."""
+    """Normalise every record of one loaded file (``slots``: the ``--slots`` text).
+
+    The records are taken out of ``loaded`` (its ``records`` is empty afterwards).
+    """
     file = str(loaded.path)
     defaults = {k: v for k, v in loaded.defaults.items() if not dates.is_blank(v)}
     file_zone = loaded.timezone or cell_text(defaults.pop("timezone", None))
@@ -147,8 +150,18 @@ def normalize_file(
         slots=spec,
         queue_from=queue_from,
     )
-    items = [normalize_record(record, ctx) for record in loaded.records]
-    return NormalizedFile(file, items, problems, zone, spec)
+    return NormalizedFile(file, _each(loaded, ctx), problems, zone, spec)
+
+
+def _each(loaded: LoadedFile, ctx: FileContext) -> list[Normalized]:
+    # Taken from the file as they are normalised: a raw record is dropped once its Entry
+    # exists, so a large file is never held twice (its raw cells are a third of the peak).
+    records, loaded.records = loaded.records, []
+    records.reverse()
+    items = []
+    while records:
+        items.append(normalize_record(records.pop(), ctx))
+    return items
 
 
 def _folder_of(path: Path) -> Path:

@@ -19,7 +19,7 @@ import yaml
 
 from calendar_sched.errors import InputError
 from calendar_sched.files import max_file_bytes, read_regular
-from calendar_sched.load.sources.csv import CsvProblem, decode, sniff_delimiter
+from calendar_sched.load.sources.csv import CsvProblem, open_text, sniff_delimiter
 from calendar_sched.load.sources.csv import records as csv_records
 from calendar_sched.load.sources.xlsx import cell_value
 from calendar_sched.load.sources.yaml import decode_text, load_document, pairs_hook
@@ -58,10 +58,11 @@ def read_source(path: Path, sheet: str | None = None) -> SourceTable:
 def _read_csv(path: Path) -> SourceTable:
     # The same decoding, delimiter, quote and guard rules as the CSV reader, so row numbers
     # and texts agree (a guarded cell of an earlier export is its text again, not guarded twice).
-    text, _ = decode(read_regular(path, limit=max_file_bytes()), file=str(path))
-    delimiter = sniff_delimiter(text, default="\t" if path.suffix.lower() == ".tsv" else ",")
+    source, _ = open_text(read_regular(path, limit=max_file_bytes()), file=str(path))
+    default = "\t" if path.suffix.lower() == ".tsv" else ","
+    delimiter = sniff_delimiter(source.head(), default=default)
     try:
-        rows: list[list[Any]] = [cells for _, cells in csv_records(text, delimiter)]
+        rows: list[list[Any]] = [cells for _, cells in csv_records(source, delimiter)]
     except CsvProblem as exc:
         raise InputError(exc.message) from None
     return _with_header(path, "csv", rows, delimiter=delimiter)

@@ -7,6 +7,7 @@ formula guard this project's writers add (``guard``) is taken off again (``ungua
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -43,8 +44,49 @@ _BOMS = (
 )
 
 
+@dataclass(frozen=True)
+class Decoded:
+    """A CSV file's bytes with the encoding they are read in, decoded piece by piece: a large
+    file is never one string (a text with emoji takes four bytes per character, and decoding
+    it whole briefly needs twice that)."""
+
+    data: bytes
+    start: int  # after the byte-order mark
+    encoding: str
+    errors: str = "strict"
+
+    def lines(self) -> Iterator[str]:
+        """The text's lines with their line ends, as ``open(newline="")`` gives them."""
+        raw = io.BytesIO(self.data)
+        raw.seek(self.start)
+        return iter(io.TextIOWrapper(raw, encoding=self.encoding, errors=self.errors, newline=""))
+
+    def text(self) -> str:
+        """The whole text (for small files, and to locate a broken quote)."""
+        return self.data[self.start :].decode(self.encoding, self.errors)
+
+    def head(self) -> str:
+        """The text's start, enough for ``sniff_delimiter`` (one character more if it goes on)."""
+        decoder = codecs.getincrementaldecoder(self.encoding)(self.errors)
+        size = (_SAMPLE_CHARS + 1) * 4  # at most four bytes a character
+        part = self.data[self.start : self.start + size]
+        return decoder.decode(part, final=len(part) < size)[: _SAMPLE_CHARS + 1]
+
+
 def decode(data: bytes, *, file: str) -> tuple[str, list[RowError]]:
     """Text of a CSV file: BOM-marked UTF-8/16/32, else UTF-8, else cp1252 with a warning."""
+    source, problems = open_text(data, file=file)
+    return source.text(), problems
+
+
+def open_text(data: bytes, *, file: str) -> tuple[Decoded, list[RowError]]:
+    """``decode`` without the text: the encoding is found and the bytes checked, a piece at
+    a time.
+
+    Raises:
+        InputError: a zip file, bytes that break the encoding a BOM names, NUL characters, or
+            no text at all.
+    """
     if data.startswith(b"PK\x03\x04"):
         raise InputError(
             "this is a zip file (probably an Excel workbook), not text; rename it to .xlsx"
@@ -52,8 +94,9 @@ def decode(data: bytes, *, file: str) -> tuple[str, list[RowError]]:
     problems: list[RowError] = []
     for bom, encoding in _BOMS:
         if data.startswith(bom):
+            source = Decoded(data, len(bom), encoding)
             try:
-                text = data[len(bom) :].decode(encoding)
+                blank = _scan(source)
             except UnicodeDecodeError as exc:
                 raise InputError(
                     f"starts with a {encoding} byte-order mark but is not valid {encoding} "
@@ -61,10 +104,12 @@ def decode(data: bytes, *, file: str) -> tuple[str, list[RowError]]:
                 ) from None
             break
     else:
+        source = Decoded(data, 0, "utf-8")
         try:
-            text = data.decode("utf-8")
+            blank = _scan(source)
         except UnicodeDecodeError as exc:
-            text = data.decode("cp1252", errors="replace")
+            source = Decoded(data, 0, "cp1252", "replace")
+            blank = _scan(source)
             problems.append(
                 RowError(
                     "encoding-fallback",
@@ -73,14 +118,37 @@ def decode(data: bytes, *, file: str) -> tuple[str, list[RowError]]:
                     file=file,
                 )
             )
-    if "\x00" in text:
+    if blank is None:
         raise InputError(
             "contains NUL bytes: it looks binary, or UTF-16 without a byte-order mark; "
             "save it as CSV UTF-8"
         )
-    if not text.strip():
+    if blank:
         raise InputError("the file is empty; add a header row and one row per post")
-    return text, problems
+    return source, problems
+
+
+_CHUNK = 1 << 20
+
+
+def _scan(source: Decoded) -> bool | None:
+    """Decode ``source`` a megabyte at a time: None if it holds a NUL, else whether it is blank.
+
+    Raises:
+        UnicodeDecodeError: as decoding it whole would, at the same byte.
+    """
+    decoder = codecs.getincrementaldecoder(source.encoding)(source.errors)
+    data, blank = source.data, True
+    try:
+        for at in range(source.start, max(len(data), source.start + 1), _CHUNK):
+            part = decoder.decode(data[at : at + _CHUNK], final=at + _CHUNK >= len(data))
+            if "\x00" in part:
+                return None
+            blank = blank and not part.strip()
+    except UnicodeDecodeError:
+        source.text()  # raises the error with the offset in the whole text
+        raise
+    return blank
 
 
 def sniff_delimiter(text: str, *, default: str = ",") -> str:
@@ -144,14 +212,14 @@ class CsvProblem(Exception):
     message: str
 
 
-def records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def records(source: Decoded, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """``(row number, cells)`` for each record, quotes read strictly, guards taken off.
 
     Raises:
         CsvProblem: a quote that is never closed or closes inside a cell, or a cell over
             ``CELL_LIMIT`` characters, at the row where that cell begins.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(source.lines(), delimiter=delimiter, strict=True)
     number = 0
     while True:
         line = reader.line_num + 1
@@ -160,7 +228,7 @@ def records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise _locate(text, delimiter, number + 1, line, str(exc)) from None
+            raise _locate(source.text(), delimiter, number + 1, line, str(exc)) from None
         number += 1
         yield number, [unguard(cell) for cell in row]
 
@@ -230,28 +298,41 @@ def _on_line(row: int, line: int) -> str:
 def read_csv(path: Path, *, sheet: str | None = None) -> LoadedFile:
     """Read a CSV/TSV calendar; row numbers count the header as row 1."""
     file = str(path)
-    text, problems = decode(read_regular(path, limit=max_file_bytes()), file=file)
-    delimiter = sniff_delimiter(text, default="\t" if path.suffix.lower() == ".tsv" else ",")
+    source, problems = open_text(read_regular(path, limit=max_file_bytes()), file=file)
+    default = "\t" if path.suffix.lower() == ".tsv" else ","
+    delimiter = sniff_delimiter(source.head(), default=default)
     loaded = LoadedFile(
         path=path,
         format="tsv" if delimiter == "\t" else "csv",
         records=[],
         problems=problems,
     )
-    rows: list[tuple[int, list[str]]] = []
-    broken: CsvProblem | None = None
-    try:
-        rows.extend(records(text, delimiter))
-    except CsvProblem as exc:
-        broken = exc  # the rows before it are still read, so their problems show too
+    rows = _Rows(source, delimiter)
     keys: list[str | None] = []
-    if rows:
-        _fill(loaded, iter(rows), file, keys)
-    elif broken is None:
+    _fill(loaded, iter(rows), file, keys)  # row by row: the file is never held as cell lists
+    if rows.broken is not None:
+        _add_problem(loaded, rows.broken, keys, file)
+    elif not rows.count:
         raise InputError("the file has no rows; add a header row and one row per post")
-    if broken is not None:
-        _add_problem(loaded, broken, keys, file)
     return loaded
+
+
+class _Rows:
+    """``records`` that stops at a broken quote and keeps it: the rows before it are still
+    read, so their problems show too."""
+
+    def __init__(self, source: Decoded, delimiter: str) -> None:
+        self.source, self.delimiter = source, delimiter
+        self.broken: CsvProblem | None = None
+        self.count = 0
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        try:
+            for row in records(self.source, self.delimiter):
+                self.count += 1
+                yield row
+        except CsvProblem as exc:
+            self.broken = exc
 
 
 def _add_problem(
