@@ -210,3 +210,51 @@ def test_unreadable_csv(tmp_path: Path, content: bytes, fragment: str) -> None:
     assert [p.code for p in loaded.problems] == ["unreadable-file"]
     assert fragment in loaded.problems[0].message
     assert loaded.problems[0].file == str(path)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [
+        ("utf-8", b""),
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-32-be", b"\x00\x00\xfe\xff"),
+    ],
+)
+def test_large_files_read_in_pieces_read_as_a_whole(
+    tmp_path: Path, encoding: str, bom: bytes
+) -> None:
+    """The reader decodes a megabyte at a time: characters split across two pieces, a
+    quoted cell across them and the sniffer's sample all read as the whole text would."""
+    rows = [f'r{n},2026-12-01T09:00,x,"Café ☕ 🚀 {n}\nline two"\n' for n in range(40_000)]
+    text = "id,publish_at,channels,text\n" + "".join(rows)
+    path = tmp_path / "big.csv"
+    path.write_bytes(bom + text.encode(encoding))
+    assert len(path.read_bytes()) > 2 * 1024 * 1024  # spans several pieces
+    loaded = read(path)
+    assert not loaded.problems
+    assert len(loaded.records) == 40_000
+    last = loaded.records[-1]
+    assert last.position.row == 40_001
+    assert last.cells["text"] == "Café ☕ 🚀 39999\nline two"
+    assert [r.cells["text"] for r in loaded.records[::997]] == [
+        f"Café ☕ 🚀 {n}\nline two" for n in range(0, 40_000, 997)
+    ]
+
+
+def test_bad_utf8_after_the_first_megabyte_falls_back_naming_its_byte(tmp_path: Path) -> None:
+    head = "id,publish_at,channels,text\n" + "a,2026-12-01T09:00,x,Hello\n" * 50_000
+    data = head.encode() + b"z,2026-12-02T09:00,x,caf\xe9\n"
+    (tmp_path / "c.csv").write_bytes(data)
+    loaded = read(tmp_path / "c.csv")
+    assert [p.code for p in loaded.problems] == ["encoding-fallback"]
+    assert f"byte {len(data) - 2}" in loaded.problems[0].message
+    assert loaded.records[-1].cells["text"] == "café"
+
+
+def test_nul_after_the_first_megabyte_is_refused(tmp_path: Path) -> None:
+    data = ("id,publish_at,channels,text\n" + "a,2026-12-01T09:00,x,Hello\n" * 50_000).encode()
+    (tmp_path / "c.csv").write_bytes(data + b"b,2026-12-01T09:00,x,\x00\n")
+    loaded = read(tmp_path / "c.csv")
+    assert not loaded.records
+    assert "NUL" in loaded.problems[0].message
