@@ -381,7 +381,7 @@ def test_repeated_channel_cells_resolve_the_same_on_every_row(tmp_path: Path) ->
 
 def test_posts_alike_but_for_their_settings_keep_their_own(tmp_path: Path) -> None:
     """Rules that ignore the text are checked once per platform, settings and media shape; the
-    settings a post carries stay its own, even where Python calls them equal (1 == True)."""
+    settings a post carries keep their types, even where Python calls them equal (1 == True)."""
     (tmp_path / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)
     calendar = {
         "timezone": "UTC",
@@ -402,4 +402,7 @@ def test_posts_alike_but_for_their_settings_keep_their_own(tmp_path: Path) -> No
     values = [post.settings["post_as_images_carousel"] for post in result.posts]
     assert values == [1, True, True, ["x"]]
     assert [type(value) for value in values[:2]] == [int, bool]
-    assert result.posts[1].settings is not result.posts[2].settings  # copies, not one dict
+    # Equal settings are one dict shared by the Posts (they are never changed in place), but
+    # 1 and True, equal in Python, are not equal settings.
+    assert result.posts[1].settings is result.posts[2].settings
+    assert result.posts[0].settings is not result.posts[1].settings

@@ -6,7 +6,7 @@ the Posts (Entry × resolved channel) of the entries without errors, ready for p
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -136,8 +136,9 @@ def validate(paths: Sequence[str | Path], options: ValidateOptions | None = None
     posts = [post for group in posts_by_item for post in group]
     _duplicate_content(items, posts_by_item)
     checked = _finish(options, files, items, posts_by_item, posts, built.defaults_applied(), demo)
-    kept = {post.key for post in posts}  # Posts of rows without errors
-    checked.media_unknown = built.media_unknown & kept
+    if built.media_unknown:
+        kept = {post.key for post in posts}  # Posts of rows without errors
+        checked.media_unknown = built.media_unknown & kept
     return checked
 
 
@@ -337,8 +338,8 @@ class _Shared:
     """What the Posts of one entry share: its UTC instant, its thread, and per platform its
     values, settings and rule violations (an entry on three LinkedIn pages is checked once).
 
-    The Posts share these lists and dicts with each other: Posts are read as built, never
-    changed in place (``dataclasses.replace`` makes a changed one).
+    The Posts share these lists with each other, and their settings with every Post of the same
+    platform, type and settings (``_Shapes``): see ``Post``.
     """
 
     def __init__(self, entry: Entry, shapes: _Shapes) -> None:
@@ -370,8 +371,7 @@ class _Shared:
         items = [rules.Item(text, self.kinds), *self.thread]
         settings, filled, shape = self.shapes.get(identifier, own, entry.type, items)
         violations = rules.with_lengths(shape, identifier, items, settings, post_type=entry.type)
-        # Its own copy: entries alike but for their settings' types (1, True) stay apart.
-        found = self._forms[identifier] = _Form(values, dict(settings), filled, violations)
+        found = self._forms[identifier] = _Form(values, settings, filled, violations)
         return found
 
 
@@ -496,22 +496,25 @@ def _violation_error(
 
 def _duplicate_content(items: list[Normalized], posts_by_item: list[list[Post]]) -> None:
     """Warn when the same text goes to the same channel twice within an hour (rows with a time)."""
-    # Nearly every (channel, text) is used once: keep first uses as bare tuples, lists for more.
+    # Nearly every text belongs to one entry: find the texts two entries share first (one key
+    # per text, not one per post), then compare channel and time for their posts only.
+    first_entry: dict[str, int] = {}
+    shared: set[str] = set()
+    for index, text, _ in _compared(posts_by_item, None):
+        if first_entry.setdefault(text, index) != index:
+            shared.add(text)
+    del first_entry
     once: dict[tuple[str, str], tuple[datetime, int]] = {}
     again: dict[tuple[str, str], list[tuple[datetime, int]]] = {}
     channels: dict[str, Channel] = {}
-    for index, group in enumerate(posts_by_item):
-        for post in group:
-            text = post.values[0].text.strip()
-            # A queued post's time is chosen later, one post per channel per slot: not compared.
-            if text and post.type != "draft" and not post.queued:
-                key = (post.channel.id, text)
-                use = (post.publish_at, index)
-                if key in once:
-                    again.setdefault(key, [once[key]]).append(use)
-                else:
-                    once[key] = use
-                channels[post.channel.id] = post.channel
+    for index, text, post in _compared(posts_by_item, shared):
+        key = (post.channel.id, text)
+        use = (post.publish_at, index)
+        if key in once:
+            again.setdefault(key, [once[key]]).append(use)
+        else:
+            once[key] = use
+        channels[post.channel.id] = post.channel
     for key in [key for key in once if key in again]:  # in the order of first use
         channel_id, uses = key[0], again[key]
         uses.sort()
@@ -531,3 +534,25 @@ def _duplicate_content(items: list[Normalized], posts_by_item: list[list[Post]])
                     file=item.position.file,
                 )
             )
+
+
+def _compared(
+    posts_by_item: list[list[Post]], texts: set[str] | None
+) -> Iterator[tuple[int, str, Post]]:
+    """(entry index, stripped main text, Post) of the Posts the duplicate check compares: with
+    a text, not drafts, not queued (a queued post's time is chosen later, one post per channel
+    per slot); only those whose text is in ``texts``, when given."""
+    for index, group in enumerate(posts_by_item):
+        values: list[PostValue] | None = None
+        text = ""
+        for post in group:
+            if post.values is not values:  # an entry's Posts share their values per text
+                values = post.values
+                text = values[0].text.strip()
+            if (
+                text
+                and post.type != "draft"
+                and not post.queued
+                and (texts is None or text in texts)
+            ):
+                yield index, text, post
