@@ -1,5 +1,6 @@
 """Root pytest configuration: shared fixture modules and the hypothesis profile."""
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,3 +17,20 @@ settings.load_profile("default")
 def _own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Quota ledgers of test runs go to the test's own folder, never the user's state dir."""
     monkeypatch.setenv("CALENDAR_SCHED_STATE_DIR", str(tmp_path / "state"))
+
+
+@pytest.fixture(autouse=True)
+def _shared_empties_stay_empty() -> Iterator[None]:
+    """Normalised Entries share empty containers (``load/normalize.py``): no code, and no
+    test, may fill one in place, or every Entry without media (or tags, …) would change."""
+    yield
+    from calendar_sched.load import normalize
+
+    shared = {
+        name: value
+        for name, value in vars(normalize).items()
+        if name.startswith("_NO_") and isinstance(value, list | dict)
+    }
+    assert len(shared) == 5, sorted(shared)
+    changed = [name for name, value in shared.items() if value]
+    assert not changed, f"changed in place: {changed}"

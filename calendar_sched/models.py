@@ -90,7 +90,11 @@ class Queued:
 
 @dataclass(slots=True, kw_only=True)
 class Entry:
-    """One calendar row or item, normalised."""
+    """One calendar row or item, normalised.
+
+    A value, as ``Post``: entries from ``validate`` share empty containers, so never change
+    one in place.
+    """
 
     key: str  # the `id` column, else derived from the content
     position: Position

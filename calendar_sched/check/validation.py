@@ -6,6 +6,7 @@ the Posts (Entry × resolved channel) of the entries without errors, ready for p
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -334,6 +335,12 @@ class _Builder:
         return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _utc(moment: datetime) -> datetime:
+    # Entries share a few thousand instants: one UTC datetime each, not one per entry.
+    return moment.astimezone(UTC)
+
+
 class _Shared:
     """What the Posts of one entry share: its UTC instant, its thread, and per platform its
     values, settings and rule violations (an entry on three LinkedIn pages is checked once).
@@ -345,7 +352,7 @@ class _Shared:
     def __init__(self, entry: Entry, shapes: _Shapes) -> None:
         self.entry = entry
         self.shapes = shapes
-        self.publish_at = entry.publish_at.astimezone(UTC)
+        self.publish_at = _utc(entry.publish_at)
         self.kinds = [m.kind for m in entry.media]
         self.thread = [rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread]
         self.follow_ups = [

@@ -319,14 +319,13 @@ def plan_json(result: Plan) -> dict[str, Any]:
 
 
 def _post_rows(result: Plan) -> Iterator[tuple[str, str, str, int]]:
-    where = result.request_of()
     instants: dict[datetime, str] = {}  # posts share publish instants: each written once
-    for post in result.posts:
+    for post, number in zip(result.posts, result.post_requests, strict=True):
         moment = post.publish_at
         text = instants.get(moment)
         if text is None:
             text = instants[moment] = utc_iso(moment)
-        yield post.entry_key, post.channel.id, text, where[post.key]
+        yield post.entry_key, post.channel.id, text, number
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ just before its first use, and fill windows of ``limit - reserve`` counted reque
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -66,6 +67,9 @@ class Plan:
     fixed_calls: int = 0  # counted calls made before the plan runs (discovery)
     label_calls: int = 0  # counted calls that find or create labels (PostSyncer tags)
     listing_calls: int = 0  # counted listing pages that settle calls in doubt (estimate)
+    #: The number of the request carrying each of ``posts``, in their order (a compact array:
+    #: a 100k-row calendar has 260k posts).
+    post_requests: array[int] = field(default_factory=lambda: array("l"))
 
     @property
     def requests_counted(self) -> int:
@@ -75,7 +79,9 @@ class Plan:
 
     def request_of(self) -> dict[str, int]:
         """Post key → number of the request that carries it."""
-        return {key: r.number for r in self.requests for key in r.post_keys}
+        return {
+            post.key: number for post, number in zip(self.posts, self.post_requests, strict=True)
+        }
 
 
 def plan(
@@ -262,6 +268,7 @@ def _plan(
     current, used = before // per_window, before % per_window
     send_at, sent = current * window, now + timedelta(seconds=current * window)
     numbers = {"post": first_request - 1, "upload": 0}
+    post_requests = array("l", [0]) * len(todo)
     for index, (kind, carried, media_keys, size, first_due) in enumerate(drafts):
         numbers[kind] += 1
         counted = kind == "post" or uploads_count
@@ -272,6 +279,8 @@ def _plan(
             used += 1
         keys = [todo[i].key for i in carried]
         if kind == "post":
+            for i in carried:
+                post_requests[i] = numbers[kind]
             late.extend(
                 key
                 for key, i in zip(keys, carried, strict=True)
@@ -326,6 +335,7 @@ def _plan(
         fixed_calls=fixed,
         label_calls=labels,
         listing_calls=listings,
+        post_requests=post_requests,
     )
 
 
