@@ -358,8 +358,9 @@ class _Shared:
         self.follow_ups = [
             PostValue(text=t.text, media=t.media, delay=t.delay) for t in entry.thread
         ]
+        self.thread_shape = _items_shape(self.thread)
         self._forms: dict[str, _Form] = {}
-        self._values: dict[str, list[PostValue]] = {}
+        self._texts: dict[str, tuple[list[PostValue], list[rules.Item], tuple[Hashable, ...]]] = {}
 
     def form(self, identifier: str) -> _Form:
         """The entry as it goes to one platform."""
@@ -368,18 +369,27 @@ class _Shared:
             return found
         entry = self.entry
         text = entry.text_for(identifier)
-        values = self._values.get(text)
-        if values is None:
-            values = self._values[text] = [
-                PostValue(text=text, media=entry.media),
-                *self.follow_ups,
-            ]
+        known = self._texts.get(text)
+        if known is None:  # values, rule items and their shape: once per text of the entry
+            main = rules.Item(text, self.kinds)
+            known = self._texts[text] = (
+                [PostValue(text=text, media=entry.media), *self.follow_ups],
+                [main, *self.thread],
+                (*_items_shape([main]), *self.thread_shape),
+            )
+        values, items, shape_of_items = known
         own = entry.settings.get(identifier, _NO_SETTINGS)
-        items = [rules.Item(text, self.kinds), *self.thread]
-        settings, filled, shape = self.shapes.get(identifier, own, entry.type, items)
+        settings, filled, shape = self.shapes.get(
+            identifier, own, entry.type, items, shape_of_items
+        )
         violations = rules.with_lengths(shape, identifier, items, settings, post_type=entry.type)
         found = self._forms[identifier] = _Form(values, settings, filled, violations)
         return found
+
+
+def _items_shape(items: list[rules.Item]) -> tuple[Hashable, ...]:
+    """What ``rules.check_shape`` reads of items: each one's emptiness and media kinds."""
+    return tuple((not item.media and not rules.js_trim(item.text), *item.media) for item in items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,10 +430,16 @@ class _Shapes:
         self._known: dict[Hashable, _Shape] = {}
 
     def get(
-        self, identifier: str, own: dict[str, Any], post_type: str, items: list[rules.Item]
+        self,
+        identifier: str,
+        own: dict[str, Any],
+        post_type: str,
+        items: list[rules.Item],
+        shape: tuple[Hashable, ...],
     ) -> _Shape:
-        """(settings to copy, defaults filled, ``rules.check_shape``'s answer)."""
-        key = _shape_key(identifier, own, post_type, items)
+        """(settings, defaults filled, ``rules.check_shape``'s answer); ``shape`` is
+        ``_items_shape(items)``."""
+        key = _shape_key(identifier, own, post_type, shape)
         found = self._known.get(key) if key is not None else None
         if found is not None:
             return found
@@ -443,9 +459,8 @@ class _Shapes:
 
 
 def _shape_key(
-    identifier: str, own: dict[str, Any], post_type: str, items: list[rules.Item]
+    identifier: str, own: dict[str, Any], post_type: str, shape: tuple[Hashable, ...]
 ) -> Hashable | None:
-    shape = tuple((not item.media and not rules.js_trim(item.text), *item.media) for item in items)
     if not own:
         return identifier, post_type, shape
     # Types are part of the key: 1, 1.0 and True are equal in Python, not in a payload.
