@@ -300,3 +300,30 @@ def test_match_finds_posts_by_deterministic_id() -> None:
         RemotePost("someone-else", "c1", WHEN, "QUEUE", "<p>hello</p>", "g2", {}),
     ]
     assert backend.match([landed, missing], listing) == {"a@c1": landed.value_id("fp", 0)}
+
+
+def test_post_bytes_of_posts_sharing_their_values_are_each_exact(tmp_path: Path) -> None:
+    """validate gives an entry's Posts one values list; the backend sizes it once for the run
+    of Posts that share it, and every size is still the element's own."""
+    from dataclasses import replace
+
+    from calendar_sched.check.validation import ValidateOptions, validate
+
+    (tmp_path / "c.csv").write_text(
+        "publish_at,channels,text,text.x,settings.linkedin-page.post_as_images_carousel\n"
+        '2030-12-01 09:00,"x:acme, linkedin-page:acme-inc, linkedin:dana-reyes, bluesky",'
+        "Plenty of room here,Short for X,false\n"
+        '2030-12-01 10:00,"x:acme, bluesky",Another ☕ text,,\n',
+        encoding="utf-8",
+    )
+    checked = validate([tmp_path / "c.csv"], ValidateOptions(timezone="UTC"))
+    assert checked.report.valid, checked.report.to_json()
+    posts = checked.posts
+    assert len(posts) == 6
+    assert posts[1].values is posts[2].values  # shared, as built
+    backend = PostizBackend()
+    for post in [*posts, *posts[::-1]]:  # in order, then against the memo's grain
+        expected = len(dumps(backend.post_element(post, {}, placeholders=True))) + 1
+        assert backend.post_bytes(post) == expected, post.key
+        copy = replace(post, values=[replace(v, text=v.text + "!") for v in post.values])
+        assert backend.post_bytes(copy) == backend.post_bytes(post) + 1

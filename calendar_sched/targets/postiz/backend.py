@@ -23,7 +23,7 @@ from calendar_sched.check.rules import rule_for
 from calendar_sched.errors import ConfigError, FatalApiError, InputError
 from calendar_sched.identity import first_value_id, url_media_id
 from calendar_sched.load.channels import validate_channels
-from calendar_sched.models import Channel, MediaRef, Post, utc_iso
+from calendar_sched.models import Channel, MediaRef, Post, PostValue, utc_iso
 from calendar_sched.targets.base import (
     CostModel,
     RemotePost,
@@ -98,6 +98,8 @@ class PostizBackend(ClientBackend[PostizClient]):
         self.fingerprint = fingerprint or target_fingerprint(base)
         self._content_bytes: dict[str, int] = {}  # text → size of its JSON "content" string
         self._skeleton_bytes: dict[Hashable, int] = {}  # element without values
+        # The last values sized: an entry's Posts, planned one after the other, share them.
+        self._last_values: tuple[list[PostValue], int] | None = None
 
     def __repr__(self) -> str:
         return f"PostizBackend(client={self.client!r}, costs={self.costs!r})"
@@ -134,7 +136,15 @@ class PostizBackend(ClientBackend[PostizClient]):
         """
         size = self._skeleton_size(post.channel, post.settings)
         values = post.values
-        size += len(values) or 1  # commas between values, and the element's own
+        last = self._last_values
+        if last is not None and last[0] is values:  # held here, so never another list's id
+            return size + last[1]
+        size_of_values = self._values_size(values)
+        self._last_values = (values, size_of_values)
+        return size + size_of_values
+
+    def _values_size(self, values: list[PostValue]) -> int:
+        size = len(values) or 1  # commas between values, and the element's own
         content_size = self._content_size
         for value in values:
             size += _VALUE_BASE + content_size(value.text)
