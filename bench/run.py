@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import generate, pace, replay
+from bench import generate, pace, perf, replay
 from bench.harness import CALENDAR_SCHED, ROOT, NotAvailable, Sandbox, duplicates, run_tool
 from bench.peers import postiz_cli
 from bench.peers import rows as peer_rows
@@ -479,6 +479,11 @@ def main() -> int:
         "--pace-window", type=float, default=60.0, help="Wall time vs minimum here (0: skip)."
     )
     parser.add_argument("--pace-requests", type=int, default=75, help="75 at 30: 3 windows.")
+    parser.add_argument(
+        "--agency",
+        default="10000,100000",
+        help="Issue 15's table (bench/perf.py) at these agency rows, HEAD (empty: skip).",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _stop)
@@ -511,9 +516,18 @@ def main() -> int:
             results["pacing"] = pace.measure(
                 work, window=args.pace_window, limit=args.limit, requests=args.pace_requests
             )
+    agency_table = ""
+    if args.agency:
+        print("measuring agency calendars against pandas.read_csv", file=sys.stderr)
+        sizes = [int(size) for size in args.agency.split(",") if size]
+        jobs = perf.jobs(sizes, {"startup", "csv", "yaml"}, 10_000)
+        head = perf.export("HEAD", "HEAD")
+        agency_table = perf.table(perf.measure(jobs, [head], 3), [head])
     results["total_seconds"] = round(time.monotonic() - started, 1)
     args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
     print(table(results))
+    if agency_table:
+        print("\n" + agency_table)
     print(f"\nwritten to {args.out} in {results['total_seconds']} s", file=sys.stderr)
     return 0
 
