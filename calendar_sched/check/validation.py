@@ -6,7 +6,6 @@ the Posts (Entry × resolved channel) of the entries without errors, ready for p
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -232,6 +231,7 @@ class _Builder:
         self.resolver = resolver
         self.postiz_settings = postiz_settings
         self.shapes = _Shapes(postiz_settings)
+        self.instants: dict[datetime, datetime] = {}  # publish instant → the same in UTC
         self._applied: dict[tuple[str, str, str], tuple[RowError, int]] = {}
         # Rows repeat a few channel combinations: the channels of each one that resolves cleanly.
         self._resolved: dict[tuple[str, ...], list[Channel]] = {}
@@ -246,7 +246,7 @@ class _Builder:
         own = item.problems[:]  # the row's own problems, before any rule's
         built: list[Post] = []
         filled: list[tuple[str, str, Any]] = []
-        shared = _Shared(entry, self.shapes)
+        shared = _Shared(entry, self.shapes, self.instants)
         pulled = remote_value_id(entry.key) is not None and not entry.media and not item.media_none
         for channel in channels:
             form = shared.form(channel.identifier)
@@ -335,12 +335,6 @@ class _Builder:
         return out
 
 
-@functools.lru_cache(maxsize=4096)
-def _utc(moment: datetime) -> datetime:
-    # Entries share a few thousand instants: one UTC datetime each, not one per entry.
-    return moment.astimezone(UTC)
-
-
 class _Shared:
     """What the Posts of one entry share: its UTC instant, its thread, and per platform its
     values, settings and rule violations (an entry on three LinkedIn pages is checked once).
@@ -349,10 +343,13 @@ class _Shared:
     platform, type and settings (``_Shapes``): see ``Post``.
     """
 
-    def __init__(self, entry: Entry, shapes: _Shapes) -> None:
+    def __init__(self, entry: Entry, shapes: _Shapes, instants: dict[datetime, datetime]) -> None:
         self.entry = entry
         self.shapes = shapes
-        self.publish_at = _utc(entry.publish_at)
+        # Entries share a few thousand instants: one UTC datetime each, not one per entry.
+        self.publish_at = instants.get(entry.publish_at) or instants.setdefault(
+            entry.publish_at, entry.publish_at.astimezone(UTC)
+        )
         self.kinds = [m.kind for m in entry.media]
         self.thread = [rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread]
         self.follow_ups = [
