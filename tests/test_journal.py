@@ -213,3 +213,33 @@ def test_journal_round_trips(
     assert replayed == live
     with Journal(path, fingerprint=FP) as again:
         assert again.state == live
+
+
+def test_status_counts_alone_equal_the_per_post_list(tmp_path: Path) -> None:
+    """``run_status`` asks for the counts only; they are the per-post list's, counted."""
+    from calendar_sched.run.status import journal_status
+
+    path = tmp_path / "j.jsonl"
+    posts = make_posts(6, channels=CHANNELS[:1])
+    with Journal(path, fingerprint=FP) as journal:
+        journal.planned(posts)
+        call = journal.started(posts[:3])
+        journal.succeeded(
+            call, [SentPost(p.key, f"r{i}", p.channel.id) for i, p in enumerate(posts[:2])]
+        )
+        journal.post_failed(posts[3].key, "too long", status=400)
+        journal.started(posts[4:5])  # no answer: in doubt
+        state = journal.state
+    full = journal_status(state, now=1_900_000_000.0)
+    counts = journal_status(state, now=1_900_000_000.0, per_post=False)
+    assert "posts" not in counts
+    assert counts == {k: v for k, v in full.items() if k != "posts"}
+    states = [p["state"] for p in full["posts"]]
+    assert {k: counts[k] for k in ("done", "pending", "failed", "in_doubt")} == {
+        "done": states.count("done"),
+        "pending": states.count("pending"),
+        "failed": states.count("failed"),
+        "in_doubt": states.count("in_doubt"),
+    }
+    # posts[2] was sent but not in the answer, posts[4] had no answer: both in doubt
+    assert [counts[k] for k in ("done", "pending", "failed", "in_doubt")] == [2, 1, 1, 2]

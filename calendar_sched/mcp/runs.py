@@ -136,6 +136,4 @@ class Runs:
 
 def _counts(state: JournalState) -> dict[str, Any]:
     """``status --json`` without its per-post list: done, pending, failed, in doubt, requests."""
-    found = journal_status(state, now=time.time())
-    del found["posts"]
-    return found
+    return journal_status(state, now=time.time(), per_post=False)

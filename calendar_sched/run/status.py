@@ -9,35 +9,38 @@ from calendar_sched.models import utc_iso
 from calendar_sched.run.journal import JournalState
 
 
-def journal_status(state: JournalState, *, now: float) -> dict[str, Any]:
-    """``status --json`` (and the MCP ``run_status``): counts, then one entry per Post."""
+def journal_status(state: JournalState, *, now: float, per_post: bool = True) -> dict[str, Any]:
+    """``status --json`` (and the MCP ``run_status``): counts, then one entry per Post (only
+    the counts with ``per_post=False``: a large run's list is not made to be dropped)."""
     posts: list[dict[str, Any]] = []
+    counts = dict.fromkeys(("done", "pending", "failed", "in_doubt"), 0)
     keys = list(state.planned) + [k for k in (*state.done, *state.failed) if k not in state.planned]
     pending = set(state.pending_keys())
     for key in dict.fromkeys([*keys, *state.in_doubt]):
         done, failed = state.done.get(key), state.failed.get(key)
-        item: dict[str, Any] = {"key": key}
         if key in state.in_doubt:
-            item["state"] = "in_doubt"
+            name = "in_doubt"
         elif key in pending:
-            item["state"] = "pending" if done is None else "pending_update"
+            name = "pending" if done is None else "pending_update"
         elif failed is not None:
-            item.update(state="failed", message=failed.message, code=failed.code)
+            name = "failed"
         elif done is not None:
-            item["state"] = "already_published" if done.already_published else "done"
+            name = "already_published" if done.already_published else "done"
         else:
             continue
+        counts[_COUNTED_AS.get(name, name)] += 1
+        if not per_post:
+            continue
+        item: dict[str, Any] = {"key": key, "state": name}
+        if name == "failed" and failed is not None:
+            item.update(message=failed.message, code=failed.code)
         if done is not None:
             item["remote_id"] = done.remote_id
         item.update(_channel_of(state, key))
         posts.append(item)
     next_window = state.next_window_at(now)
-    counts = {name: sum(1 for p in posts if p["state"] == name) for name in ("failed", "in_doubt")}
-    return {
-        "done": sum(1 for p in posts if p["state"] in ("done", "already_published")),
-        "pending": sum(1 for p in posts if p["state"].startswith("pending")),
-        "failed": counts["failed"],
-        "in_doubt": counts["in_doubt"],
+    found: dict[str, Any] = {
+        **counts,
         "requests_sent": state.requests_sent,
         "extra_requests": state.extra_requests,
         "last_request": state.last_request,
@@ -45,8 +48,13 @@ def journal_status(state: JournalState, *, now: float) -> dict[str, Any]:
             utc_iso(datetime.fromtimestamp(next_window, UTC)) if next_window else None
         ),
         "eta_seconds": state.eta_seconds(now),
-        "posts": posts,
     }
+    if per_post:
+        found["posts"] = posts
+    return found
+
+
+_COUNTED_AS = {"already_published": "done", "pending_update": "pending"}
 
 
 def _channel_of(state: JournalState, key: str) -> dict[str, str]:
