@@ -347,9 +347,10 @@ class _Shared:
         self.entry = entry
         self.shapes = shapes
         # Entries share a few thousand instants: one UTC datetime each, not one per entry.
-        self.publish_at = instants.get(entry.publish_at) or instants.setdefault(
-            entry.publish_at, entry.publish_at.astimezone(UTC)
-        )
+        utc = instants.get(entry.publish_at)
+        if utc is None:
+            utc = instants[entry.publish_at] = entry.publish_at.astimezone(UTC)
+        self.publish_at = utc
         self.kinds = [m.kind for m in entry.media]
         self.thread = [rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread]
         self.follow_ups = [

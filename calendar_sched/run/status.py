@@ -8,6 +8,9 @@ from typing import Any
 from calendar_sched.models import utc_iso
 from calendar_sched.run.journal import JournalState
 
+#: States counted under another state's name in the totals.
+_COUNTED_AS = {"already_published": "done", "pending_update": "pending"}
+
 
 def journal_status(state: JournalState, *, now: float, per_post: bool = True) -> dict[str, Any]:
     """``status --json`` (and the MCP ``run_status``): counts, then one entry per Post (only
@@ -52,9 +55,6 @@ def journal_status(state: JournalState, *, now: float, per_post: bool = True) ->
     if per_post:
         found["posts"] = posts
     return found
-
-
-_COUNTED_AS = {"already_published": "done", "pending_update": "pending"}
 
 
 def _channel_of(state: JournalState, key: str) -> dict[str, str]:
