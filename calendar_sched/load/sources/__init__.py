@@ -104,8 +104,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _without_surrogates(loaded: LoadedFile) -> LoadedFile:
-    if loaded.format in ("csv", "tsv"):
-        return loaded  # decoded strictly (or cp1252 with replacement): it cannot hold any
+    if loaded.whole_characters:
+        return loaded
     kept = []
     for record in loaded.records:
         bad = next((key for key, value in record.cells.items() if _has_surrogate(value)), None)

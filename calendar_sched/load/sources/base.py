@@ -38,3 +38,6 @@ class LoadedFile:
     defaults: dict[str, Any] = field(default_factory=dict)  # YAML/JSON top-level `defaults`
     slots: Any = None  # YAML/JSON top-level `slots` (posting slots), as written
     problems: list[RowError] = field(default_factory=list)  # unreadable-file, encoding-fallback…
+    #: The reader's decoding cannot yield half a UTF-16 surrogate pair (a broken ``\uXXXX``
+    #: escape), so the strings need no check for one.
+    whole_characters: bool = False

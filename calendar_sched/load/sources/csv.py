@@ -306,6 +306,7 @@ def read_csv(path: Path, *, sheet: str | None = None) -> LoadedFile:
         format="tsv" if delimiter == "\t" else "csv",
         records=[],
         problems=problems,
+        whole_characters=True,  # decoded strictly (or cp1252 with replacement)
     )
     rows = _Rows(source, delimiter)
     keys: list[str | None] = []

@@ -6,7 +6,7 @@ A list where one value belongs (``type: [draft]``), a mapping as an ``id`` or a 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Any
 
 #: Keys that hold one value (text, a number, a date, true/false).
@@ -28,9 +28,12 @@ NAMES = frozenset({"channels", "tags"})
 _THREAD_ITEM_KEYS = ("text", "delay")
 
 
+_SCALARS = (str, int, float, date, time)  # bool is an int, a datetime a date
+
+
 def is_scalar(value: Any) -> bool:
     """One plain value: text, a number, true/false, a date or time, or nothing."""
-    return value is None or isinstance(value, str | int | float | bool | date | datetime | time)
+    return value is None or isinstance(value, _SCALARS)
 
 
 def kind(value: Any) -> str:

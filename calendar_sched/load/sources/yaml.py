@@ -18,7 +18,7 @@ import yaml
 
 from calendar_sched.errors import InputError
 from calendar_sched.files import max_file_bytes, read_regular
-from calendar_sched.load.sources import yaml_nodes
+from calendar_sched.load.sources import yaml_events
 from calendar_sched.load.sources.base import LoadedFile, RawRecord
 from calendar_sched.load.sources.layouts import canonical_key, unknown_column
 from calendar_sched.load.sources.shapes import shape_problem
@@ -26,8 +26,9 @@ from calendar_sched.models import Position
 from calendar_sched.report import RowError
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LIBYAML = _Loader is not yaml.SafeLoader
 
-POSTS_KEYS = ("posts", "entries")
+POSTS_KEYS = yaml_events.POSTS_KEYS
 DEFAULTS_KEYS = ("defaults", "default")
 
 
@@ -43,54 +44,21 @@ def decode_text(data: bytes, what: str) -> str:
         ) from None
 
 
-def _posts_node(root: yaml.Node) -> yaml.Node | None:
-    if isinstance(root, yaml.SequenceNode):
-        return root
-    if isinstance(root, yaml.MappingNode):
-        for key, value in root.value:
-            if isinstance(key, yaml.ScalarNode) and key.value.strip().lower() in POSTS_KEYS:
-                found: yaml.Node = value
-                return found
-    return None
+def load_document(text: str) -> yaml_events.Built:
+    """The data of a YAML document, read safely and checked as it is built.
 
-
-@dataclass
-class YamlDocument:
-    """A YAML document's data, with the lines its keys and items were written on."""
-
-    data: Any
-    top_lines: dict[str, int] = field(default_factory=dict)
-    item_lines: list[int] | None = None
-    item_spans: list[tuple[int, int]] = field(default_factory=list)
-    item_key_lines: list[dict[str, int]] | None = None
-    repeated: list[yaml_nodes.RepeatedKey] = field(default_factory=list)
-
-
-def load_document(text: str) -> YamlDocument:
-    """The data of a YAML document, read safely and checked before it is built.
-
-    One walk of the node graph (``yaml_nodes.scan``) gives plain scalars YAML 1.2 types and
-    lists keys given twice (building a mapping keeps only the last); aliases are counted before
-    anything is built (``yaml_nodes.check_expansion``); tags other than plain data are refused.
+    The document is built from libyaml's events with no node graph (``yaml_events.build``):
+    plain scalars get YAML 1.2 types, keys given twice in one mapping are listed, aliases are
+    counted as they come, tags other than plain data are refused.
 
     Raises:
         InputError: an empty, broken, unsafe, self-referring or exploding document.
     """
     loader = _Loader(text)
     try:
-        root = loader.get_single_node()
-        if root is None:
+        document = yaml_events.build(loader, len(text.encode("utf-8")))
+        if document is None:
             raise InputError("the file is empty; add a posts: list")
-        found = yaml_nodes.scan(root)  # each node once: an alias bomb is a small graph
-        if found.shared:
-            yaml_nodes.check_expansion(root, len(text.encode("utf-8")))
-        document = YamlDocument(None, yaml_nodes.key_lines(root), repeated=found.repeated)
-        posts = _posts_node(root)
-        if isinstance(posts, yaml.SequenceNode):  # before building: merges rewrite the nodes
-            document.item_lines = [yaml_nodes.line_of(item) for item in posts.value]
-            document.item_spans = [yaml_nodes.span_of(item) for item in posts.value]
-            document.item_key_lines = [yaml_nodes.key_lines(item) for item in posts.value]
-        document.data = loader.construct_document(root)
     except yaml.constructor.ConstructorError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise InputError(
@@ -124,6 +92,7 @@ def read_yaml(path: Path, *, sheet: str | None = None) -> LoadedFile:
         key_lines=document.item_key_lines,
         top_lines=document.top_lines,
     )
+    loaded.whole_characters = LIBYAML  # libyaml refuses a "\ud83d" escape alone itself
     for repeated in document.repeated:
         owner = None if repeated.top else _owner(loaded, document.item_spans, repeated.line)
         (loaded.problems if owner is None else owner).append(
@@ -139,9 +108,11 @@ def read_yaml(path: Path, *, sheet: str | None = None) -> LoadedFile:
     return loaded
 
 
-def _owner(loaded: LoadedFile, spans: list[tuple[int, int]], line: int) -> list[RowError] | None:
+def _owner(
+    loaded: LoadedFile, spans: list[tuple[int, int]] | None, line: int
+) -> list[RowError] | None:
     """The problem list of the record written around ``line``, if there is one."""
-    index = next((i for i, (first, last) in enumerate(spans) if first <= line <= last), None)
+    index = next((i for i, (first, last) in enumerate(spans or ()) if first <= line <= last), None)
     return next((r.problems for r in loaded.records if r.position.index == index), None)
 
 
@@ -167,6 +138,7 @@ class _Doc:
     loaded: LoadedFile
     unknown: set[str] = field(default_factory=set)
     top_lines: dict[str, int] = field(default_factory=dict)
+    keys: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # as written: read
 
     @property
     def file(self) -> str:
@@ -326,21 +298,26 @@ def _canonical(
     own: list[RowError] | None = None,
 ) -> dict[str, Any]:
     row = position.line if position else None
-    note = position.label() if position else "defaults"
     cells: dict[str, Any] = {}
     names: dict[str, str] = {}
     mine = doc.loaded.problems if own is None else own
     for name in getattr(item, "repeated", ()):
         doc.problem(
-            f"{name!r} is given twice in {note}; only one value can count: keep one",
+            f"{name!r} is given twice in {_note(position)}; only one value can count: keep one",
             row=row,
             field=name,
-            note=note,
+            note=_note(position),
             into=mine,
         )
+    known = doc.keys
     for raw_key, value in item.items():
-        name = str(raw_key).strip()
-        key = canonical_key(name)
+        read = known.get(raw_key) if type(raw_key) is str else None
+        if read is None:
+            name = str(raw_key).strip()
+            read = (name, canonical_key(name))
+            if type(raw_key) is str:
+                known[raw_key] = read
+        name, key = read
         if key is None:
             if name not in doc.unknown:
                 doc.unknown.add(name)
@@ -351,17 +328,22 @@ def _canonical(
                 row=row,
                 field=key,
                 value=name,
-                note=note,
+                note=_note(position),
             )
         elif value is not None:
             wrong = shape_problem(key, value)
             if wrong is not None:
                 row_of_key = lines.get(name, row)
+                note = _note(position)
                 doc.problem(wrong, row=row_of_key, field=key, value=value, note=note, into=mine)
                 continue
             cells[key] = value
             names[key] = name
     return cells
+
+
+def _note(position: Position | None) -> str:
+    return position.label() if position else "defaults"
 
 
 def _kind(value: Any) -> str:
