@@ -355,6 +355,7 @@ def build(loader: Any, text_size: int) -> Built | None:
                 frame.posts = kind is sequence_start
             elif in_map and not b.posts_seen and _is_posts(top.key) and top is b.root:
                 frame.posts = kind is sequence_start
+                b.posts_seen = True  # the first posts: key counts
             if top is not None and top.posts:
                 line = event.start_mark.line + 1
                 b.item_first = line
