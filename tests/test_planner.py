@@ -295,6 +295,13 @@ def test_thread_media_are_uploaded_too() -> None:
     assert result.request_of() == {"e@c-x": 1}
 
 
+def test_a_plan_without_its_request_array_still_knows_each_posts_request() -> None:
+    posts = [make_post(name, DAY + timedelta(hours=i)) for i, name in enumerate("abc")]
+    result = plan(posts, PostizBackend(), now=NOW)
+    by_hand = replace(result, post_requests=result.post_requests[:0])  # as a caller may build
+    assert by_hand.request_of() == result.request_of() == {"a@c-x": 1, "b@c-x": 2, "c@c-x": 3}
+
+
 # golden plans for the samples
 
 SAMPLES = Path(__file__).parent.parent / "samples"

@@ -79,6 +79,13 @@ class Plan:
 
     def request_of(self) -> dict[str, int]:
         """Post key → number of the request that carries it."""
+        if len(self.post_requests) != len(self.posts):  # a Plan made by hand, not by plan()
+            return {
+                key: request.number
+                for request in self.requests
+                if request.kind == "post"
+                for key in request.post_keys
+            }
         return {
             post.key: number for post, number in zip(self.posts, self.post_requests, strict=True)
         }
