@@ -132,6 +132,13 @@ def test_repeated_keys_are_listed_with_both_lines() -> None:
     ]
 
 
+def test_posts_as_an_alias_keep_the_lines_of_the_list_it_names() -> None:
+    built = load_document("p: &p\n  - {text: a}\n  - text: b\n    id: x\nposts: *p\n")
+    assert built.item_lines == [2, 3]
+    assert built.item_spans == [(2, 2), (3, 5)]  # a block mapping ends where the next key starts
+    assert built.item_key_lines == [{"text": 2}, {"text": 3, "id": 4}]
+
+
 def test_an_alias_item_is_on_its_own_line() -> None:
     built = load_document("posts:\n - &q {text: a}\n - *q\n")
     assert built.item_lines == [2, 3]

@@ -86,7 +86,7 @@ class Built:
     """A document's data, with the lines its top-level keys and posts items were written on.
 
     ``item_lines``, ``item_spans`` and ``item_key_lines`` are ``None`` when the document has no
-    posts list written in place (none at all, or an alias to one).
+    posts list (or an alias to a list that is not at the top of the document).
     """
 
     data: Any
@@ -97,20 +97,25 @@ class Built:
     repeated: list[RepeatedKey] = field(default_factory=list)
 
 
+_ItemLines = tuple[list[int], list[dict[str, int]], list[tuple[int, int]]]
+
+
 class _Open:
     """A mapping or sequence whose end event has not come yet."""
 
     __slots__ = (
         "anchor",
         "extra",
+        "first",
         "is_map",
+        "is_posts",
         "items",
         "key",
         "lines",
         "mark",
         "merges",
         "nodes",
-        "posts",
+        "spans",
         "tag",
         "value",
     )
@@ -125,9 +130,16 @@ class _Open:
         self.extra = extra  # alias expansion counted before this one
         self.key: Any = _NO_KEY
         self.lines: dict[str, int] = {}  # a mapping's scalar keys: first line of each
-        self.merges: list[tuple[Any, Any]] = []
-        self.posts = False  # the document's posts list: its items' lines are kept
-        self.items: list[tuple[int, dict[str, int]]] = []
+        self.merges: list[tuple[Any, Any]] | None = None  # the values of its << keys
+        self.is_posts = False  # the document's posts list
+        # A list whose items' lines are kept (``track``): the posts list, or one it may alias.
+        self.items: list[tuple[int, dict[str, int]]] | None = None  # start and key lines
+        self.spans: list[tuple[int, int]] = []  # first and last lines
+        self.first = 0  # the first line of the item being read
+
+    def track(self) -> None:
+        self.items = []
+        self.spans = []
 
 
 class _Builder:
@@ -140,8 +152,13 @@ class _Builder:
         self.built = Built(None)
         self.root: _Open | None = None
         self.posts_seen = False
-        self.spans: list[tuple[int, int]] = []
-        self.item_first = 0
+        #: Anchor → item lines of a top-level list a ``posts: *alias`` may name.
+        self.tracked: dict[str, _ItemLines] = {}
+
+    def use_items(self, found: _ItemLines) -> None:
+        """The posts list's item lines: start, key lines, spans."""
+        built = self.built
+        built.item_lines, built.item_key_lines, built.item_spans = found
 
     def resolve_plain(self, raw: str, mark: Any) -> Any:
         """A plain scalar as YAML 1.2 data (``_MERGE`` for ``<<``, ``_EQUALS`` for ``=``)."""
@@ -226,11 +243,12 @@ class _Builder:
                 value = self.tagged_mapping(frame, value)
         elif frame.tag not in _SEQ_TAGS:
             value = self.tagged_sequence(frame, value)
-        if frame.posts:
-            built = self.built
-            built.item_lines = [line for line, _ in frame.items]
-            built.item_key_lines = [lines for _, lines in frame.items]
-            built.item_spans = self.spans
+        if frame.items is not None:
+            found = ([line for line, _ in frame.items], [k for _, k in frame.items], frame.spans)
+            if frame.is_posts:
+                self.use_items(found)
+            if frame.anchor is not None:
+                self.tracked[frame.anchor] = found
         size = nodes - frame.nodes + extra - frame.extra
         if extra:
             self.check_size(size, frame.mark)
@@ -241,7 +259,7 @@ class _Builder:
     def merged(self, frame: _Open) -> dict[Any, Any]:
         """``<<`` merges under the mapping's own keys; earlier mappings in a list win."""
         sources: list[dict[Any, Any]] = []
-        for merge, mark in frame.merges:
+        for merge, mark in frame.merges or ():
             if isinstance(merge, dict):
                 sources.append(merge)
                 continue
@@ -352,13 +370,20 @@ def build(loader: Any, text_size: int) -> Built | None:
             nodes += 1
             if top is None:
                 b.root = frame
-                frame.posts = kind is sequence_start
-            elif in_map and not b.posts_seen and _is_posts(top.key) and top is b.root:
-                frame.posts = kind is sequence_start
-                b.posts_seen = True  # the first posts: key counts
-            if top is not None and top.posts:
+                if kind is sequence_start:
+                    frame.is_posts = True
+                    frame.track()
+            elif in_map:
+                if not b.posts_seen and _is_posts(top.key) and top is b.root:
+                    b.posts_seen = True  # the first posts: key counts
+                    if kind is sequence_start:
+                        frame.is_posts = True
+                        frame.track()
+                elif kind is sequence_start and frame.anchor is not None and top is b.root:
+                    frame.track()  # a posts: alias may name it
+            if top is not None and top.items is not None:
                 line = event.start_mark.line + 1
-                b.item_first = line
+                top.first = line
                 top.items.append((line, frame.lines))
             stack.append(frame)
             top = frame
@@ -369,8 +394,8 @@ def build(loader: Any, text_size: int) -> Built | None:
             if stack:
                 top = stack[-1]
                 in_map = top.is_map
-                if top.posts:
-                    b.spans.append((b.item_first, event.end_mark.line + 1))
+                if top.items is not None:
+                    top.spans.append((top.first, event.end_mark.line + 1))
             else:
                 top = None
                 in_map = False
@@ -383,6 +408,10 @@ def build(loader: Any, text_size: int) -> Built | None:
                     _hashable(value, top, event)
                 top.key = value
                 continue
+            if in_map and not b.posts_seen and _is_posts(top.key) and top is b.root:
+                found = b.tracked.get(event.anchor)
+                if found is not None:
+                    b.use_items(found)  # posts: *list: the lines where that list was written
         elif kind is yaml.DocumentStartEvent:
             if document_mark is not None:
                 raise ComposerError(
@@ -405,6 +434,8 @@ def build(loader: Any, text_size: int) -> Built | None:
                 top.key = value
                 continue
             if key is _MERGE:
+                if top.merges is None:
+                    top.merges = []
                 top.merges.append((value, event.start_mark))
             else:
                 top.value[key] = value
@@ -412,10 +443,10 @@ def build(loader: Any, text_size: int) -> Built | None:
                     b.posts_seen = True
             top.key = missing
         elif top is not None:
-            if top.posts and (kind is scalar_event or kind is alias_event):
+            if top.items is not None and (kind is scalar_event or kind is alias_event):
                 line = event.start_mark.line + 1
                 top.items.append((line, {}))
-                b.spans.append((line, event.end_mark.line + 1))
+                top.spans.append((line, event.end_mark.line + 1))
             top.value.append(value)
         else:
             root = value
