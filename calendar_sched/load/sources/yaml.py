@@ -331,7 +331,7 @@ def _canonical(
                 note=_note(position),
             )
         elif value is not None:
-            wrong = shape_problem(key, value)
+            wrong = None if type(value) is str else shape_problem(key, value)  # text fits any key
             if wrong is not None:
                 row_of_key = lines.get(name, row)
                 note = _note(position)
