@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from calendar_sched.errors import InputError
 from calendar_sched.load.sources import read
-from calendar_sched.load.sources.yaml import load_document
+from calendar_sched.load.sources.yaml import load_document, yaml_source
 
 _TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12)
 _SCALARS = st.none() | st.booleans() | st.integers() | _TEXT
@@ -210,3 +210,23 @@ def test_a_calendar_reads_the_same_through_events(tmp_path: Path) -> None:
     assert [(p.code, p.row) for p in loaded.records[0].problems] == [("bad-value", 4)]
     assert [(p.code, p.field) for p in loaded.problems] == [("unknown-column", "nope")]
     assert loaded.whole_characters
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"\xef\xbb\xbfa: 1\n", {"a": 1}),
+        ("a: café \U0001f331\n".encode(), {"a": "café \U0001f331"}),
+        ("a: 1\n".encode("utf-16"), {"a": 1}),
+    ],
+)
+def test_utf8_is_parsed_from_its_bytes(data: bytes, expected: Any) -> None:
+    source = yaml_source(data)
+    assert isinstance(source, bytes) is data.startswith((b"\xef", b"a"))
+    assert load_document(source).data == expected
+
+
+def test_a_bad_byte_is_named_even_past_the_first_megabyte() -> None:
+    data = ("a: " + "é" * 700_000).encode() + b"\xff\n"  # é is two bytes: a piece ends mid-é
+    with pytest.raises(InputError, match=f"not UTF-8 text \\(byte {len(data) - 2}\\)"):
+        yaml_source(data)

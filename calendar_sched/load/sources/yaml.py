@@ -9,6 +9,7 @@ normaliser reads every date the same way and reports a bad one at its row.
 
 from __future__ import annotations
 
+import codecs
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,10 +45,36 @@ def decode_text(data: bytes, what: str) -> str:
         ) from None
 
 
-def load_document(text: str) -> yaml_events.Built:
+_CHUNK = 1 << 20
+
+
+def yaml_source(data: bytes) -> bytes | str:
+    """What libyaml parses: UTF-8 as the bytes read, checked a megabyte at a time and never
+    decoded whole (a text with emoji is four bytes a character as a ``str``, and libyaml would
+    encode it back to UTF-8); UTF-16 marked by a BOM, decoded.
+
+    Raises:
+        InputError: bytes that are not UTF-8 (nor UTF-16 with a BOM).
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return decode_text(data, "YAML")
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), _CHUNK):
+        pending = len(decoder.getstate()[0])  # bytes of a character cut by the last piece
+        try:
+            decoder.decode(data[start : start + _CHUNK], final=start + _CHUNK >= len(data))
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"not UTF-8 text (byte {start - pending + exc.start}); save the YAML file as UTF-8"
+            ) from None
+    return data
+
+
+def load_document(text: str | bytes) -> yaml_events.Built:
     """The data of a YAML document, read safely and checked as it is built.
 
-    The document is built from libyaml's events with no node graph (``yaml_events.build``):
+    ``text`` is the document, or its UTF-8 bytes (``yaml_source``). It is built from libyaml's
+    events with no node graph (``yaml_events.build``):
     plain scalars get YAML 1.2 types, keys given twice in one mapping are listed, aliases are
     counted as they come, tags other than plain data are refused.
 
@@ -56,7 +83,8 @@ def load_document(text: str) -> yaml_events.Built:
     """
     loader = _Loader(text)
     try:
-        document = yaml_events.build(loader, len(text.encode("utf-8")))
+        size = len(text) if isinstance(text, bytes) else len(text.encode("utf-8"))
+        document = yaml_events.build(loader, size)
         if document is None:
             raise InputError("the file is empty; add a posts: list")
     except yaml.constructor.ConstructorError as exc:
@@ -82,8 +110,7 @@ def load_document(text: str) -> yaml_events.Built:
 
 def read_yaml(path: Path, *, sheet: str | None = None) -> LoadedFile:
     """Read a YAML calendar with ``yaml.safe_load`` semantics; items keep their line numbers."""
-    text = decode_text(read_regular(path, limit=max_file_bytes()), "YAML")
-    document = load_document(text)
+    document = load_document(yaml_source(read_regular(path, limit=max_file_bytes())))
     loaded = document_records(
         document.data,
         path=path,
