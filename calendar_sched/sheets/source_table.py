@@ -22,7 +22,7 @@ from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources.csv import CsvProblem, open_text, sniff_delimiter
 from calendar_sched.load.sources.csv import records as csv_records
 from calendar_sched.load.sources.xlsx import cell_value
-from calendar_sched.load.sources.yaml import decode_text, load_document, pairs_hook
+from calendar_sched.load.sources.yaml import decode_text, load_document, pairs_hook, yaml_source
 
 
 @dataclass
@@ -124,11 +124,11 @@ def _with_header(
 
 def _read_items(path: Path) -> SourceTable:
     # The same safe loading as the readers: aliases counted before anything is built.
-    text = decode_text(read_regular(path, limit=max_file_bytes()), path.suffix.lstrip("."))
+    raw = read_regular(path, limit=max_file_bytes())
     data = (
-        json.loads(text, object_pairs_hook=pairs_hook)
+        json.loads(decode_text(raw, "JSON"), object_pairs_hook=pairs_hook)
         if path.suffix.lower() == ".json"
-        else load_document(text).data
+        else load_document(yaml_source(raw)).data
     )
     items = data.get("posts", []) if isinstance(data, dict) else data
     if not isinstance(items, list):
