@@ -4,6 +4,7 @@ scalar rules, the lines PyYAML's own node graph gives, and every refusal."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -230,3 +231,25 @@ def test_a_bad_byte_is_named_even_past_the_first_megabyte() -> None:
     data = ("a: " + "é" * 700_000).encode() + b"\xff\n"  # é is two bytes: a piece ends mid-é
     with pytest.raises(InputError, match=f"not UTF-8 text \\(byte {len(data) - 2}\\)"):
         yaml_source(data)
+
+
+_TOKENS = ["- ", ": ", "&a ", "&b ", "*a", "*b", "<<", "[", "]", "{", "}", ", ", "\n", "  ", "? "]
+_TOKENS += ["!!set ", "!!str ", "!!omap ", "!foo ", "x", "1", "'q'", "|\n  t\n", "=", "posts", "~"]
+_TOKENS += ["true", "12:30", "---\n", "#c\n"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=14))
+def test_any_token_soup_is_data_or_an_input_error(tokens: list[str]) -> None:
+    """Whatever the events, the builder ends in data or an InputError, never another error."""
+    text = "".join(tokens)
+    try:
+        built = load_document(text)
+    except InputError as exc:
+        message = str(exc)
+    else:
+        message = ""
+        assert built.item_lines is None or len(built.item_lines) == len(built.item_spans or ())
+    if message:
+        with pytest.raises(InputError, match=re.escape(message)):  # and always the same one
+            load_document(text.encode())
