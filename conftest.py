@@ -21,16 +21,19 @@ def _own_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(autouse=True)
 def _shared_empties_stay_empty() -> Iterator[None]:
-    """Normalised Entries share empty containers (``load/normalize.py``): no code, and no
-    test, may fill one in place, or every Entry without media (or tags, …) would change."""
+    """Normalised Entries share empty containers (``load/normalize.py``), and YAML lists their
+    items' key lines and spans (``load/sources/yaml_events.py``): no code, and no test, may fill
+    one in place, or every Entry without media (or tags, …) would change."""
     yield
     from calendar_sched.load import normalize
+    from calendar_sched.load.sources import yaml_events
 
     shared = {
-        name: value
-        for name, value in vars(normalize).items()
+        f"{module.__name__}.{name}": value
+        for module in (normalize, yaml_events)
+        for name, value in vars(module).items()
         if name.startswith("_NO_") and isinstance(value, list | dict)
     }
-    assert len(shared) == 5, sorted(shared)
+    assert len(shared) == 7, sorted(shared)
     changed = [name for name, value in shared.items() if value]
     assert not changed, f"changed in place: {changed}"

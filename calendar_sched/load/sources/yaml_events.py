@@ -100,6 +100,10 @@ class Built:
 _ItemLines = tuple[list[int], list[dict[str, int]], list[tuple[int, int]]]
 
 
+_NO_LINES: dict[str, int] = {}
+_NO_SPANS: list[tuple[int, int]] = []
+
+
 class _Open:
     """A mapping or sequence whose end event has not come yet."""
 
@@ -129,12 +133,13 @@ class _Open:
         self.nodes = nodes  # values counted before this one: its size is what comes after
         self.extra = extra  # alias expansion counted before this one
         self.key: Any = _NO_KEY
-        self.lines: dict[str, int] = {}  # a mapping's scalar keys: first line of each
+        # A mapping's scalar keys: the first line of each (a list's stays the shared empty one).
+        self.lines: dict[str, int] = {} if is_map else _NO_LINES
         self.merges: list[tuple[Any, Any]] | None = None  # the values of its << keys
         self.is_posts = False  # the document's posts list
         # A list whose items' lines are kept (``track``): the posts list, or one it may alias.
         self.items: list[tuple[int, dict[str, int]]] | None = None  # start and key lines
-        self.spans: list[tuple[int, int]] = []  # first and last lines
+        self.spans: list[tuple[int, int]] = _NO_SPANS  # first and last lines, once tracked
         self.first = 0  # the first line of the item being read
 
     def track(self) -> None:
@@ -289,16 +294,12 @@ class _Builder:
     def tagged_mapping(self, frame: _Open, value: dict[Any, Any]) -> Any:
         if frame.tag == _SET:
             return set(value)
-        raise ConstructorError(
-            None, None, f"could not determine a constructor for the tag {frame.tag!r}", frame.mark
-        )
+        raise _no_constructor(frame)
 
     def tagged_sequence(self, frame: _Open, value: list[Any]) -> Any:
         if frame.tag in _PAIRS and all(isinstance(one, dict) and len(one) == 1 for one in value):
             return [next(iter(one.items())) for one in value]
-        raise ConstructorError(
-            None, None, f"could not determine a constructor for the tag {frame.tag!r}", frame.mark
-        )
+        raise _no_constructor(frame)
 
 
 def build(loader: Any, text_size: int) -> Built | None:
@@ -465,6 +466,11 @@ def _hashable(key: Any, frame: _Open, event: Any) -> None:
         raise ConstructorError(
             "while constructing a mapping", frame.mark, "found unhashable key", event.start_mark
         ) from None
+
+
+def _no_constructor(frame: _Open) -> ConstructorError:
+    message = f"could not determine a constructor for the tag {frame.tag!r}"
+    return ConstructorError(None, None, message, frame.mark)
 
 
 def _node_kind(value: Any) -> str:
