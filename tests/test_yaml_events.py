@@ -178,6 +178,13 @@ def test_a_hundred_levels_are_read() -> None:
 
 def test_equals_is_text_as_a_key() -> None:
     assert load_document("=: 1\n").data == {"=": 1}
+    assert load_document("? &x =\n: 1\nb: *x\n").data == {"=": 1, "b": "="}
+
+
+def test_an_anchored_merge_key_merges_again_or_is_refused() -> None:
+    assert load_document("&m <<: {a: 1}\n*m : {b: 2}\n").data == {"a": 1, "b": 2}
+    with pytest.raises(InputError, match="tag:yaml.org,2002:merge"):
+        load_document("&m <<: {a: 1}\nb: *m\n")
 
 
 def test_an_alias_bomb_is_refused_at_the_line_that_goes_over() -> None:
@@ -235,7 +242,7 @@ def test_a_bad_byte_is_named_even_past_the_first_megabyte() -> None:
 
 _TOKENS = ["- ", ": ", "&a ", "&b ", "*a", "*b", "<<", "[", "]", "{", "}", ", ", "\n", "  ", "? "]
 _TOKENS += ["!!set ", "!!str ", "!!omap ", "!foo ", "x", "1", "'q'", "|\n  t\n", "=", "posts", "~"]
-_TOKENS += ["true", "12:30", "---\n", "#c\n"]
+_TOKENS += ["true", "12:30", "---\n", "#c\n", "? &a =\n: 1\n", "&b <<: {x: 1}\n"]
 
 
 @settings(max_examples=300, deadline=None)
@@ -250,6 +257,7 @@ def test_any_token_soup_is_data_or_an_input_error(tokens: list[str]) -> None:
     else:
         message = ""
         assert built.item_lines is None or len(built.item_lines) == len(built.item_spans or ())
+        assert "_Special" not in repr(built.data)  # << and = never end up as data
     if message:
         with pytest.raises(InputError, match=re.escape(message)):  # and always the same one
             load_document(text.encode())

@@ -340,13 +340,14 @@ def build(loader: Any, text_size: int) -> Built | None:
                         value = plain[raw] = b.resolve_plain(raw, event.start_mark)
             else:
                 value = b.construct(tag, raw, event.start_mark, plain=not event.style)
+            is_key = in_map and top.key is missing
+            if value is _MERGE or value is _EQUALS:  # a key only: ``=`` is then the text
+                value = b.special(value, is_key, event.start_mark)
             if event.anchor is not None:
                 b.open_anchor(event.anchor, event.start_mark)
                 b.anchor(event.anchor, value, 1, event.start_mark)
-            if in_map and top.key is missing:  # a key
-                if value is _MERGE or value is _EQUALS:
-                    value = b.special(value, True, event.start_mark)
-                elif type(value) is not str:
+            if is_key:
+                if type(value) is not str and value is not _MERGE:
                     _hashable(value, top, event)
                 top.key = value
                 name = raw.strip()
@@ -357,8 +358,6 @@ def build(loader: Any, text_size: int) -> Built | None:
                     line = event.start_mark.line + 1
                     repeated.append(RepeatedKey(name, line, first, top is b.root))
                 continue
-            if value is _MERGE or value is _EQUALS:
-                b.special(value, False, event.start_mark)  # raises: not a key
         elif kind is mapping_start or kind is sequence_start:
             if len(stack) == MAX_DEPTH:
                 raise InputError(
@@ -404,8 +403,11 @@ def build(loader: Any, text_size: int) -> Built | None:
             value, size = b.alias(event)
             nodes += 1
             extra += size - 1
-            if in_map and top.key is missing:
-                if type(value) is not str:
+            is_key = in_map and top.key is missing
+            if value is _MERGE:  # an anchored << key: a merge key again, or refused
+                value = b.special(value, is_key, event.start_mark)
+            if is_key:
+                if type(value) is not str and value is not _MERGE:
                     _hashable(value, top, event)
                 top.key = value
                 continue
