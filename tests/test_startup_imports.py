@@ -2,7 +2,8 @@
 
 ``validate FILE.csv`` needs neither pydantic (channel lists of plain JSON are read without it),
 nor httpx (no account is opened without POSTIZ_API_URL), nor filelock (only ``run`` locks), nor
-the sandbox's server stack. A fresh process runs the command and reports what it imported.
+PyYAML (only YAML calendars and channel lists need it), nor the sandbox's server stack. A fresh
+process runs the command and reports what it imported.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from calendar_sched.load.channels import demo_channels, parse_channels, validate
 from calendar_sched.models import Channel
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("pydantic", "httpx", "filelock", "starlette", "uvicorn", "pandas", "openpyxl")
+HEAVY = ("pydantic", "httpx", "filelock", "starlette", "uvicorn", "pandas", "openpyxl", "yaml")
 PROBE = """
 import json, sys
 from calendar_sched.cli import main

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from calendar_sched.errors import InputError
 from calendar_sched.files import max_file_bytes, read_regular
-from calendar_sched.load.sources.yaml import load_document
 from calendar_sched.models import Channel
 
 if TYPE_CHECKING:
@@ -262,6 +261,8 @@ def load_channels_file(path: str | Path) -> list[Channel]:
         raise InputError(f"cannot read channels file {file}: {exc}") from None
     try:
         if file.suffix.lower() in (".yaml", ".yml"):
+            from calendar_sched.load.sources.yaml import load_document  # only YAML needs PyYAML
+
             data = load_document(text).data  # safe, and aliases counted before anything is built
         else:
             data = json.loads(text)

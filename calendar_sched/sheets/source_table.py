@@ -21,8 +21,9 @@ from calendar_sched.errors import InputError
 from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources.csv import CsvProblem, open_text, sniff_delimiter
 from calendar_sched.load.sources.csv import records as csv_records
+from calendar_sched.load.sources.document import decode_text, pairs_hook
 from calendar_sched.load.sources.xlsx import cell_value
-from calendar_sched.load.sources.yaml import decode_text, load_document, pairs_hook, yaml_source
+from calendar_sched.load.sources.yaml import load_document, yaml_source
 
 
 @dataclass

@@ -18,12 +18,19 @@ from calendar_sched.load.sources.csv import read_csv
 from calendar_sched.load.sources.json import read_json
 from calendar_sched.load.sources.layouts import canonical_key
 from calendar_sched.load.sources.xlsx import read_xlsx
-from calendar_sched.load.sources.yaml import read_yaml
 from calendar_sched.report import RowError
 
 __all__ = ["EXTENSIONS", "READERS", "LoadedFile", "RawRecord", "canonical_key", "read"]
 
 Reader = Callable[..., LoadedFile]
+
+
+def read_yaml(path: Path, *, sheet: str | None = None) -> LoadedFile:
+    """``sources.yaml.read_yaml``, imported when a YAML file is read: only YAML needs PyYAML."""
+    from calendar_sched.load.sources import yaml as yaml_reader
+
+    return yaml_reader.read_yaml(path, sheet=sheet)
+
 
 #: Reader per format; each takes ``(path, *, sheet=None)``.
 READERS: dict[str, Reader] = {

@@ -8,7 +8,12 @@ from pathlib import Path
 from calendar_sched.errors import InputError
 from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources.base import LoadedFile
-from calendar_sched.load.sources.yaml import POSTS_KEYS, decode_text, document_records, pairs_hook
+from calendar_sched.load.sources.document import (
+    POSTS_KEYS,
+    decode_text,
+    document_records,
+    pairs_hook,
+)
 
 _WHITESPACE = " \t\n\r"
 

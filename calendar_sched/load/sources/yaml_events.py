@@ -31,6 +31,7 @@ from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 
 from calendar_sched.errors import InputError
+from calendar_sched.load.sources.document import POSTS_KEYS
 
 #: Values a document may expand to: this many, plus ``EXPANSION_PER_BYTE`` per byte of text.
 EXPANSION_BASE = 10_000
@@ -39,7 +40,6 @@ EXPANSION_PER_BYTE = 10
 #: Lists and mappings inside one another: a calendar needs fewer than ten.
 MAX_DEPTH = 100
 
-POSTS_KEYS = ("posts", "entries")
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
