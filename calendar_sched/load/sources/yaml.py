@@ -1,7 +1,7 @@
 """YAML reader (safe loading only), into the document shape shared with JSON (``document.py``).
 
-PyYAML is imported by this module only, and this module only when a YAML file is read. Scalars
-follow YAML 1.2 rather than PyYAML's YAML 1.1:
+This module and ``yaml_events`` (which import PyYAML) are loaded when a YAML file is read, so a
+CSV calendar never pays for them. Scalars follow YAML 1.2 rather than PyYAML's YAML 1.1:
 ``yes``/``no``/``on``/``off`` stay text (TikTok's ``autoAddMusic: no`` means the word), ``12:30``
 is not the sexagesimal number 750, ``00123`` is not octal, and timestamps stay text so that the
 normaliser reads every date the same way and reports a bad one at its row.
