@@ -31,7 +31,9 @@ try:
     main(sys.argv[1:], prog_name="calendar-sched")
 except SystemExit as exit:
     code = exit.code
-print(json.dumps({"exit": code, "loaded": sorted(m for m in sys.modules if "." not in m)}))
+loaded = sorted(m for m in sys.modules if "." not in m)
+ours = sorted(m for m in sys.modules if m.startswith("calendar_sched."))
+print(json.dumps({"exit": code, "loaded": loaded, "ours": ours}))
 """
 CALENDAR = (
     "id,publish_at,channels,text\na,2040-12-01 09:00,telegram,Hello\nb,2040-12-02 09:00,x,Hi\n"
@@ -64,6 +66,14 @@ def test_validate_of_a_csv_imports_no_heavy_library(tmp_path: Path, channels_fil
     assert seen["exit"] == 0
     assert "calendar_sched" in seen["loaded"]  # the probe really ran the command
     assert [name for name in HEAVY if name in seen["loaded"]] == []
+    # nor the run side: the journal, the planner, the executor
+    assert [
+        m
+        for m in seen["ours"]
+        if m.startswith(
+            ("calendar_sched.run.journal", "calendar_sched.run.executor", "calendar_sched.plan")
+        )
+    ] == []
 
 
 def test_plain_channel_lists_read_as_pydantic_reads_them() -> None:

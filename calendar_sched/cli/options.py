@@ -20,7 +20,6 @@ from calendar_sched.check.validation import ValidateOptions
 from calendar_sched.load.channels import load_channels_file, split_refs
 from calendar_sched.load.slots import SlotProblem, parse_slots
 from calendar_sched.models import Channel
-from calendar_sched.run.journal import journal_path_for
 from calendar_sched.run.options import EMBEDDED_WINDOW, POSTIZ_WINDOW
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -152,6 +151,8 @@ def journal_option(help_text: str) -> Callable[[F], F]:
 
 def resolve_journal(journal_file: str | None, calendar: str) -> Path:
     """The ``--journal`` file, else the one beside the calendar."""
+    from calendar_sched.run.journal import journal_path_for  # validate needs no journal
+
     return Path(journal_file) if journal_file else journal_path_for(calendar)
 
 

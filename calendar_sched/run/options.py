@@ -16,7 +16,6 @@ from typing import Literal
 
 from calendar_sched.check.validation import ValidateOptions
 from calendar_sched.errors import ReserveTooLarge
-from calendar_sched.run.journal import journal_path_for
 from calendar_sched.targets.base import CostModel, RateState
 from calendar_sched.targets.config import (
     choose_target,
@@ -65,6 +64,8 @@ class RunOptions:
 
     def journal_path(self, files: Sequence[str | Path]) -> Path:
         """The journal of this calendar: ``journal``, else the one beside the first file."""
+        from calendar_sched.run.journal import journal_path_for  # validate needs no journal
+
         return self.journal if self.journal is not None else journal_path_for(files[0])
 
 
