@@ -1,4 +1,4 @@
-"""JSON reader: the same document shape as YAML, with the line where each item starts."""
+"""JSON reader: the document shape YAML shares (``document.py``), with the line of each item."""
 
 from __future__ import annotations
 
