@@ -1,4 +1,5 @@
-"""Start-up of ``validate``: it loads no library only other paths need (issue 15).
+"""Start-up of ``validate`` and ``plan --offline``: they load no library only other paths need
+(issue 15).
 
 ``validate FILE.csv`` needs neither pydantic (channel lists of plain JSON are read without it),
 nor httpx (no account is opened without POSTIZ_API_URL), nor filelock (only ``run`` locks), nor
@@ -74,6 +75,15 @@ def test_validate_of_a_csv_imports_no_heavy_library(tmp_path: Path, channels_fil
             ("calendar_sched.run.journal", "calendar_sched.run.executor", "calendar_sched.plan")
         )
     ] == []
+
+
+def test_an_offline_plan_opens_no_http_client(tmp_path: Path) -> None:
+    """``plan --offline`` sizes and packs requests but sends none: httpx loads with a client."""
+    (tmp_path / "cal.csv").write_text(CALENDAR, encoding="utf-8")
+    seen = _imported(tmp_path, "plan", "cal.csv", "--timezone", "UTC", "--offline")
+    assert seen["exit"] == 0
+    assert "calendar_sched.plan.planner" in seen["ours"]  # it really planned
+    assert [name for name in HEAVY if name in seen["loaded"]] == []
 
 
 def test_plain_channel_lists_read_as_pydantic_reads_them() -> None:

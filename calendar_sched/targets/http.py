@@ -16,15 +16,16 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Self, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from calendar_sched import errors
 from calendar_sched.errors import ConfigError
 from calendar_sched.targets.base import RateState
 from calendar_sched.targets.config import secret_problem
 from calendar_sched.version import __version__
+
+if TYPE_CHECKING:  # httpx loads with the first client: planning offline needs none
+    import httpx
 
 Clock = Callable[[], float]
 
@@ -69,6 +70,8 @@ class ApiClient:
             )
         self._clock = clock
         self._rate: RateState | None = None
+        import httpx
+
         self._http = httpx.Client(
             base_url=http_base_url,
             headers={**headers, "User-Agent": USER_AGENT},
@@ -96,6 +99,8 @@ class ApiClient:
 
     def _send(self, method: str, path: str, url: str, **kwargs: Any) -> httpx.Response:
         """One httpx request; a timeout or a failed connection raises ``RetriableApiError``."""
+        import httpx  # loaded already: the client exists
+
         try:
             return self._http.request(method, url, **kwargs)
         except httpx.TimeoutException as exc:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from calendar_sched import errors
 from calendar_sched.targets.base import RateState
@@ -26,6 +24,9 @@ from calendar_sched.targets.http import (
     parse_retry_after,
 )
 from calendar_sched.targets.http import ApiResponse as ApiResponse
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_TIMEOUT = 30.0
 

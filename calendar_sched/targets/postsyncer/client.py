@@ -13,9 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from calendar_sched import errors
 from calendar_sched.targets.base import RateState
@@ -35,6 +33,9 @@ from calendar_sched.targets.http import (
 )
 from calendar_sched.targets.ledger import QuotaLedger
 from calendar_sched.targets.pacing import Budget
+
+if TYPE_CHECKING:
+    import httpx
 
 Sleep = Callable[[float], None]
 
