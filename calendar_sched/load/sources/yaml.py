@@ -54,9 +54,9 @@ def load_document(text: str | bytes) -> yaml_events.Built:
     """The data of a YAML document, read safely and checked as it is built.
 
     ``text`` is the document, or its UTF-8 bytes (``yaml_source``). It is built from libyaml's
-    events with no node graph (``yaml_events.build``):
-    plain scalars get YAML 1.2 types, keys given twice in one mapping are listed, aliases are
-    counted as they come, tags other than plain data are refused.
+    events with no node graph (``yaml_events.build``): plain scalars get YAML 1.2 types, keys
+    given twice in one mapping are listed, aliases are counted as they come, tags other than
+    plain data are refused.
 
     Raises:
         InputError: an empty, broken, unsafe, self-referring or exploding document.
