@@ -20,6 +20,7 @@ from pathlib import Path
 from calendar_sched.errors import InputError
 from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources.base import LoadedFile, RawRecord
+from calendar_sched.load.sources.decoding import decoded_pieces
 from calendar_sched.load.sources.layouts import HOOTSUITE_KEYS, detect_hootsuite, map_header
 from calendar_sched.models import Position
 from calendar_sched.report import RowError
@@ -128,26 +129,17 @@ def open_text(data: bytes, *, file: str) -> tuple[Decoded, list[RowError]]:
     return source, problems
 
 
-_CHUNK = 1 << 20
-
-
 def _scan(source: Decoded) -> bool | None:
-    """Decode ``source`` a megabyte at a time: None if it holds a NUL, else whether it is blank.
+    """Decode ``source`` a piece at a time: None if it holds a NUL, else whether it is blank.
 
     Raises:
         UnicodeDecodeError: as decoding it whole would, at the same byte.
     """
-    decoder = codecs.getincrementaldecoder(source.encoding)(source.errors)
-    data, blank = source.data, True
-    try:
-        for at in range(source.start, max(len(data), source.start + 1), _CHUNK):
-            part = decoder.decode(data[at : at + _CHUNK], final=at + _CHUNK >= len(data))
-            if "\x00" in part:
-                return None
-            blank = blank and not part.strip()
-    except UnicodeDecodeError:
-        source.text()  # raises the error with the offset in the whole text
-        raise
+    blank = True
+    for part in decoded_pieces(source.data, source.start, source.encoding, source.errors):
+        if "\x00" in part:
+            return None
+        blank = blank and not part.strip()
     return blank
 
 

@@ -9,7 +9,6 @@ normaliser reads every date the same way and reports a bad one at its row.
 
 from __future__ import annotations
 
-import codecs
 from pathlib import Path
 
 import yaml
@@ -18,14 +17,12 @@ from calendar_sched.errors import InputError
 from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources import yaml_events
 from calendar_sched.load.sources.base import LoadedFile
+from calendar_sched.load.sources.decoding import decoded_pieces
 from calendar_sched.load.sources.document import decode_text, document_records
 from calendar_sched.report import RowError
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 LIBYAML = _Loader is not yaml.SafeLoader
-
-
-_CHUNK = 1 << 20
 
 
 def yaml_source(data: bytes) -> bytes | str:
@@ -38,15 +35,13 @@ def yaml_source(data: bytes) -> bytes | str:
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return decode_text(data, "YAML")
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    for start in range(0, len(data), _CHUNK):
-        pending = len(decoder.getstate()[0])  # bytes of a character cut by the last piece
-        try:
-            decoder.decode(data[start : start + _CHUNK], final=start + _CHUNK >= len(data))
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"not UTF-8 text (byte {start - pending + exc.start}); save the YAML file as UTF-8"
-            ) from None
+    try:
+        for _ in decoded_pieces(data, 0, "utf-8"):
+            pass  # checked only: libyaml reads the bytes
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not UTF-8 text (byte {exc.start}); save the YAML file as UTF-8"
+        ) from None
     return data
 
 
