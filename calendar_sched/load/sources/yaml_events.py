@@ -160,6 +160,17 @@ class _Builder:
         #: Anchor → item lines of a top-level list a ``posts: *alias`` may name.
         self.tracked: dict[str, _ItemLines] = {}
 
+    def first_posts(self, top: Any) -> bool:
+        """Whether the value now given to the open mapping ``top`` is the document's posts (the
+        value of the top-level mapping's first ``posts:``/``entries:`` key): true once only."""
+        root = self.root
+        if self.posts_seen or root is None or top is not root:
+            return False
+        if not root.is_map or not _is_posts(root.key):
+            return False
+        self.posts_seen = True
+        return True
+
     def use_items(self, found: _ItemLines) -> None:
         """The posts list's item lines: start, key lines, spans."""
         built = self.built
@@ -374,8 +385,7 @@ def build(loader: Any, text_size: int) -> Built | None:
                     frame.is_posts = True
                     frame.track()
             elif in_map:
-                if not b.posts_seen and _is_posts(top.key) and top is b.root:
-                    b.posts_seen = True  # the first posts: key counts
+                if b.first_posts(top):
                     if kind is sequence_start:
                         frame.is_posts = True
                         frame.track()
@@ -411,7 +421,7 @@ def build(loader: Any, text_size: int) -> Built | None:
                     _hashable(value, top, event)
                 top.key = value
                 continue
-            if in_map and not b.posts_seen and _is_posts(top.key) and top is b.root:
+            if in_map and b.first_posts(top):
                 found = b.tracked.get(event.anchor)
                 if found is not None:
                     b.use_items(found)  # posts: *list: the lines where that list was written
@@ -442,8 +452,8 @@ def build(loader: Any, text_size: int) -> Built | None:
                 top.merges.append((value, event.start_mark))
             else:
                 top.value[key] = value
-                if top is b.root and _is_posts(key):
-                    b.posts_seen = True
+                if top is b.root and kind is scalar_event:
+                    b.first_posts(top)  # posts: with no list under it: no lines to keep
             top.key = missing
         elif top is not None:
             if top.items is not None and (kind is scalar_event or kind is alias_event):
