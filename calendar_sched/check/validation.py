@@ -10,7 +10,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from calendar_sched.check import rules
 from calendar_sched.identity import remote_value_id
@@ -27,7 +27,7 @@ from calendar_sched.report import Report, RowError
 _HOUR = timedelta(hours=1)
 _MEDIA_CODES = {"media-not-found", "bad-media-type"}
 _NO_SETTINGS: dict[str, Any] = {}
-_COMBINATIONS = 4096  # channel combinations remembered (calendars repeat a few)
+_COMBINATIONS = 4096  # settings shapes remembered (calendars repeat a few)
 
 
 @dataclass
@@ -233,55 +233,98 @@ class _Builder:
         self.shapes = _Shapes(postiz_settings)
         self.instants: dict[datetime, datetime] = {}  # publish instant → the same in UTC
         self._applied: dict[tuple[str, str, str], tuple[RowError, int]] = {}
-        # Rows repeat a few channel combinations: the channels of each one that resolves cleanly.
-        self._resolved: dict[tuple[str, ...], list[Channel]] = {}
         self.media_unknown: set[str] = set()  # see ``Validation.media_unknown``
 
     def posts(self, item: Normalized) -> list[Post]:
         """The Posts of one entry; empty when the entry has any error."""
         entry = item.entry
-        channels = self._resolve(item)
         if entry is None:
             return []
-        own = item.problems[:]  # the row's own problems, before any rule's
+        channels = self._resolve(item)
+        own = len(item.problems)  # the row's own problems come first, before any rule's
+        utc = self.instants.get(entry.publish_at)
+        if utc is None:  # entries share a few thousand instants: one UTC datetime each
+            utc = self.instants[entry.publish_at] = entry.publish_at.astimezone(UTC)
+        queued = entry.queued is not None
+        forms: dict[str, _Form] = {}
         built: list[Post] = []
         filled: list[tuple[str, str, Any]] = []
-        shared = _Shared(entry, self.shapes, self.instants)
-        pulled = remote_value_id(entry.key) is not None and not entry.media and not item.media_none
+        pulled = None
         for channel in channels:
-            form = shared.form(channel.identifier)
-            post = form.post(entry, channel, shared.publish_at)
+            identifier = channel.identifier
+            form = forms.get(identifier)
+            if form is None:
+                form = forms[identifier] = self._form(entry, identifier, forms)
+            post = Post(
+                entry_key=entry.key,
+                position=entry.position,
+                channel=channel,
+                publish_at=utc,
+                timezone=entry.timezone,
+                type=entry.type,
+                values=form.values,
+                settings=form.settings,
+                tags=entry.tags,
+                short_link=entry.short_link,
+                repeat_every_days=entry.repeat_every_days,
+                queued=queued,
+            )
             violations = form.violations
-            if pulled:
-                deferred = [v for v in violations if v.code == "media-required" and v.item == 0]
-                if deferred:
-                    self.media_unknown.add(post.key)
-                    violations = [v for v in violations if v not in deferred]
             if violations:
-                _add_violations(item, own, channel, violations)
+                if pulled is None:
+                    pulled = remote_value_id(entry.key) is not None
+                    pulled = pulled and not entry.media and not item.media_none
+                if pulled:
+                    deferred = [v for v in violations if v.code == "media-required" and v.item == 0]
+                    if deferred:
+                        self.media_unknown.add(post.key)
+                        violations = [v for v in violations if v not in deferred]
+                if violations:
+                    _add_violations(item, item.problems[:own], channel, violations)
             built.append(post)
             if form.filled:
-                filled += [(channel.identifier, key, post.settings[key]) for key in form.filled]
+                filled += [(identifier, key, post.settings[key]) for key in form.filled]
         if item.has_errors:
             return []
         for identifier, key, value in filled:
             self._note_default(item, identifier, key, value)
         return built
 
+    def _form(self, entry: Entry, identifier: str, forms: dict[str, _Form]) -> _Form:
+        """The entry as it goes to one platform (``forms``: the entry's other platforms', whose
+        values a platform with the same text shares)."""
+        text = entry.text_overrides.get(identifier, entry.text)
+        for known in forms.values():  # an entry has a few platforms: look, do not index
+            if known.values[0].text == text:
+                values, items, shape = known.values, known.items, known.shape
+                break
+        else:
+            values, items, shape = _values(entry, text)
+        own = entry.settings.get(identifier, _NO_SETTINGS) if entry.settings else _NO_SETTINGS
+        settings, filled, checked, limit = self.shapes.get(
+            identifier, own, entry.type, items, shape
+        )
+        if (
+            not checked[0]
+            and not checked[1]
+            and entry.type != "draft"
+            and rules.surely_short(identifier, items, limit)
+        ):
+            violations = _NO_VIOLATIONS  # the usual post: nothing to say, no length to count
+        else:
+            violations = rules.with_lengths(
+                checked, identifier, items, settings, post_type=entry.type
+            )
+        return _Form(values, items, shape, settings, filled, violations)
+
     def _resolve(self, item: Normalized) -> list[Channel]:
-        if item.entry is None:
-            return []
-        refs = item.entry.channels
-        combination = tuple(refs)
-        known = self._resolved.get(combination)
-        if known is not None:
-            return list(known)
+        """The entry's channels, each once; an error on the row for each bad reference."""
+        assert item.entry is not None
         found: dict[str, Channel] = {}
-        clean = True
-        for ref in refs:
-            outcome = self.resolver(ref)
+        resolver = self.resolver
+        for ref in item.entry.channels:
+            outcome = resolver(ref)
             if outcome.code is not None:
-                clean = False
                 item.problems.append(
                     RowError(
                         outcome.code,
@@ -295,10 +338,6 @@ class _Builder:
                 item.failed = True
             elif outcome.channel is not None:
                 found.setdefault(outcome.channel.id, outcome.channel)
-        if clean:
-            if len(self._resolved) >= _COMBINATIONS:
-                self._resolved.clear()
-            self._resolved[combination] = list(found.values())
         return list(found.values())
 
     def _note_default(self, item: Normalized, identifier: str, key: str, value: Any) -> None:
@@ -335,54 +374,26 @@ class _Builder:
         return out
 
 
-class _Shared:
-    """What the Posts of one entry share: its UTC instant, its thread, and per platform its
-    values, settings and rule violations (an entry on three LinkedIn pages is checked once).
-
-    The Posts share these lists with each other, and their settings with every Post of the same
-    platform, type and settings (``_Shapes``): see ``Post``.
-    """
-
-    def __init__(self, entry: Entry, shapes: _Shapes, instants: dict[datetime, datetime]) -> None:
-        self.entry = entry
-        self.shapes = shapes
-        # Entries share a few thousand instants: one UTC datetime each, not one per entry.
-        utc = instants.get(entry.publish_at)
-        if utc is None:
-            utc = instants[entry.publish_at] = entry.publish_at.astimezone(UTC)
-        self.publish_at = utc
-        self.kinds = [m.kind for m in entry.media]
-        self.thread = [rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread]
-        self.follow_ups = [
-            PostValue(text=t.text, media=t.media, delay=t.delay) for t in entry.thread
-        ]
-        self.thread_shape = _items_shape(self.thread)
-        self._forms: dict[str, _Form] = {}
-        self._texts: dict[str, tuple[list[PostValue], list[rules.Item], tuple[Hashable, ...]]] = {}
-
-    def form(self, identifier: str) -> _Form:
-        """The entry as it goes to one platform."""
-        found = self._forms.get(identifier)
-        if found is not None:
-            return found
-        entry = self.entry
-        text = entry.text_for(identifier)
-        known = self._texts.get(text)
-        if known is None:  # values, rule items and their shape: once per text of the entry
-            main = rules.Item(text, self.kinds)
-            known = self._texts[text] = (
-                [PostValue(text=text, media=entry.media), *self.follow_ups],
-                [main, *self.thread],
-                (*_items_shape([main]), *self.thread_shape),
-            )
-        values, items, shape_of_items = known
-        own = entry.settings.get(identifier, _NO_SETTINGS)
-        settings, filled, shape = self.shapes.get(
-            identifier, own, entry.type, items, shape_of_items
+def _values(
+    entry: Entry, text: str
+) -> tuple[list[PostValue], list[rules.Item], tuple[Hashable, ...]]:
+    """An entry's values with ``text`` as main text, their rule items and the items' shape."""
+    kinds = [m.kind for m in entry.media] if entry.media else []
+    if not entry.thread:  # the usual entry: one item
+        return (
+            [PostValue(text=text, media=entry.media)],
+            [rules.Item(text, kinds)],
+            ((not kinds and not rules.js_trim(text), *kinds),),
         )
-        violations = rules.with_lengths(shape, identifier, items, settings, post_type=entry.type)
-        found = self._forms[identifier] = _Form(values, settings, filled, violations)
-        return found
+    items = [
+        rules.Item(text, kinds),
+        *(rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread),
+    ]
+    values = [
+        PostValue(text=text, media=entry.media),
+        *(PostValue(text=t.text, media=t.media, delay=t.delay) for t in entry.thread),
+    ]
+    return values, items, _items_shape(items)
 
 
 def _items_shape(items: list[rules.Item]) -> tuple[Hashable, ...]:
@@ -390,33 +401,20 @@ def _items_shape(items: list[rules.Item]) -> tuple[Hashable, ...]:
     return tuple((not item.media and not rules.js_trim(item.text), *item.media) for item in items)
 
 
-@dataclass(frozen=True, slots=True)
-class _Form:
-    """One entry's values, settings (defaults filled) and violations on one platform."""
+class _Form(NamedTuple):
+    """One entry's values, rule items and their shape, settings (defaults filled) and
+    violations on one platform."""
 
     values: list[PostValue]
+    items: list[rules.Item]
+    shape: tuple[Hashable, ...]
     settings: dict[str, Any]
     filled: list[str]  # the settings keys whose defaults were filled in
     violations: list[rules.Violation]
 
-    def post(self, entry: Entry, channel: Channel, publish_at: datetime) -> Post:
-        return Post(
-            entry_key=entry.key,
-            position=entry.position,
-            channel=channel,
-            publish_at=publish_at,
-            timezone=entry.timezone,
-            type=entry.type,
-            values=self.values,
-            settings=self.settings,
-            tags=entry.tags,
-            short_link=entry.short_link,
-            repeat_every_days=entry.repeat_every_days,
-            queued=entry.queued is not None,
-        )
 
-
-_Shape = tuple[dict[str, Any], list[str], tuple[list[rules.Violation], list[rules.Violation]]]
+_NO_VIOLATIONS: list[rules.Violation] = []
+_Shape = tuple[dict[str, Any], list[str], tuple[list[rules.Violation], list[rules.Violation]], int]
 
 
 class _Shapes:
@@ -435,8 +433,8 @@ class _Shapes:
         items: list[rules.Item],
         shape: tuple[Hashable, ...],
     ) -> _Shape:
-        """(settings, defaults filled, ``rules.check_shape``'s answer); ``shape`` is
-        ``_items_shape(items)``."""
+        """(settings, defaults filled, ``rules.check_shape``'s answer, the length limit);
+        ``shape`` is ``_items_shape(items)``."""
         key = _shape_key(identifier, own, post_type, shape)
         found = self._known.get(key) if key is not None else None
         if found is not None:
@@ -448,7 +446,8 @@ class _Shapes:
         empty, rest = rules.check_shape(identifier, items, settings, post_type=post_type)
         if not self.postiz_settings:  # Postiz's settings rules do not apply; PostSyncer's own do
             rest = [v for v in rest if not (v.field or "").startswith("settings.")]
-        found = (settings, filled, (empty, rest))
+        limit = rules.max_length(identifier, settings=settings)
+        found = (settings, filled, (empty, rest), limit)
         if key is not None:
             if len(self._known) >= _COMBINATIONS:
                 self._known.clear()
