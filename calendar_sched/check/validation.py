@@ -519,7 +519,7 @@ def _duplicate_content(items: list[Normalized], posts_by_item: list[list[Post]])
     # per text, not one per post), then compare channel and time for their posts only.
     first_entry: dict[str, int] = {}
     shared: set[str] = set()
-    for index, text, _ in _compared(posts_by_item, None):
+    for index, text in _compared_texts(posts_by_item):
         if first_entry.setdefault(text, index) != index:
             shared.add(text)
     del first_entry
@@ -555,23 +555,34 @@ def _duplicate_content(items: list[Normalized], posts_by_item: list[list[Post]])
             )
 
 
-def _compared(
-    posts_by_item: list[list[Post]], texts: set[str] | None
-) -> Iterator[tuple[int, str, Post]]:
-    """(entry index, stripped main text, Post) of the Posts the duplicate check compares: with
-    a text, not drafts, not queued (a queued post's time is chosen later, one post per channel
-    per slot); only those whose text is in ``texts``, when given."""
+def _compared(posts_by_item: list[list[Post]], texts: set[str]) -> Iterator[tuple[int, str, Post]]:
+    """(entry index, stripped main text, Post) of the Posts the duplicate check compares (see
+    ``_compared_texts``) whose text is in ``texts``."""
     for index, group in enumerate(posts_by_item):
+        if not group or group[0].type == "draft" or group[0].queued:
+            continue
         values: list[PostValue] | None = None
         text = ""
         for post in group:
             if post.values is not values:  # an entry's Posts share their values per text
                 values = post.values
                 text = values[0].text.strip()
-            if (
-                text
-                and post.type != "draft"
-                and not post.queued
-                and (texts is None or text in texts)
-            ):
+            if text and text in texts:
                 yield index, text, post
+
+
+def _compared_texts(posts_by_item: list[list[Post]]) -> Iterator[tuple[int, str]]:
+    """(entry index, stripped main text) of each entry's texts the duplicate check compares:
+    those of its Posts with a text, not drafts, not queued (a queued post's time is chosen
+    later, one post per channel per slot). Type and queuing are the entry's, shared by all
+    its Posts."""
+    for index, group in enumerate(posts_by_item):
+        if not group or group[0].type == "draft" or group[0].queued:
+            continue
+        values: list[PostValue] | None = None
+        for post in group:
+            if post.values is not values:  # an entry's Posts share their values per text
+                values = post.values
+                text = values[0].text.strip()
+                if text:
+                    yield index, text

@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -23,7 +22,7 @@ from calendar_sched.models import Channel
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-_SPLIT = re.compile(r"[,;|\r\n]+")
+_OTHER_SEPARATORS = str.maketrans(";|\r\n", ",,,,")
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,9 @@ def label(channel: Channel) -> str:
 
 def split_refs(value: str) -> list[str]:
     """References from one cell, separated by ``,`` ``;`` ``|`` or newlines."""
-    return [part.strip() for part in _SPLIT.split(value) if part.strip()]
+    if ";" in value or "|" in value or "\n" in value or "\r" in value:
+        value = value.translate(_OTHER_SEPARATORS)  # the usual cell has commas only
+    return [part for part in map(str.strip, value.split(",")) if part]
 
 
 def _fold(text: str) -> str:

@@ -37,6 +37,7 @@ _INTEGER = re.compile(r"[+-]?\d+(\.0+)?")
 _TRUE = {"true", "yes", "y", "1", "x", "on"}
 _FALSE = {"false", "no", "n", "0", "off", ""}
 _MAX_VALUE = 200
+_MEDIA_CELLS = 4096  # media cells remembered per file
 
 
 @dataclass
@@ -52,6 +53,9 @@ class FileContext:
     media: MediaChecker
     slots: SlotSpec | None = None  # posting slots: rows with a date but no time are queued
     queue_from: date | None = None  # ``publish_at: queue`` rows start here (--queue-from)
+    media_cells: dict[str, list[tuple[str, MediaRef | MediaProblem]]] = field(
+        default_factory=dict
+    )  # media cells → their sources checked (``_checked_media``)
 
 
 @dataclass
@@ -329,7 +333,10 @@ def has_content(text: str) -> bool:
 
     A zero-width space (or joiner, or a byte-order mark) alone is not a post.
     """
-    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in text)
+    shown = text.lstrip()
+    if shown and unicodedata.category(shown[0]) != "Cf":
+        return True  # the usual text: its first character past the spaces shows
+    return any(not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in shown)
 
 
 def _raw(value: Any) -> str | None:
@@ -437,13 +444,27 @@ def _media(row: _Row, value: Any, field_name: str) -> list[MediaRef]:
     if isinstance(value, dict):
         row.add("bad-value", "media must be a path, a URL or a list of them", field_name, value)
         return found
-    for source in _sources(value):
-        checked = row.ctx.media.check(source, row.ctx.base_dir)
+    for source, checked in _checked_media(row.ctx, value):
         if isinstance(checked, MediaProblem):
             row.add(checked.code, checked.message, field_name, source)
         else:
             found.append(checked)
     return found
+
+
+def _checked_media(ctx: FileContext, value: Any) -> list[tuple[str, MediaRef | MediaProblem]]:
+    """Each source of a media value with its check; a text cell's once per file (rows repeat
+    a brand's few media cells)."""
+    if type(value) is not str:
+        return [(source, ctx.media.check(source, ctx.base_dir)) for source in _sources(value)]
+    known = ctx.media_cells.get(value)
+    if known is None:
+        if len(ctx.media_cells) >= _MEDIA_CELLS:
+            ctx.media_cells.clear()
+        known = ctx.media_cells[value] = [
+            (source, ctx.media.check(source, ctx.base_dir)) for source in _sources(value)
+        ]
+    return known
 
 
 def _thread(row: _Row, cells: dict[str, Any], keys: Sequence[str]) -> list[ThreadItem]:

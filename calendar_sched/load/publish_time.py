@@ -7,6 +7,7 @@ machine's (``choose_zone``). ``PublishTimes.read`` turns one row's ``publish_at`
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,12 +56,15 @@ def _named_zone(name: str, source: ZoneSource) -> ZoneChoice:
 
 
 def date_values(records: Iterable[RawRecord], defaults: dict[str, Any]) -> Iterable[Any]:
-    """The cells that decide a file's day/month order: defaults first, then each record's."""
-    yield defaults.get("publish_at")
-    yield defaults.get("date")
-    for record in records:
-        yield record.cells.get("publish_at")
-        yield record.cells.get("date")
+    """The text cells that decide a file's day/month order, each once (``decide_order`` reads
+    only text, and only each value's first use): defaults first, then each record's."""
+    seen: set[str] = set()
+    cells = itertools.chain((defaults,), (record.cells for record in records))
+    for values in cells:
+        for value in (values.get("publish_at"), values.get("date")):
+            if isinstance(value, str) and value not in seen:
+                seen.add(value)
+                yield value
 
 
 class RowProblems(Protocol):
@@ -72,6 +76,9 @@ class RowProblems(Protocol):
 
     def add(self, code: str, message: str, field: str | None, value: Any = None) -> None:
         """Report a problem at ``field``; any code but past-publish-time fails the record."""
+
+
+_TEXT = (str, type(None))  # cells whose readings can be remembered by value
 
 
 @dataclass
@@ -88,9 +95,20 @@ class PublishTimes:
         self, row: RowProblems, cells: dict[str, Any], post_type: PostType
     ) -> tuple[datetime | None, str, bool]:
         """The instant (None if unreadable), the zone it was read in, and whether it is past."""
-        key = (cells.get("publish_at"), cells.get("date"), cells.get("time"), cells.get("timezone"))
+        at, day, clock, zone = key = (
+            cells.get("publish_at"),
+            cells.get("date"),
+            cells.get("time"),
+            cells.get("timezone"),
+        )
         # Text cells only: equal keys then mean equal readings. "now" rows may read blank cells.
-        cacheable = post_type != "now" and all(v is None or type(v) is str for v in key)
+        cacheable = (
+            post_type != "now"
+            and type(at) in _TEXT
+            and type(day) in _TEXT
+            and type(clock) in _TEXT
+            and type(zone) in _TEXT
+        )
         instants = self.instants
         if cacheable:
             known = instants.get(key)
