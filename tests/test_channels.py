@@ -1,11 +1,14 @@
 """Channel references: ids, identifier:profile, identifier alone, names; channel files."""
 
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from calendar_sched.errors import AuthError, ConfigError, InputError
 from calendar_sched.load.channels import (
@@ -91,6 +94,13 @@ def test_split_refs() -> None:
         "c1",
         "c2",
     ]
+
+
+@given(st.text(alphabet=",;|\r\n \t\u00a0\u2003\u200b\x1c\x85ab:-", max_size=30))
+def test_split_refs_splits_on_any_run_of_separators_and_strips(cell: str) -> None:
+    # The rule in one line: parts between runs of , ; | CR LF, stripped, empty ones dropped.
+    parts = [part.strip() for part in re.split(r"[,;|\r\n]+", cell)]
+    assert split_refs(cell) == [part for part in parts if part]
 
 
 def test_demo_channels_match_sample_file() -> None:

@@ -314,6 +314,21 @@ def test_empty_post() -> None:
     assert codes(result) == [(2, "empty-post")]
 
 
+@pytest.mark.parametrize(
+    ("text", "shows"),
+    [
+        ("\u200b", False),  # a zero-width space alone is not a post
+        (" \ufeff\u200d ", False),  # spaces and format characters only
+        ("\u200bhi", True),  # a visible character after a format character
+        ("  hi", True),
+        ("\u00a0\u2003x", True),
+    ],
+)
+def test_empty_post_sees_through_spaces_and_format_characters(text: str, shows: bool) -> None:
+    result = run([{**BASE, "text": text}])
+    assert codes(result) == ([] if shows else [(2, "empty-post")])
+
+
 def test_media_and_threads(tmp_path: Path) -> None:
     (tmp_path / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)
     rows = [

@@ -73,6 +73,20 @@ def test_csv_reader_takes_off_exactly_the_guard(tmp_path: Path, cell: str, text:
     assert read(path).records[0].cells["text"] == text
 
 
+def test_csv_reader_unguards_every_column_and_leaves_inner_apostrophes(tmp_path: Path) -> None:
+    # The reader tests a whole row for a guard at once: any column's guard is still taken off,
+    # and an apostrophe inside a cell (even after a unit separator) is the text's own.
+    path = tmp_path / "cal.csv"
+    rows = [["text", "id", "tags"], ["'=1", "a", "'+x"], ["plain \x1f'=2", "b", "x\x1f'-3"]]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    cells = [record.cells for record in read(path).records]
+    assert cells == [
+        {"text": "=1", "id": "a", "tags": "+x"},
+        {"text": "plain \x1f'=2", "id": "b", "tags": "x\x1f'-3"},
+    ]
+
+
 def test_bare_cr_is_quoted_so_no_reader_sees_a_new_row() -> None:
     data = csv_bytes(Table(header=["id", "text"], rows=[["a", "x\r=1+2"], ["b", "plain"]]))
     text = data.decode("utf-8-sig")
