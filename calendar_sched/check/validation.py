@@ -234,6 +234,7 @@ class _Builder:
         self.instants: dict[datetime, datetime] = {}  # publish instant → the same in UTC
         self._applied: dict[tuple[str, str, str], tuple[RowError, int]] = {}
         self.media_unknown: set[str] = set()  # see ``Validation.media_unknown``
+        self._clean: dict[str, Channel] = {}  # references that resolve without a problem
 
     def posts(self, item: Normalized) -> list[Post]:
         """The Posts of one entry; empty when the entry has any error."""
@@ -321,9 +322,15 @@ class _Builder:
         """The entry's channels, each once; an error on the row for each bad reference."""
         assert item.entry is not None
         found: dict[str, Channel] = {}
-        resolver = self.resolver
+        clean = self._clean
         for ref in item.entry.channels:
-            outcome = resolver(ref)
+            channel = clean.get(ref)
+            if channel is not None:  # a reference already resolved without a problem
+                found.setdefault(channel.id, channel)
+                continue
+            outcome = self.resolver(ref)
+            if outcome.code is None and outcome.channel is not None:
+                clean[ref] = outcome.channel
             if outcome.code is not None:
                 item.problems.append(
                     RowError(
@@ -435,7 +442,11 @@ class _Shapes:
     ) -> _Shape:
         """(settings, defaults filled, ``rules.check_shape``'s answer, the length limit);
         ``shape`` is ``_items_shape(items)``."""
-        key = _shape_key(identifier, own, post_type, shape)
+        key = (
+            (identifier, post_type, shape)
+            if not own
+            else _shape_key(identifier, own, post_type, shape)
+        )
         found = self._known.get(key) if key is not None else None
         if found is not None:
             return found
@@ -458,8 +469,7 @@ class _Shapes:
 def _shape_key(
     identifier: str, own: dict[str, Any], post_type: str, shape: tuple[Hashable, ...]
 ) -> Hashable | None:
-    if not own:
-        return identifier, post_type, shape
+    """The key of a platform's own settings, or None when they cannot be one (unhashable)."""
     # Types are part of the key: 1, 1.0 and True are equal in Python, not in a payload.
     key = (
         identifier,

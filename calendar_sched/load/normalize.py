@@ -37,7 +37,7 @@ _INTEGER = re.compile(r"[+-]?\d+(\.0+)?")
 _TRUE = {"true", "yes", "y", "1", "x", "on"}
 _FALSE = {"false", "no", "n", "0", "off", ""}
 _MAX_VALUE = 200
-_MEDIA_CELLS = 4096  # media cells remembered per file
+_MEDIA_CELLS = 65536  # media cells remembered per file (each a few shared MediaRefs)
 
 
 @dataclass
@@ -73,7 +73,9 @@ class Normalized:
     @property
     def has_errors(self) -> bool:
         """True when the record has any error, its own or a file-wide one."""
-        return self.failed or any(p.severity == "error" for p in self.problems)
+        if self.failed:
+            return True
+        return bool(self.problems) and any(p.severity == "error" for p in self.problems)
 
 
 @dataclass
