@@ -22,9 +22,13 @@ PostType = Literal["schedule", "draft", "now"]
 MediaKind = Literal["image", "video"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Position:
-    """Where a record sits in its source, as the user sees it."""
+    """Where a record sits in its source, as the user sees it.
+
+    A value, as ``Entry`` and ``Post``: never changed in place. Not frozen only because a
+    frozen dataclass is made four times slower, and a calendar makes one Position per row.
+    """
 
     file: str
     sheet: str | None = None

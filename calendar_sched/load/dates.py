@@ -78,6 +78,8 @@ def cell_text(value: Any) -> str | None:
     """A scalar cell as text: ints stay ints (``17.0`` → ``17``), blanks become None."""
     if type(value) is str:  # nearly every cell: the checks below come to this
         return value.strip() or None
+    if value is None:  # an absent cell, the next most usual
+        return None
     if is_blank(value) or isinstance(value, dict | list):
         return None
     if isinstance(value, bool):

@@ -10,7 +10,7 @@ from calendar_sched.models import Position
 from calendar_sched.report import RowError
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RawRecord:
     """One row / item as read, with canonical keys (see ``layouts.canonical_key``).
 

@@ -381,7 +381,9 @@ def _fill(
     width = len(keys)
     warned_extra = False
     for number, row in rest:
-        cells = {key: value for key, value in zip(keys, row, strict=False) if key and value.strip()}
+        cells = {
+            k: value for k, value in zip(keys, row, strict=False) if value and k and value.strip()
+        }
         if not cells and _blank(row):
             continue
         if not warned_extra and len(row) > width and not _blank(row[width:]):
