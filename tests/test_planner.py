@@ -133,6 +133,27 @@ def test_ffd_is_within_the_fill_bound(sizes: list[int], cap: int) -> None:
         assert len(bins) == 1
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 3000), min_size=1, max_size=120),
+    cap=st.integers(3000, 8000),
+)
+def test_ffd_bins_are_first_fit_decreasing_exactly(sizes: list[int], cap: int) -> None:
+    # The segment tree only finds the first bin faster: the bins are those of the plain
+    # first-fit-decreasing loop, item for item.
+    plain: list[list[int]] = []
+    room: list[int] = []
+    for item in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
+        slot = next((k for k, free in enumerate(room) if free >= sizes[item]), None)
+        if slot is None:
+            plain.append([])
+            room.append(cap)
+            slot = len(plain) - 1
+        plain[slot].append(item)
+        room[slot] -= sizes[item]
+    assert first_fit_decreasing(range(len(sizes)), sizes, cap) == plain
+
+
 def test_lower_bound_can_be_unreachable_for_big_posts() -> None:
     # Why "requests == lower bound" needs posts that are small next to the cap, not just
     # under half of it: five posts of 0.4 cap sum to 2 caps, but no request takes three.

@@ -377,7 +377,10 @@ def first_fit_decreasing(items: Sequence[int], sizes: Sequence[int], cap: int) -
         free[node] -= need
         node //= 2
         while node:
-            free[node] = max(free[2 * node], free[2 * node + 1])
+            most = max(free[2 * node], free[2 * node + 1])
+            if free[node] == most:
+                break  # its ancestors hold what they held: only this bin's space changed
+            free[node] = most
             node //= 2
     return bins
 

@@ -42,9 +42,12 @@ PLACEHOLDER_MEDIA_PATH = "https://uploads.postiz.com/2026/12/01/" + "0" * 32
 #: Room kept in every body for the top-level fields (date, type, tags, inter).
 ENVELOPE_RESERVE = 1024
 
-#: Distinct texts (and channel settings) whose sizes ``post_bytes`` remembers: the channels of
-#: one row share a text; the text cache is emptied when full, so memory stays bounded.
+#: Distinct texts whose sizes ``post_bytes`` remembers: the channels of one row share a text;
+#: the cache is emptied when full, so memory stays bounded.
 _CACHE_SIZE = 4096
+#: Distinct channels and settings whose element sizes ``post_bytes`` remembers: an agency
+#: account has thousands of channels, each used all month (emptied when full, as above).
+_SKELETONS = 65536
 
 
 def to_html(text: str) -> str:
@@ -182,7 +185,9 @@ class PostizBackend(ClientBackend[PostizClient]):
             "settings": {"__type": channel.identifier, **settings},
         }
         size = len(dumps(element))
-        if key is not None and len(self._skeleton_bytes) < _CACHE_SIZE:
+        if key is not None:
+            if len(self._skeleton_bytes) >= _SKELETONS:
+                self._skeleton_bytes.clear()
             self._skeleton_bytes[key] = size
         return size
 
