@@ -30,6 +30,25 @@ def check(tmp_path: Path, body: str, name: str = "cal.csv", **kw: object) -> Val
     return validate([path], options)
 
 
+def test_each_row_resolves_its_references_and_reports_its_own_bad_ones(tmp_path: Path) -> None:
+    # References are resolved once and remembered: a bad one is still reported on every row
+    # that names it, and a channel named twice in a row is one Post.
+    body = HEADER + (
+        'a,2030-12-01 09:00,"x, nosuch, demo-x",One,,,\n'
+        'b,2030-12-02 09:00,"nosuch, telegram",Two,,,\n'
+        'c,2030-12-03 09:00,"x, telegram",Three,,,\n'
+    )
+    result = check(tmp_path, body)
+    assert result.report.flatten(["row", "code", "value"]) == [
+        [2, "unknown-channel", "nosuch"],
+        [3, "unknown-channel", "nosuch"],
+    ]
+    assert [(p.entry_key, p.channel.id) for p in result.posts] == [
+        ("c", "demo-x"),
+        ("c", "demo-telegram"),
+    ]
+
+
 def test_valid_calendar_builds_posts(tmp_path: Path) -> None:
     (tmp_path / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 8)
     body = HEADER + (
@@ -115,6 +134,19 @@ def test_duplicate_content_needs_same_channel_within_an_hour(tmp_path: Path) -> 
     result = check(tmp_path, body)
     assert result.report.flatten(["row", "code"], warnings=True) == [[5, "duplicate-content"]]
     assert "as row 3, 59 min apart" in result.report.warnings[0].message
+
+
+def test_duplicate_content_leaves_drafts_out_and_compares_each_text(tmp_path: Path) -> None:
+    # A draft is never posted twice; an override text is compared on its own platform.
+    body = "publish_at,channels,text,type,text.telegram\n" + (
+        "2030-12-01 09:00,telegram,same,draft,\n"
+        "2030-12-01 09:10,telegram,same,,\n"
+        '2030-12-01 09:20,"telegram, mastodon",other,,same\n'
+        "2030-12-01 09:30,mastodon,same,,\n"
+    )
+    result = check(tmp_path, body)
+    assert result.report.flatten(["row", "code"], warnings=True) == [[4, "duplicate-content"]]
+    assert "as row 3, 10 min apart" in result.report.warnings[0].message
 
 
 def test_channel_errors_and_custom_channel_list(tmp_path: Path) -> None:
