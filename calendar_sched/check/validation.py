@@ -10,7 +10,7 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from calendar_sched.check import rules
 from calendar_sched.identity import remote_value_id
@@ -256,6 +256,7 @@ class _Builder:
             form = forms.get(identifier)
             if form is None:
                 form = forms[identifier] = self._form(entry, identifier, forms)
+            values, _, _, settings, defaults, violations = form
             post = Post(
                 entry_key=entry.key,
                 position=entry.position,
@@ -263,14 +264,13 @@ class _Builder:
                 publish_at=utc,
                 timezone=entry.timezone,
                 type=entry.type,
-                values=form.values,
-                settings=form.settings,
+                values=values,
+                settings=settings,
                 tags=entry.tags,
                 short_link=entry.short_link,
                 repeat_every_days=entry.repeat_every_days,
                 queued=queued,
             )
-            violations = form.violations
             if violations:
                 if pulled is None:
                     pulled = remote_value_id(entry.key) is not None
@@ -283,8 +283,8 @@ class _Builder:
                 if violations:
                     _add_violations(item, item.problems[:own], channel, violations)
             built.append(post)
-            if form.filled:
-                filled += [(identifier, key, post.settings[key]) for key in form.filled]
+            if defaults:
+                filled += [(identifier, key, settings[key]) for key in defaults]
         if item.has_errors:
             return []
         for identifier, key, value in filled:
@@ -296,8 +296,8 @@ class _Builder:
         values a platform with the same text shares)."""
         text = entry.text_overrides.get(identifier, entry.text)
         for known in forms.values():  # an entry has a few platforms: look, do not index
-            if known.values[0].text == text:
-                values, items, shape = known.values, known.items, known.shape
+            if known[0][0].text == text:
+                values, items, shape = known[:3]
                 break
         else:
             values, items, shape = _values(entry, text)
@@ -316,7 +316,7 @@ class _Builder:
             violations = rules.with_lengths(
                 checked, identifier, items, settings, post_type=entry.type
             )
-        return _Form(values, items, shape, settings, filled, violations)
+        return values, items, shape, settings, filled, violations
 
     def _resolve(self, item: Normalized) -> list[Channel]:
         """The entry's channels, each once; an error on the row for each bad reference."""
@@ -408,18 +408,17 @@ def _items_shape(items: list[rules.Item]) -> tuple[Hashable, ...]:
     return tuple((not item.media and not rules.js_trim(item.text), *item.media) for item in items)
 
 
-class _Form(NamedTuple):
-    """One entry's values, rule items and their shape, settings (defaults filled) and
-    violations on one platform."""
-
-    values: list[PostValue]
-    items: list[rules.Item]
-    shape: tuple[Hashable, ...]
-    settings: dict[str, Any]
-    filled: list[str]  # the settings keys whose defaults were filled in
-    violations: list[rules.Violation]
-
-
+#: One entry on one platform: its values, their rule items and the items' shape, the settings
+#: (defaults filled in), the keys filled and the violations. A plain tuple: one is made for
+#: nearly every Post, and a named tuple's constructor and fields cost a fifth of the loop.
+_Form = tuple[
+    list[PostValue],
+    list[rules.Item],
+    tuple[Hashable, ...],
+    dict[str, Any],
+    list[str],
+    list[rules.Violation],
+]
 _NO_VIOLATIONS: list[rules.Violation] = []
 _Shape = tuple[dict[str, Any], list[str], tuple[list[rules.Violation], list[rules.Violation]], int]
 

@@ -193,7 +193,6 @@ class _Row:
     def __init__(self, position: Position, ctx: FileContext) -> None:
         self.position = position
         self.ctx = ctx
-        self.row = row_of(position)
         self.problems: list[RowError] = []
         self.failed = False
         self.read_in: tuple[str, bool] | None = None
@@ -203,7 +202,7 @@ class _Row:
             RowError(
                 code,
                 message,
-                row=self.row,
+                row=row_of(self.position),
                 field=field,
                 value=_raw(value),
                 file=self.ctx.file,
