@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import click
 
@@ -76,6 +78,27 @@ class LazyGroup(click.Group):
         if not isinstance(command, click.Command):
             raise TypeError(f"{target} is not a click command")
         return command
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic collector off while a calendar is read, checked and planned.
+
+    Everything made there lives to the end or is freed by reference counts (a 100k-row
+    calendar's peak is the same with the collector off), yet each young collection walks the
+    new objects: 6 % of a large ``validate``, for nothing. Afterwards what was made is moved to
+    the oldest generation unwalked (``freeze`` then ``unfreeze``), not left young for the next
+    collection to walk at once; then the collector is on again, if it was.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.unfreeze()
+        if was_on:
+            gc.enable()
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

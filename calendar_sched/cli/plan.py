@@ -22,7 +22,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from calendar_sched.cli import render
+from calendar_sched.cli import collector_paused, render
 from calendar_sched.cli.options import (
     EXIT_INVALID,
     SourceArgs,
@@ -118,7 +118,8 @@ def plan_command(
         compare_postsyncer=compare,
     )
     try:
-        preview = preview_calendar(source.files, options)
+        with collector_paused():
+            preview = preview_calendar(source.files, options)
     except ReserveTooLarge as exc:
         below = f"--limit ({exc.limit})" if exc.given else f"the limit ({exc.limit})"
         raise click.BadParameter(f"must be below {below}", param_hint="--reserve") from None

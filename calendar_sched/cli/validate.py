@@ -12,6 +12,7 @@ from rich.table import Table
 
 from calendar_sched.check.validation import FileSummary, Validation
 from calendar_sched.check.validation import validate as run_validate
+from calendar_sched.cli import collector_paused
 from calendar_sched.cli.options import (
     EXIT_INVALID,
     EXIT_OK,
@@ -49,7 +50,8 @@ def validate(source: SourceArgs, as_json: bool, check_urls: bool) -> None:
             zone(source.timezone)
         except DateProblem as problem:
             raise click.BadParameter(problem.message, param_hint="--timezone") from None
-    result = run_validate(source.files, source.validate_options(account_channels))
+    with collector_paused():
+        result = run_validate(source.files, source.validate_options(account_channels))
     if check_urls:
         # Loaded only when asked for: plain validate stays offline and quick to start.
         from calendar_sched.check.urls import check_urls as probe_urls
