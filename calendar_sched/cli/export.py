@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from calendar_sched.check.validation import validate
-from calendar_sched.cli import render
+from calendar_sched.cli import collector_paused, render
 from calendar_sched.cli.common import target_backend
 from calendar_sched.cli.options import (
     SourceArgs,
@@ -69,7 +69,8 @@ def export_command(
     # --channels-file), as the journal records them, so export names the same Posts, offline.
     recorded = state.channels
     read = source.validate_options(channels=lambda: list(recorded) if recorded else None)
-    checked = validate(list(files), read)
+    with collector_paused():
+        checked = validate(list(files), read)
     outcomes = journal_outcomes(checked.posts, journal)
     summary = export_summary(journal, state, checked.report.errors)
     if refresh and checked.posts:
