@@ -294,7 +294,7 @@ class _Builder:
     def _form(self, entry: Entry, identifier: str, forms: dict[str, _Form]) -> _Form:
         """The entry as it goes to one platform (``forms``: the entry's other platforms', whose
         values a platform with the same text shares)."""
-        text = entry.text_overrides.get(identifier, entry.text)
+        text = entry.text_for(identifier)
         for known in forms.values():  # an entry has a few platforms: look, do not index
             if known[0][0].text == text:
                 values, items, shape = known[:3]
@@ -329,8 +329,6 @@ class _Builder:
                 found.setdefault(channel.id, channel)
                 continue
             outcome = self.resolver(ref)
-            if outcome.code is None and outcome.channel is not None:
-                clean[ref] = outcome.channel
             if outcome.code is not None:
                 item.problems.append(
                     RowError(
@@ -344,6 +342,7 @@ class _Builder:
                 )
                 item.failed = True
             elif outcome.channel is not None:
+                clean[ref] = outcome.channel
                 found.setdefault(outcome.channel.id, outcome.channel)
         return list(found.values())
 
@@ -385,27 +384,21 @@ def _values(
     entry: Entry, text: str
 ) -> tuple[list[PostValue], list[rules.Item], tuple[Hashable, ...]]:
     """An entry's values with ``text`` as main text, their rule items and the items' shape."""
-    kinds = [m.kind for m in entry.media] if entry.media else []
+    main = rules.Item(text, [m.kind for m in entry.media] if entry.media else [])
+    first = PostValue(text=text, media=entry.media)
     if not entry.thread:  # the usual entry: one item
-        return (
-            [PostValue(text=text, media=entry.media)],
-            [rules.Item(text, kinds)],
-            ((not kinds and not rules.js_trim(text), *kinds),),
-        )
-    items = [
-        rules.Item(text, kinds),
-        *(rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread),
-    ]
+        return [first], [main], (_item_shape(main),)
+    items = [main, *(rules.Item(t.text, [m.kind for m in t.media]) for t in entry.thread)]
     values = [
-        PostValue(text=text, media=entry.media),
+        first,
         *(PostValue(text=t.text, media=t.media, delay=t.delay) for t in entry.thread),
     ]
-    return values, items, _items_shape(items)
+    return values, items, tuple(map(_item_shape, items))
 
 
-def _items_shape(items: list[rules.Item]) -> tuple[Hashable, ...]:
-    """What ``rules.check_shape`` reads of items: each one's emptiness and media kinds."""
-    return tuple((not item.media and not rules.js_trim(item.text), *item.media) for item in items)
+def _item_shape(item: rules.Item) -> tuple[Hashable, ...]:
+    """What ``rules.check_shape`` reads of an item: its emptiness and media kinds."""
+    return (not item.media and not rules.js_trim(item.text), *item.media)
 
 
 #: One entry on one platform: its values, their rule items and the items' shape, the settings
@@ -440,7 +433,7 @@ class _Shapes:
         shape: tuple[Hashable, ...],
     ) -> _Shape:
         """(settings, defaults filled, ``rules.check_shape``'s answer, the length limit);
-        ``shape`` is ``_items_shape(items)``."""
+        ``shape`` is the items' shape (``_values``)."""
         key = (
             (identifier, post_type, shape)
             if not own
@@ -528,7 +521,7 @@ def _duplicate_content(items: list[Normalized], posts_by_item: list[list[Post]])
     # per text, not one per post), then compare channel and time for their posts only.
     first_entry: dict[str, int] = {}
     shared: set[str] = set()
-    for index, text in _compared_texts(posts_by_item):
+    for index, text, _ in _compared(posts_by_item, None):
         if first_entry.setdefault(text, index) != index:
             shared.add(text)
     del first_entry
@@ -564,9 +557,13 @@ def _duplicate_content(items: list[Normalized], posts_by_item: list[list[Post]])
             )
 
 
-def _compared(posts_by_item: list[list[Post]], texts: set[str]) -> Iterator[tuple[int, str, Post]]:
-    """(entry index, stripped main text, Post) of the Posts the duplicate check compares (see
-    ``_compared_texts``) whose text is in ``texts``."""
+def _compared(
+    posts_by_item: list[list[Post]], texts: set[str] | None
+) -> Iterator[tuple[int, str, Post]]:
+    """(entry index, stripped main text, Post) of the Posts the duplicate check compares: with
+    a text, not drafts, not queued (a queued post's time is chosen later, one post per channel
+    per slot); only those whose text is in ``texts``, when given. Type and queuing are the
+    entry's, shared by all its Posts."""
     for index, group in enumerate(posts_by_item):
         if not group or group[0].type == "draft" or group[0].queued:
             continue
@@ -576,22 +573,5 @@ def _compared(posts_by_item: list[list[Post]], texts: set[str]) -> Iterator[tupl
             if post.values is not values:  # an entry's Posts share their values per text
                 values = post.values
                 text = values[0].text.strip()
-            if text and text in texts:
+            if text and (texts is None or text in texts):
                 yield index, text, post
-
-
-def _compared_texts(posts_by_item: list[list[Post]]) -> Iterator[tuple[int, str]]:
-    """(entry index, stripped main text) of each entry's texts the duplicate check compares:
-    those of its Posts with a text, not drafts, not queued (a queued post's time is chosen
-    later, one post per channel per slot). Type and queuing are the entry's, shared by all
-    its Posts."""
-    for index, group in enumerate(posts_by_item):
-        if not group or group[0].type == "draft" or group[0].queued:
-            continue
-        values: list[PostValue] | None = None
-        for post in group:
-            if post.values is not values:  # an entry's Posts share their values per text
-                values = post.values
-                text = values[0].text.strip()
-                if text:
-                    yield index, text

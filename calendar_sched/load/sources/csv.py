@@ -32,6 +32,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 #: What ``guard`` puts before such a cell: the apostrophe spreadsheets show as "text".
 GUARD = "'"
 _GUARDED = (*FORMULA_TRIGGERS, GUARD)
+_SEP_GUARD = "\x1f" + GUARD  # a cell after the first starting with the guard, in ``records``
 #: Python's csv module refuses longer cells; the message names the cell and this limit.
 CELL_LIMIT = csv.field_size_limit()
 _SAMPLE_CHARS = 64 * 1024
@@ -229,7 +230,6 @@ def records(source: Decoded, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         yield number, row
 
 
-_SEP_GUARD = "\x1f" + GUARD  # a cell after the first starting with the guard, in ``records``
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _QUOTED = re.compile(r'"[^"]*(?:""[^"]*)*"')
 
