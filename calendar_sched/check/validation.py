@@ -434,11 +434,7 @@ class _Shapes:
     ) -> _Shape:
         """(settings, defaults filled, ``rules.check_shape``'s answer, the length limit);
         ``shape`` is the items' shape (``_values``)."""
-        key = (
-            (identifier, post_type, shape)
-            if not own
-            else _shape_key(identifier, own, post_type, shape)
-        )
+        key = _shape_key(identifier, own, post_type, shape)
         found = self._known.get(key) if key is not None else None
         if found is not None:
             return found
@@ -461,7 +457,9 @@ class _Shapes:
 def _shape_key(
     identifier: str, own: dict[str, Any], post_type: str, shape: tuple[Hashable, ...]
 ) -> Hashable | None:
-    """The key of a platform's own settings, or None when they cannot be one (unhashable)."""
+    """The key of these posts' shape, or None when their settings cannot be one (unhashable)."""
+    if not own:
+        return identifier, post_type, shape
     # Types are part of the key: 1, 1.0 and True are equal in Python, not in a payload.
     key = (
         identifier,
