@@ -107,7 +107,7 @@ def _read(cells: dict[str, Any]) -> dict[str, Any]:
 
 def _both(path: Path) -> tuple[LoadedFile | None, LoadedFile]:
     data = path.read_bytes()
-    fast = xlsx._read_fast(data, path, None) if xlsx._plain_workbook(data) else None
+    fast = xlsx._read_fast(data, path, None)
     return fast, xlsx._read_reference(data, path, None)
 
 

@@ -18,6 +18,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -95,11 +96,8 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> LoadedFile:
     ``_FAST_XML_LIMIT`` times the file cap, and anything calamine refuses.
     """
     data = read_regular(path, limit=max_file_bytes())
-    if _plain_workbook(data):
-        loaded = _read_fast(data, path, sheet)
-        if loaded is not None:
-            return loaded
-    return _read_reference(data, path, sheet)
+    loaded = _read_fast(data, path, sheet)
+    return loaded if loaded is not None else _read_reference(data, path, sheet)
 
 
 def _read_reference(data: bytes, path: Path, sheet: str | None) -> LoadedFile:
@@ -160,27 +158,16 @@ def _scan_part(package: zipfile.ZipFile, name: str, budget: int) -> int:
 
 
 def _read_fast(data: bytes, path: Path, sheet: str | None) -> LoadedFile | None:
-    """The workbook read by calamine; None where only the reference can say what it holds."""
-    import python_calamine  # imported here, as openpyxl: only XLSX needs it
+    """The workbook read by calamine; None where only the reference can say what it holds.
 
-    try:
-        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception:  # the reference reads it, or reports it as it always has
-        return None
-    try:
-        worksheet = python_calamine.SheetTypeEnum.WorkSheet
-        names = [meta.name for meta in book.sheets_metadata if meta.typ == worksheet]
-        title = names[_pick_sheet(names, sheet)]
-        found = book.get_sheet_by_name(title)
-        if found.total_height * found.total_width > _FAST_CELLS:
-            return None  # one far cell makes every row as wide: openpyxl reads rows as stored
-        rows = found.to_python(skip_empty_area=False)
-    except InputError:
-        raise
-    except Exception:
-        return None
-    finally:
-        book.close()
+    The package is looked through for error cells (``_plain_workbook``) on another thread
+    while calamine parses the sheet: both let go of the interpreter lock as they work.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        plain = pool.submit(_plain_workbook, data)
+        rows, title = _calamine_rows(data, sheet)
+        if rows is None or not plain.result():
+            return None
     loaded = LoadedFile(path=path, format="xlsx", records=[])
     # calamine's text is already unescaped (``_x000D_`` is a CR): only openpyxl's needs it
     numbered = (
@@ -200,6 +187,30 @@ def _read_fast(data: bytes, path: Path, sheet: str | None) -> LoadedFile | None:
         if not _UNSURE.isdisjoint(map(type, cells.values())) and _unsure(cells):
             return None
     return loaded
+
+
+def _calamine_rows(data: bytes, sheet: str | None) -> tuple[list[list[Any]] | None, str]:
+    """The rows of the sheet from A1 on as calamine gives them (None if it cannot), its name."""
+    import python_calamine  # imported here, as openpyxl: only XLSX needs it
+
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except Exception:  # the reference reads it, or reports it as it always has
+        return None, ""
+    try:
+        worksheet = python_calamine.SheetTypeEnum.WorkSheet
+        names = [meta.name for meta in book.sheets_metadata if meta.typ == worksheet]
+        title = names[_pick_sheet(names, sheet)]
+        found = book.get_sheet_by_name(title)
+        if found.total_height * found.total_width > _FAST_CELLS:
+            return None, title  # one far cell makes every row as wide: openpyxl reads as stored
+        return found.to_python(skip_empty_area=False), title
+    except InputError:
+        raise
+    except Exception:
+        return None, ""
+    finally:
+        book.close()
 
 
 def _unsure(cells: dict[str, Any]) -> bool:
