@@ -219,8 +219,25 @@ def test_xlsx_source_keeps_types_and_row_numbers(tmp_path: Path) -> None:
 def test_xlsx_named_sheet_missing_is_input_error(tmp_path: Path) -> None:
     source = tmp_path / "month.xlsx"
     openpyxl.Workbook().save(source)
-    with pytest.raises(InputError, match="no sheet 'Nope'"):
+    with pytest.raises(InputError, match="no sheet named 'Nope'; the workbook has 'Sheet'"):
         source_table.read_source(source, sheet="Nope")
+
+
+def test_xlsx_sheet_is_picked_as_validate_picks_it(tmp_path: Path) -> None:
+    # Case and spaces aside, as the reader's --sheet: export used to want the exact name.
+    source = tmp_path / "month.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    ideas = book.create_sheet("Ideas")
+    ideas.append(["text", "channels"])
+    ideas.append(["hello", "x"])
+    book.save(source)
+    table = source_table.read_source(source, sheet=" ideas")
+    assert (table.sheet, table.header, table.rows) == (
+        "Ideas",
+        ["text", "channels"],
+        [(2, ["hello", "x"])],
+    )
 
 
 def test_yaml_source_rows_are_its_items(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources.csv import CsvProblem, open_text, sniff_delimiter
 from calendar_sched.load.sources.csv import records as csv_records
 from calendar_sched.load.sources.document import decode_text, pairs_hook
-from calendar_sched.load.sources.xlsx import cell_value
+from calendar_sched.load.sources.xlsx import cell_value, pick_sheet
 from calendar_sched.load.sources.yaml import load_document, yaml_source
 
 
@@ -80,9 +80,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> SourceTable:
     except Exception as exc:  # openpyxl raises zip, XML and key errors for non-workbooks
         raise InputError(f"{path.name} is not a valid .xlsx workbook ({exc})") from None
     try:
-        if sheet is not None and sheet not in workbook.sheetnames:
-            raise InputError(f"{path.name} has no sheet {sheet!r}; sheets: {workbook.sheetnames}")
-        worksheet = workbook[sheet] if sheet is not None else workbook.worksheets[0]
+        worksheets = workbook.worksheets
+        worksheet = worksheets[pick_sheet([ws.title for ws in worksheets], sheet)]  # validate's
         worksheet.reset_dimensions()
         records: list[list[Any]] = []
         for row in worksheet.iter_rows(min_row=1):

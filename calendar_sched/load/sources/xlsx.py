@@ -116,7 +116,7 @@ def _read_reference(data: bytes, path: Path, sheet: str | None) -> LoadedFile:
             ) from None
         try:
             worksheets = workbook.worksheets
-            worksheet = worksheets[_pick_sheet([ws.title for ws in worksheets], sheet)]
+            worksheet = worksheets[pick_sheet([ws.title for ws in worksheets], sheet)]
             worksheet.reset_dimensions()
             loaded = LoadedFile(path=path, format="xlsx", records=[])
             _fill(loaded, _numbered(worksheet.iter_rows(min_row=1)), file, worksheet.title)
@@ -200,7 +200,7 @@ def _calamine_rows(data: bytes, sheet: str | None) -> tuple[list[list[Any]] | No
     try:
         worksheet = python_calamine.SheetTypeEnum.WorkSheet
         names = [meta.name for meta in book.sheets_metadata if meta.typ == worksheet]
-        title = names[_pick_sheet(names, sheet)]
+        title = names[pick_sheet(names, sheet)]
         found = book.get_sheet_by_name(title)
         if found.total_height * found.total_width > _FAST_CELLS:
             return None, title  # one far cell makes every row as wide: openpyxl reads as stored
@@ -234,7 +234,7 @@ def _unsure(cells: dict[str, Any]) -> bool:
     return False
 
 
-def _pick_sheet(names: list[str], sheet: str | None) -> int:
+def pick_sheet(names: list[str], sheet: str | None) -> int:
     """Index of the first sheet, or of the one named ``sheet`` (its case and spaces aside)."""
     if not names:
         raise InputError("the workbook has no worksheets")
