@@ -16,18 +16,19 @@ from __future__ import annotations
 import io
 import re
 import warnings
-import zipfile
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calendar_sched.errors import InputError
 from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources.base import LoadedFile, RawRecord
 from calendar_sched.load.sources.layouts import map_header
 from calendar_sched.models import Position
+
+if TYPE_CHECKING:
+    import zipfile
 
 _QUOTED_OR_BRACKETED = re.compile(r'"[^"]*"|\[[^\]]*\]')
 # Excel stores control characters (CR too) as _xHHHH_ and a literal "_x" as "_x005F_x";
@@ -127,6 +128,8 @@ def _read_reference(data: bytes, path: Path, sheet: str | None) -> LoadedFile:
 
 def _plain_workbook(data: bytes) -> bool:
     """True for an .xlsx package whose worksheets hold no error cell and are not too large."""
+    import zipfile  # imported here, as the readers' libraries: a CSV needs none of them
+
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             names = package.namelist()
@@ -163,6 +166,8 @@ def _read_fast(data: bytes, path: Path, sheet: str | None) -> LoadedFile | None:
     The package is looked through for error cells (``_plain_workbook``) on another thread
     while calamine parses the sheet: both let go of the interpreter lock as they work.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=1) as pool:
         plain = pool.submit(_plain_workbook, data)
         rows, title = _calamine_rows(data, sheet)
