@@ -127,7 +127,7 @@ def _read_reference(data: bytes, path: Path, sheet: str | None) -> LoadedFile:
 
 
 def _plain_workbook(data: bytes) -> bool:
-    """True for an .xlsx package whose worksheets hold no error cell and are not too large."""
+    """True for an .xlsx package whose parts hold no error cell and are not too large."""
     import zipfile  # imported here, as the readers' libraries: a CSV needs none of them
 
     try:
@@ -136,8 +136,8 @@ def _plain_workbook(data: bytes) -> bool:
             if "xl/workbook.xml" not in names:
                 return False  # an .ods, .xlsb or other zip: the reference says what it is
             budget = _FAST_XML_LIMIT * max_file_bytes()
-            for name in names:
-                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            for name in names:  # every XML part: a writer may keep a sheet anywhere
+                if name.endswith(".xml"):
                     budget = _scan_part(package, name, budget)
                     if budget < 0:
                         return False
