@@ -92,9 +92,9 @@ def read_xlsx(path: Path, *, sheet: str | None = None) -> LoadedFile:
 
     calamine reads it, in about a tenth of openpyxl's time. openpyxl, the reference, reads what
     calamine cannot tell apart, so that both give the same records: a workbook with an error
-    cell (``#N/A``, which calamine gives as empty), a date where a midnight time would read
-    differently (calamine drops a midnight time the cell's format shows), a worksheet over
-    ``_FAST_XML_LIMIT`` times the file cap, and anything calamine refuses.
+    cell (``#N/A``, which calamine gives as empty), a row whose dates, times or numbers may read
+    otherwise (``_unsure``), a sheet over ``_FAST_CELLS`` cells or ``_FAST_XML_LIMIT`` times the
+    file cap of XML, and anything calamine refuses.
     """
     data = read_regular(path, limit=max_file_bytes())
     loaded = _read_fast(data, path, sheet)
@@ -275,7 +275,7 @@ def _fill(
     fast: bool = False,
 ) -> bool:
     """Records of the rows after the header; False (at once) for calamine's rows (``fast``)
-    if the header holds a date."""
+    if the header holds a date, a time or a number."""
     keys: list[str | None] | None = None
     for number, values in numbered:
         if all(value is None for value in values):
