@@ -126,16 +126,24 @@ def _outcomes_by_row(
             if cells[id_col] not in (None, ""):
                 by_key.setdefault(str(cells[id_col]).strip(), row_number)
     by_row: dict[int, list[PostOutcome]] = {}
+    same: dict[str, bool] = {}  # file names of positions: a calendar's Posts share one or two
     for outcome in outcomes:
-        number = _row_of(outcome.position, source, is_items)
+        number = _row_of(outcome.position, source, is_items, same)
         number = by_key.get(outcome.entry_key) if number is None else number
         if number is not None:
             by_row.setdefault(number, []).append(outcome)
     return by_row
 
 
-def _row_of(position: Position | None, source: SourceTable, is_items: bool) -> int | None:
-    if position is None or not _same_file(position.file, source.path):
+def _row_of(
+    position: Position | None, source: SourceTable, is_items: bool, same: dict[str, bool]
+) -> int | None:
+    if position is None:
+        return None
+    known = same.get(position.file)
+    if known is None:  # resolving a path costs system calls: once per file name
+        known = same[position.file] = _same_file(position.file, source.path)
+    if not known:
         return None
     if position.sheet and source.sheet and position.sheet != source.sheet:
         return None
