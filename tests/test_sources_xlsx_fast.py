@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from calendar_sched.load.dates import parse_time
+from calendar_sched.load.dates import parse_date, parse_time
 from calendar_sched.load.sources import xlsx
 from calendar_sched.load.sources.base import LoadedFile
+from calendar_sched.sheets import source_table
 
 KEYS = [
     "id",
@@ -54,8 +55,11 @@ _values = st.one_of(
     st.none(),
     _text,
     st.sampled_from(["_x000D_", "a_x005F_x0041_b", "  ", "00123", "=not a formula", "x, y"]),
-    st.integers(min_value=-(10**6), max_value=10**16),
-    st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False),
+    # Numbers down to the first day of year 1 (-693593): below it openpyxl gives a date-formatted
+    # cell as #VALUE! and calamine as a time of day, which a time column would read (a known
+    # difference: Excel itself shows no date before 1900).
+    st.integers(min_value=-693593, max_value=10**16),
+    st.floats(min_value=-693593, max_value=1e9, allow_nan=False, allow_infinity=False),
     st.booleans(),
     st.datetimes(min_value=datetime(1901, 1, 1), max_value=datetime(2099, 12, 31)).map(
         lambda d: d.replace(microsecond=0)
@@ -97,12 +101,16 @@ def _shown(loaded: LoadedFile) -> tuple[Any, ...]:
 
 
 def _read(cells: dict[str, Any]) -> dict[str, Any]:
-    # A ``time`` cell is read as a time of day (``dates.parse_time``): calamine gives a day
-    # before 1900 (a negative serial) as its time alone, openpyxl as a datetime.
-    value = cells.get("time")
-    if isinstance(value, datetime):
-        return {**cells, "time": parse_time(value)}
-    return cells
+    # Cells as the calendar reads them where calamine's value may differ and mean the same: a
+    # ``time`` cell is a time of day (``dates.parse_time``; calamine gives a day before 1900 as
+    # its time alone, openpyxl as a datetime), and a ``date`` cell beside a ``time`` cell is a
+    # day (``dates.parse_date``; calamine drops a midnight time that openpyxl keeps).
+    read = dict(cells)
+    if isinstance(read.get("time"), datetime):
+        read["time"] = parse_time(read["time"])
+    if "time" in read and isinstance(read.get("date"), date):
+        read["date"] = parse_date(read["date"], None)
+    return read
 
 
 def _both(path: Path) -> tuple[LoadedFile | None, LoadedFile]:
@@ -229,3 +237,41 @@ def test_the_sheet_option_and_chart_free_sheet_names_agree(tmp_path: Path) -> No
         assert fast is not None
         assert _shown(fast) == _shown(xlsx._read_reference(data, path, wanted))
         assert fast.records[0].position.sheet == "Ideas "
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    header=st.lists(st.sampled_from(KEYS), min_size=1, max_size=6, unique=True),
+    rows=st.lists(st.lists(_cell, min_size=0, max_size=6), min_size=0, max_size=6),
+    skip=st.integers(min_value=0, max_value=2),
+)
+def test_export_reads_the_source_back_as_openpyxl_does(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    header: list[str],
+    rows: list[list[tuple[Any, str]]],
+    skip: int,
+) -> None:
+    # Every column and value goes back into the export: no value may read otherwise.
+    path = _write(tmp_path / "cal.xlsx", header, rows, skip)
+    table = source_table.read_source(path)
+    with monkeypatch.context() as patched:
+        patched.setattr(source_table, "sheet_values", lambda data, sheet: None)
+        reference = source_table.read_source(path)
+    assert table == reference
+
+
+def test_an_export_source_with_plain_values_is_read_by_calamine(tmp_path: Path) -> None:
+    path = _calendar(tmp_path / "cal.xlsx", datetime(2026, 12, 1, 9, 30), "yyyy-mm-dd hh:mm")
+    assert xlsx.sheet_values(path.read_bytes(), None) is None  # its date cell may read otherwise
+    book = openpyxl.Workbook()
+    book.active.append(["id", "text", "publish_at", "repeat_every_days"])
+    book.active.append(["a", "hello", datetime(2026, 12, 1, 9, 30), 7])
+    book.save(path)
+    found = xlsx.sheet_values(path.read_bytes(), None)
+    assert found is not None
+    assert found[1][1] == ["a", "hello", datetime(2026, 12, 1, 9, 30), 7]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources.csv import CsvProblem, open_text, sniff_delimiter
 from calendar_sched.load.sources.csv import records as csv_records
 from calendar_sched.load.sources.document import decode_text, pairs_hook
-from calendar_sched.load.sources.xlsx import cell_value, pick_sheet
+from calendar_sched.load.sources.xlsx import cell_value, pick_sheet, sheet_values
 from calendar_sched.load.sources.yaml import load_document, yaml_source
 
 
@@ -70,13 +71,32 @@ def _read_csv(path: Path) -> SourceTable:
 
 
 def _read_xlsx(path: Path, sheet: str | None) -> SourceTable:
+    data = read_regular(path, limit=max_file_bytes())
+    fast = sheet_values(data, sheet)  # calamine, where its values are openpyxl's
+    if fast is not None:
+        title, rows = fast
+    else:
+        title, rows = _read_xlsx_reference(path, data, sheet)
+    table = _with_header(path, "xlsx", rows)
+    table.sheet = title
+    return table
+
+
+def _read_xlsx_reference(path: Path, data: bytes, sheet: str | None) -> tuple[str, list[list[Any]]]:
     import openpyxl
 
+    with warnings.catch_warnings():
+        # As the reader: openpyxl's warnings (a date cell out of range, dropped features) are
+        # about values the table holds anyway, never for the user.
+        warnings.simplefilter("ignore")
+        return _openpyxl_rows(openpyxl, path, data, sheet)
+
+
+def _openpyxl_rows(
+    openpyxl: Any, path: Path, data: bytes, sheet: str | None
+) -> tuple[str, list[list[Any]]]:
     try:
-        data = io.BytesIO(read_regular(path, limit=max_file_bytes()))
-        workbook = openpyxl.load_workbook(data, read_only=True, data_only=True)
-    except InputError:
-        raise
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zip, XML and key errors for non-workbooks
         raise InputError(f"{path.name} is not a valid .xlsx workbook ({exc})") from None
     try:
@@ -94,9 +114,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> SourceTable:
         title = worksheet.title
     finally:
         workbook.close()
-    table = _with_header(path, "xlsx", records)
-    table.sheet = title
-    return table
+    return title, records
 
 
 def _with_header(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,7 +44,8 @@ _CHUNK = 1 << 20
 _FAST_XML_LIMIT = 8
 _FAST_CELLS = 20_000_000  # and past this many cells (rows × columns, empty ones too)
 #: Types of calamine values that may read otherwise than openpyxl's (``_unsure``).
-_UNSURE = frozenset({date, time, int, float})
+_UNSURE = frozenset({date, time, int, float, timedelta})
+_NO_TIME, _DAY = timedelta(0), timedelta(days=1)
 _MIDNIGHT = time(0)
 _LAST_SERIAL = 2958465  # 9999-12-31, Excel's last day
 
@@ -160,8 +161,44 @@ def _scan_part(package: zipfile.ZipFile, name: str, budget: int) -> int:
     return budget
 
 
+def sheet_values(data: bytes, sheet: str | None) -> tuple[str, list[list[Any]]] | None:
+    """The sheet's name and every row from its first, each value as openpyxl's gives it
+    (``cell_value``), read by calamine; None where a value might differ (an error cell, a date,
+    a time, a number past Excel's last day: ``read_xlsx``'s reasons without a column's meaning).
+
+    Raises:
+        InputError: no sheet of that name, or no worksheet at all.
+    """
+    found = _calamine_values(data, sheet)
+    if found is None:
+        return None
+    title, rows = found
+    values = list(rows)
+    for row in values:
+        if not _UNSURE.isdisjoint(map(type, row)) and any(map(_unsure_value, row)):
+            return None
+    return title, values
+
+
 def _read_fast(data: bytes, path: Path, sheet: str | None) -> LoadedFile | None:
-    """The workbook read by calamine; None where only the reference can say what it holds.
+    """The workbook read by calamine; None where only the reference can say what it holds."""
+    found = _calamine_values(data, sheet)
+    if found is None:
+        return None
+    title, rows = found
+    loaded = LoadedFile(path=path, format="xlsx", records=[])
+    if not _fill(loaded, enumerate(rows, 1), str(path), title, fast=True):
+        return None
+    for record in loaded.records:
+        cells = record.cells
+        if not _UNSURE.isdisjoint(map(type, cells.values())) and _unsure(cells):
+            return None
+    return loaded
+
+
+def _calamine_values(data: bytes, sheet: str | None) -> tuple[str, Iterator[list[Any]]] | None:
+    """The sheet's name and its rows as ``cell_value`` gives values (made as they are read),
+    or None where calamine cannot read the workbook or an error cell is in it.
 
     The package is looked through for error cells (``_plain_workbook``) on another thread
     while calamine parses the sheet: both let go of the interpreter lock as they work.
@@ -173,25 +210,23 @@ def _read_fast(data: bytes, path: Path, sheet: str | None) -> LoadedFile | None:
         rows, title = _calamine_rows(data, sheet)
         if rows is None or not plain.result():
             return None
-    loaded = LoadedFile(path=path, format="xlsx", records=[])
     # calamine's text is already unescaped (``_x000D_`` is a CR): only openpyxl's needs it
-    numbered = (
-        (
-            number,
-            [
-                (value if value.strip() else None) if type(value) is str else cell_value(value)
-                for value in row
-            ],
-        )
-        for number, row in enumerate(rows, 1)
+    values = (
+        [
+            (value if value.strip() else None) if type(value) is str else _calamine_value(value)
+            for value in row
+        ]
+        for row in rows
     )
-    if not _fill(loaded, numbered, str(path), title, fast=True):
-        return None
-    for record in loaded.records:
-        cells = record.cells
-        if not _UNSURE.isdisjoint(map(type, cells.values())) and _unsure(cells):
-            return None
-    return loaded
+    return title, values
+
+
+def _calamine_value(value: Any) -> Any:
+    # A duration outside a day is written out as text, to the millisecond, and calamine rounds
+    # some milliseconds otherwise: it stays a timedelta, which ``_unsure`` sends to openpyxl.
+    if type(value) is timedelta and not _NO_TIME <= value < _DAY:
+        return value
+    return cell_value(value)
 
 
 def _calamine_rows(data: bytes, sheet: str | None) -> tuple[list[list[Any]] | None, str]:
@@ -223,8 +258,10 @@ def _unsure(cells: dict[str, Any]) -> bool:
 
     calamine gives a day alone where the cell holds a midnight time its format shows (only a
     ``date`` cell read with its row's ``time`` reads the same either way); a time of day alone
-    for a day before 1900 (read as a ``time`` cell it is that day's time, except midnight); and
-    a number past Excel's last day where openpyxl gives ``#VALUE!``.
+    for a day before 1900 (read as a ``time`` cell it is that day's time, except midnight, and
+    except before year 1, which openpyxl gives as ``#VALUE!``: no spreadsheet shows one); a
+    number past Excel's last day where openpyxl gives ``#VALUE!``; and a duration outside a
+    day, whose milliseconds it may round otherwise (``_calamine_value``).
     """
     for key, value in cells.items():
         kind = type(value)
@@ -234,9 +271,17 @@ def _unsure(cells: dict[str, Any]) -> bool:
         elif kind is time:
             if key != "time" or value == _MIDNIGHT:
                 return True
-        elif (kind is int or kind is float) and abs(value) >= _LAST_SERIAL:
+        elif _unsure_value(value):
             return True
     return False
+
+
+def _unsure_value(value: Any) -> bool:
+    """True if calamine's ``value`` may be another in openpyxl's hands, whatever its column."""
+    kind = type(value)
+    if kind is int or kind is float:
+        return bool(abs(value) >= _LAST_SERIAL)
+    return kind is date or kind is time or kind is timedelta
 
 
 def pick_sheet(names: list[str], sheet: str | None) -> int:
