@@ -76,6 +76,19 @@ _values = st.one_of(
 _cell = st.tuples(_values, st.sampled_from(FORMATS))
 
 
+#: Generated sheets: a header of known and unknown columns, a few rows, blank rows above.
+_SHEETS = given(
+    header=st.lists(st.sampled_from(KEYS), min_size=1, max_size=6, unique=True),
+    rows=st.lists(st.lists(_cell, min_size=0, max_size=6), min_size=0, max_size=6),
+    skip=st.integers(min_value=0, max_value=2),
+)
+_EXAMPLES = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
 def _write(path: Path, header: list[str], rows: list[list[tuple[Any, str]]], skip: int) -> Path:
     book = openpyxl.Workbook()
     sheet = book.active
@@ -119,16 +132,8 @@ def _both(path: Path) -> tuple[LoadedFile | None, LoadedFile]:
     return fast, xlsx._read_reference(data, path, None)
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    header=st.lists(st.sampled_from(KEYS), min_size=1, max_size=6, unique=True),
-    rows=st.lists(st.lists(_cell, min_size=0, max_size=6), min_size=0, max_size=6),
-    skip=st.integers(min_value=0, max_value=2),
-)
+@_EXAMPLES
+@_SHEETS
 def test_calamine_reads_what_openpyxl_reads_or_declines(
     tmp_path: Path, header: list[str], rows: list[list[tuple[Any, str]]], skip: int
 ) -> None:
@@ -239,16 +244,8 @@ def test_the_sheet_option_and_chart_free_sheet_names_agree(tmp_path: Path) -> No
         assert fast.records[0].position.sheet == "Ideas "
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    header=st.lists(st.sampled_from(KEYS), min_size=1, max_size=6, unique=True),
-    rows=st.lists(st.lists(_cell, min_size=0, max_size=6), min_size=0, max_size=6),
-    skip=st.integers(min_value=0, max_value=2),
-)
+@_EXAMPLES
+@_SHEETS
 def test_export_reads_the_source_back_as_openpyxl_does(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
