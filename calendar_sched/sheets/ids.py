@@ -22,6 +22,7 @@ from calendar_sched.errors import InputError
 from calendar_sched.files import atomic_write_bytes
 from calendar_sched.load.sources.csv import decode, sniff_delimiter
 from calendar_sched.load.sources.layouts import map_header
+from calendar_sched.load.sources.xlsx import pick_sheet
 
 
 @dataclass
@@ -132,7 +133,8 @@ def _xlsx(path: Path, keys: dict[int, str], result: IdsAdded, sheet: str | None)
     import openpyxl  # only XLSX needs it
 
     workbook = openpyxl.load_workbook(path)
-    worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+    worksheets = workbook.worksheets
+    worksheet = worksheets[pick_sheet([ws.title for ws in worksheets], sheet)]  # validate's
     rows = list(worksheet.iter_rows())
     header_row = next((r for r in rows if any(_filled(c.value) for c in r)), None)
     if header_row is None:

@@ -207,6 +207,25 @@ def test_ids_in_a_workbook_and_a_yaml_file(tmp_path: Path) -> None:
     assert "id:" not in yaml_file.read_text(encoding="utf-8")
 
 
+def test_ids_picks_the_sheet_as_validate_does(tmp_path: Path) -> None:
+    # ``--sheet ideas`` for a sheet named "Ideas": validate read it, ids raised a KeyError.
+    workbook = openpyxl.Workbook()
+    first = workbook.active
+    assert first is not None
+    first.title = "Notes"
+    ideas = workbook.create_sheet("Ideas")
+    for row in [HEADER.split(","), [f"{DAY:%Y-%m-%d}", "09:00", "UTC", "Bakery Mastodon", "Rye"]]:
+        ideas.append(row)
+    path = tmp_path / "month.xlsx"
+    workbook.save(path)
+    result = CliRunner().invoke(main, ["ids", str(path), "--sheet", "ideas"])
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(path)["Ideas"]["F1"].value == "id"
+    missing = CliRunner().invoke(main, ["ids", str(path), "--sheet", "January"])
+    assert missing.exit_code == 1, missing.output
+    assert "no sheet named 'January'; the workbook has 'Notes', 'Ideas'" in missing.output
+
+
 def _channels(tmp_path: Path) -> str:
     import json
 
