@@ -164,7 +164,7 @@ def _scan_part(package: zipfile.ZipFile, name: str, budget: int) -> int:
 def sheet_values(data: bytes, sheet: str | None) -> tuple[str, list[list[Any]]] | None:
     """The sheet's name and every row from its first, each value as openpyxl's gives it
     (``cell_value``), read by calamine; None where a value might differ (an error cell, a date,
-    a time, a number past Excel's last day: ``read_xlsx``'s reasons without a column's meaning).
+    a time, a duration, a number past Excel's last day: ``_unsure``'s reasons for any column).
 
     Raises:
         InputError: no sheet of that name, or no worksheet at all.
