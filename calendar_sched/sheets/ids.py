@@ -4,9 +4,9 @@ A row without an ``id`` is known by a hash of its time, text and channels, so ed
 a new post (and the old one stays scheduled). Writing that very hash as the row's ``id`` keeps
 every post the journal and the account already know, and from then on an edited row updates its
 post in place. CSV/TSV keep every other byte: the column is put in front of each record's first
-line (or a blank ``id`` cell is filled, rewriting only that record); XLSX gets the column after
-the last one, cell values and styles kept (openpyxl drops charts and images, so the original
-is kept beside it as ``<name>.before-ids.xlsx``). YAML and JSON items are listed with the ids to
+line (or a blank ``id`` cell is filled, rewriting only that record); XLSX (and XLSM, its macros
+kept) gets the column after the last one, cell values and styles kept (openpyxl drops charts
+and images, so the original is kept beside it as ``<name>.before-ids.xlsx``). YAML and JSON items are listed with the ids to
 add by hand (``id: …`` in each item).
 """
 
@@ -16,6 +16,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from calendar_sched.check.validation import ValidateOptions, validate
 from calendar_sched.errors import InputError
@@ -57,7 +58,7 @@ def add_ids(path: str | Path, options: ValidateOptions | None = None) -> IdsAdde
                 result.to_add[entry.position.label()] = entry.key
         return result
     keys = {e.position.row: e.key for e in checked.entries if e.position.row is not None}
-    if suffix == ".xlsx":
+    if suffix in (".xlsx", ".xlsm"):
         _xlsx(path, keys, result, options.sheet if options else None)
     else:
         _csv(path, keys, result)
@@ -132,7 +133,27 @@ def _rewrite(row: list[str], column: int, key: str, delimiter: str, last_line: s
 def _xlsx(path: Path, keys: dict[int, str], result: IdsAdded, sheet: str | None) -> None:
     import openpyxl  # only XLSX needs it
 
-    workbook = openpyxl.load_workbook(path)
+    # A macro workbook keeps its macros (openpyxl copies the VBA project back when it saves).
+    data = path.read_bytes()
+    workbook = openpyxl.load_workbook(io.BytesIO(data), keep_vba=path.suffix.lower() == ".xlsm")
+    try:
+        _fill_ids(workbook, path, keys, result, sheet)
+        if result.added or result.column_added:
+            # openpyxl keeps values, styles and formats but not charts or images: keep the
+            # original.
+            result.backup = path.with_name(f"{path.stem}.before-ids{path.suffix}")
+            atomic_write_bytes(result.backup, data)
+            buffer = io.BytesIO()
+            workbook.save(buffer)
+            atomic_write_bytes(path, buffer.getvalue())
+    finally:
+        if workbook.vba_archive is not None:
+            workbook.vba_archive.close()
+
+
+def _fill_ids(
+    workbook: Any, path: Path, keys: dict[int, str], result: IdsAdded, sheet: str | None
+) -> None:
     worksheets = workbook.worksheets
     worksheet = worksheets[pick_sheet([ws.title for ws in worksheets], sheet)]  # validate's
     rows = list(worksheet.iter_rows())
@@ -157,13 +178,6 @@ def _xlsx(path: Path, keys: dict[int, str], result: IdsAdded, sheet: str | None)
         elif not _filled(worksheet.cell(number, column).value) and _derived(key):
             worksheet.cell(number, column, key)
             result.added[number] = key
-    if result.added or result.column_added:
-        # openpyxl keeps values, styles and formats but not charts or images: keep the original.
-        result.backup = path.with_name(f"{path.stem}.before-ids{path.suffix}")
-        atomic_write_bytes(result.backup, path.read_bytes())
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        atomic_write_bytes(path, buffer.getvalue())
 
 
 def _filled(value: object) -> bool:

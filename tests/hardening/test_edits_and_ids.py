@@ -9,6 +9,7 @@ byte, so later edits update in place. Against a sandbox with a bakery's own chan
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -224,6 +225,29 @@ def test_ids_picks_the_sheet_as_validate_does(tmp_path: Path) -> None:
     missing = CliRunner().invoke(main, ["ids", str(path), "--sheet", "January"])
     assert missing.exit_code == 1, missing.output
     assert "no sheet named 'January'; the workbook has 'Notes', 'Ideas'" in missing.output
+
+
+def test_ids_in_a_macro_workbook_keeps_its_macros(tmp_path: Path) -> None:
+    # .xlsm is read as .xlsx is; ids used to take it for a CSV and say "rename it to .xlsx",
+    # which would have lost the macros.
+    plain = tmp_path / "plain.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in [HEADER.split(","), [f"{DAY:%Y-%m-%d}", "09:00", "UTC", "Bakery Mastodon", "Rye"]]:
+        sheet.append(row)
+    workbook.save(plain)
+    path = tmp_path / "month.xlsm"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+        target.writestr("xl/vbaProject.bin", b"macros stand-in")
+    result = CliRunner().invoke(main, ["ids", str(path)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "month.before-ids.xlsm").exists()
+    assert openpyxl.load_workbook(path).active["F1"].value == "id"  # type: ignore[index]
+    with zipfile.ZipFile(path) as written:
+        assert written.read("xl/vbaProject.bin") == b"macros stand-in"
 
 
 def _channels(tmp_path: Path) -> str:
