@@ -6,8 +6,8 @@ every post the journal and the account already know, and from then on an edited 
 post in place. CSV/TSV keep every other byte: the column is put in front of each record's first
 line (or a blank ``id`` cell is filled, rewriting only that record); XLSX (and XLSM, its macros
 kept) gets the column after the last one, cell values and styles kept (openpyxl drops charts
-and images, so the original is kept beside it as ``<name>.before-ids.xlsx``). YAML and JSON items are listed with the ids to
-add by hand (``id: …`` in each item).
+and images, so the original is kept beside it as ``<name>.before-ids.xlsx``). YAML and JSON
+items are listed with the ids to add by hand (``id: …`` in each item).
 """
 
 from __future__ import annotations
