@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Collection, Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, overload
 
 from calendar_sched.errors import ConfigError
 from calendar_sched.models import MediaRef, Post, utc_iso
@@ -27,6 +27,44 @@ Kind = Literal["post", "upload"]
 _Draft = tuple[Kind, Sequence[int], list[str], int, datetime | None]
 
 
+class PostKeys(Sequence[str]):
+    """The keys of the Posts a request carries, made when they are read: a 100k-row plan would
+    otherwise hold 260k key strings (18 MB) that most outputs only count. Compares equal to a
+    list of the same keys."""
+
+    __slots__ = ("_indices", "_posts")
+
+    def __init__(self, posts: Sequence[Post], indices: Sequence[int]) -> None:
+        self._posts = posts
+        self._indices = indices
+
+    def __len__(self) -> int:
+        return len(self._indices)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self._posts[i].key for i in self._indices[index]]
+        return self._posts[self._indices[index]].key
+
+    def __iter__(self) -> Iterator[str]:
+        posts = self._posts
+        return (posts[i].key for i in self._indices)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as the list it stands for
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+
 @dataclass(slots=True, kw_only=True)
 class PlannedRequest:
     """One API request of a plan: what it carries, its quota window and when it may go."""
@@ -38,7 +76,7 @@ class PlannedRequest:
     window: int  # 0-based quota window
     counted: bool
     kind: Kind
-    post_keys: list[str] = field(default_factory=list)
+    post_keys: Sequence[str] = field(default_factory=list)  # a ``PostKeys`` from ``plan()``
     media_key: str | None = None
     media_keys: list[str] = field(default_factory=list)  # all of a batch upload (URL import)
     bytes: int  # estimated body size (upper bound for posts)
@@ -287,14 +325,12 @@ def _plan(
             send_at, sent = current * window, now + timedelta(seconds=current * window)
         if counted:
             used += 1
-        keys = [todo[i].key for i in carried]
+        keys: Sequence[str] = PostKeys(todo, carried) if carried else []
         if kind == "post":
             for i in carried:
                 post_requests[i] = numbers[kind]
             late.extend(
-                key
-                for key, i in zip(keys, carried, strict=True)
-                if todo[i].type == "schedule" and sent > when[i]
+                todo[i].key for i in carried if todo[i].type == "schedule" and sent > when[i]
             )
         requests.append(
             PlannedRequest(
