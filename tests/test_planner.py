@@ -18,7 +18,7 @@ from calendar_sched import errors
 from calendar_sched.check.validation import ValidateOptions, validate
 from calendar_sched.models import Channel, MediaRef, Post, PostValue
 from calendar_sched.plan.eta import PER_REQUEST_SECONDS
-from calendar_sched.plan.planner import first_fit_decreasing, plan, snap_time
+from calendar_sched.plan.planner import PostKeys, first_fit_decreasing, plan, snap_time
 from calendar_sched.targets.base import CostModel
 from calendar_sched.targets.postiz.backend import PostizBackend, dumps
 from tests.helpers.fakes import make_post
@@ -432,3 +432,22 @@ def test_postiz_sizes_tell_equal_settings_of_other_types_apart() -> None:
     ]
     assert sizes[:4] == [sizes[0], sizes[0] + 3, sizes[0] + 2, sizes[0] + 2]
     assert sizes[4:] == sizes[:2]
+
+
+def test_post_keys_are_made_when_read_and_behave_as_the_list() -> None:
+    when = datetime(2040, 1, 1, 9, tzinfo=UTC)
+    posts = [make_post(name, when, channel=f"c-{name}") for name in ("a", "b", "c", "d")]
+    keys = PostKeys(posts, [3, 0, 2])
+    assert keys == ["d@c-d", "a@c-a", "c@c-c"] == list(keys)
+    assert keys == ("d@c-d", "a@c-a", "c@c-c")
+    assert keys != ["d@c-d"]
+    assert keys != "d@c-da@c-ac@c-c"
+    assert (len(keys), keys[0], keys[-1], keys[1:]) == (3, "d@c-d", "c@c-c", ["a@c-a", "c@c-c"])
+    assert "a@c-a" in keys
+    assert "b@c-b" not in keys
+    assert repr(keys) == "['d@c-d', 'a@c-a', 'c@c-c']"
+    with pytest.raises(TypeError):
+        hash(keys)
+    carried = plan(posts, PostizBackend(), now=when - timedelta(days=1)).requests[0].post_keys
+    assert isinstance(carried, PostKeys)
+    assert carried == [p.key for p in posts]
