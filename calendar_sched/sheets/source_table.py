@@ -23,7 +23,7 @@ from calendar_sched.files import max_file_bytes, read_regular
 from calendar_sched.load.sources.csv import CsvProblem, open_text, sniff_delimiter
 from calendar_sched.load.sources.csv import records as csv_records
 from calendar_sched.load.sources.document import decode_text, pairs_hook
-from calendar_sched.load.sources.xlsx import cell_value, pick_sheet, sheet_values
+from calendar_sched.load.sources.xlsx import numbered_rows, pick_sheet, sheet_values
 from calendar_sched.load.sources.yaml import load_document, yaml_source
 
 
@@ -89,32 +89,22 @@ def _read_xlsx_reference(path: Path, data: bytes, sheet: str | None) -> tuple[st
         # As the reader: openpyxl's warnings (a date cell out of range, dropped features) are
         # about values the table holds anyway, never for the user.
         warnings.simplefilter("ignore")
-        return _openpyxl_rows(openpyxl, path, data, sheet)
-
-
-def _openpyxl_rows(
-    openpyxl: Any, path: Path, data: bytes, sheet: str | None
-) -> tuple[str, list[list[Any]]]:
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zip, XML and key errors for non-workbooks
-        raise InputError(f"{path.name} is not a valid .xlsx workbook ({exc})") from None
-    try:
-        worksheets = workbook.worksheets
-        worksheet = worksheets[pick_sheet([ws.title for ws in worksheets], sheet)]  # validate's
-        worksheet.reset_dimensions()
-        records: list[list[Any]] = []
-        for row in worksheet.iter_rows(min_row=1):
-            number = next((c.row for c in row if isinstance(getattr(c, "row", None), int)), None)
-            while number is not None and len(records) < number - 1:
-                records.append([])  # rows the read-only reader skips are blank rows
-            records.append(
-                [cell_value(c.value, getattr(c, "number_format", "General")) for c in row]
-            )
-        title = worksheet.title
-    finally:
-        workbook.close()
-    return title, records
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises zip, XML and key errors for non-workbooks
+            raise InputError(f"{path.name} is not a valid .xlsx workbook ({exc})") from None
+        try:
+            worksheets = workbook.worksheets
+            worksheet = worksheets[pick_sheet([ws.title for ws in worksheets], sheet)]
+            worksheet.reset_dimensions()
+            records: list[list[Any]] = []
+            for number, values in numbered_rows(worksheet.iter_rows(min_row=1)):
+                while len(records) < number - 1:
+                    records.append([])  # rows the read-only reader skips are blank rows
+                records.append(values)
+            return worksheet.title, records
+        finally:
+            workbook.close()
 
 
 def _with_header(

@@ -121,7 +121,7 @@ def _read_reference(data: bytes, path: Path, sheet: str | None) -> LoadedFile:
             worksheet = worksheets[pick_sheet([ws.title for ws in worksheets], sheet)]
             worksheet.reset_dimensions()
             loaded = LoadedFile(path=path, format="xlsx", records=[])
-            _fill(loaded, _numbered(worksheet.iter_rows(min_row=1)), file, worksheet.title)
+            _fill(loaded, numbered_rows(worksheet.iter_rows(min_row=1)), file, worksheet.title)
         finally:
             workbook.close()
     return loaded
@@ -298,7 +298,8 @@ def pick_sheet(names: list[str], sheet: str | None) -> int:
     raise InputError(f"no sheet named {sheet!r}; the workbook has {listed}; pick one with --sheet")
 
 
-def _numbered(rows: Iterable[tuple[Any, ...]]) -> Iterable[tuple[int, list[Any]]]:
+def numbered_rows(rows: Iterable[tuple[Any, ...]]) -> Iterable[tuple[int, list[Any]]]:
+    """openpyxl's rows as (sheet row number, plain values: ``cell_value``)."""
     number = 0
     for row in rows:
         number += 1
